@@ -1,0 +1,1 @@
+"""Helpers with no models, each tested on its own."""

@@ -1,0 +1,90 @@
+"""Organizations (the businesses Recoup collects for) and who may work in them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+
+from recoup.core.terms import Terms
+
+slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]{1,48}$", "Use 2-49 lower-case letters, digits or dashes.")
+
+
+class Organization(models.Model):
+    slug = models.SlugField(max_length=50, unique=True, validators=[slug_validator])
+    legal_name = models.CharField(max_length=200)
+    address = models.TextField(blank=True)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. GB")
+    region = models.CharField(max_length=10, blank=True, help_text="ISO 3166-2 subdivision, e.g. CA")
+    base_currency = models.CharField(max_length=3)
+    timezone = models.CharField(max_length=64, default="UTC")
+    locale = models.CharField(max_length=16, default="en")
+    sender_email = models.EmailField(blank=True)
+    sender_phone = models.CharField(max_length=32, blank=True)
+    bank_name = models.CharField(max_length=100, blank=True)
+    bank_iban = models.CharField(max_length=34, blank=True)
+    bank_bic = models.CharField(max_length=11, blank=True)
+    bank_account = models.CharField(max_length=64, blank=True, help_text="Account details where IBAN is not used")
+    tax_id = models.CharField(max_length=32, blank=True)
+    default_terms = models.ForeignKey(
+        "ledger.PaymentTerms", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["legal_name"]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    def terms(self) -> Terms:
+        return self.default_terms.as_terms() if self.default_terms else Terms()
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    COLLECTOR = "collector", "Collector"
+    VIEWER = "viewer", "Viewer"
+
+
+# Higher rank may do everything a lower rank may.
+ROLE_RANK = {Role.VIEWER: 0, Role.COLLECTOR: 1, Role.OWNER: 2}
+
+
+class Membership(models.Model):
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "user"], name="one_membership_per_org")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.org.slug} ({self.role})"
+
+    def allows(self, role: str) -> bool:
+        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(role)]
+
+
+class OrgScopedQuerySet(models.QuerySet):
+    def for_org(self, org: Organization) -> "OrgScopedQuerySet":
+        if not isinstance(org, Organization) or org.pk is None:
+            raise ValueError("for_org() needs a saved Organization")
+        return self.filter(org=org)
+
+
+class OrgOwned(models.Model):
+    """Base for every model that belongs to one organization.
+
+    Reads go through ``Model.objects.for_org(org)``; a row's related rows must
+    belong to the same organization, which actions check and ``recoup check``
+    verifies.
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
