@@ -72,3 +72,12 @@ def make_invoice(system):
         )
 
     return make
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres"):
+        from django.conf import settings
+
+        engine = settings.DATABASES["default"]["ENGINE"]
+        require("PostgreSQL", "postgresql" in engine,
+                "this test needs PostgreSQL; set RECOUP_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test")
