@@ -1,0 +1,90 @@
+"""Write validated import plans: the ledger actions, plus customer upserts and
+invoice updates, which only imports need. Callers hold the transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from recoup.audit import actions as audit
+from recoup.audit.actions import Actor
+from recoup.core.money import from_minor
+from recoup.ledger.actions import LineInput, credit_note_record, invoice_create, payment_record, refresh_invoice
+from recoup.ledger.models import Contact, Customer, InvoiceLine
+from recoup.orgs.models import Organization
+
+
+def customer_upsert(*, org: Organization, plan: dict, actor: Actor, now: datetime) -> Customer:
+    """Create or update a customer and its billing contact from a validated row."""
+    customer = plan["existing"]
+    if customer is None:
+        customer = Customer.objects.create(org=org, ref=plan["ref"], **plan["fields"])
+        verb = "customer.created"
+    else:
+        for k, v in plan["fields"].items():
+            setattr(customer, k, v)
+        customer.save()
+        verb = "customer.updated"
+    contact = plan["contact"]
+    if any(contact.values()) or (verb == "customer.updated" and contact):
+        billing = Contact.objects.for_org(org).filter(customer=customer, is_billing=True).order_by("-id").first()
+        if billing is None:
+            Contact.objects.create(org=org, customer=customer, name=customer.name, is_billing=True, **contact)
+        else:
+            for k, v in contact.items():
+                setattr(billing, k, v)
+            billing.save()
+    audit.record(org=org, actor=actor, at=now, verb=verb, subject=customer, customer=customer,
+                 summary=f"Customer {customer.ref} {verb.split('.')[1]} by import",
+                 data={k: str(v) for k, v in plan["fields"].items()})
+    return customer
+
+
+def _line(plan: dict) -> LineInput:
+    return LineInput(description=plan["description"] or f"Invoice {plan['number']}", quantity=Decimal(1),
+                     unit_price=from_minor(plan["amount_minor"], plan["currency"]))
+
+
+def invoice_upsert(*, org: Organization, plan: dict, actor: Actor, now: datetime) -> None:
+    if plan["existing"] is None:
+        invoice_create(org=org, customer=plan["customer"], number=plan["number"], issue_date=plan["issue_date"],
+                       due_date=plan["due_date"], currency=plan["currency"], lines=[_line(plan)],
+                       terms=plan["terms"], po_number=plan["po_number"], description=plan["description"],
+                       actor=actor, now=now)
+        return
+    invoice = plan["existing"]
+    before = invoice.total_minor
+    invoice.issue_date, invoice.due_date = plan["issue_date"], plan["due_date"]
+    invoice.po_number, invoice.description = plan["po_number"], plan["description"]
+    invoice.terms, invoice.agreed_terms = plan["chosen_terms"], plan["agreed"].to_dict()
+    if plan["amount_minor"] != before:
+        # Validation refused amount changes on invoices with movements, so
+        # replacing the lines cannot break an allocation.
+        line = _line(plan)
+        invoice.lines.all().delete()
+        InvoiceLine.objects.create(invoice=invoice, position=1, description=line.description,
+                                   quantity=line.quantity, unit_price=line.unit_price,
+                                   net_minor=plan["amount_minor"], tax_minor=0)
+        invoice.net_minor, invoice.tax_minor, invoice.total_minor = plan["amount_minor"], 0, plan["amount_minor"]
+    invoice.save()
+    refresh_invoice(invoice)
+    audit.record(org=org, actor=actor, at=now, verb="invoice.updated", subject=invoice, customer=invoice.customer,
+                 summary=f"Invoice {invoice.number} updated by import",
+                 data={"total_before": str(from_minor(before, invoice.currency)), "total": str(invoice.total),
+                       "due_date": invoice.due_date.isoformat()})
+
+
+def payment_create(*, org: Organization, plan: dict, actor: Actor, now: datetime) -> None:
+    payment_record(org=org, customer=plan["customer"], date=plan["date"], amount_minor=plan["amount_minor"],
+                   currency=plan["currency"], method=plan["method"], reference=plan["reference"],
+                   invoice=plan["invoice"], actor=actor, now=now)
+
+
+def credit_note_create(*, org: Organization, plan: dict, actor: Actor, now: datetime) -> None:
+    credit_note_record(org=org, customer=plan["customer"], number=plan["number"], date=plan["date"],
+                       amount_minor=plan["amount_minor"], currency=plan["currency"], invoice=plan["invoice"],
+                       reason="imported", actor=actor, now=now)
+
+
+WRITERS = {"customers": customer_upsert, "invoices": invoice_upsert, "payments": payment_create,
+           "credit-notes": credit_note_create}

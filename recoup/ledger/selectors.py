@@ -1,0 +1,190 @@
+"""Reads of the ledger: balances and customer statements.
+
+Every function takes the organization and refuses rows of another one.
+Amounts come back as Decimal in major units, quantized to the currency.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+
+from recoup.core.money import from_minor
+from recoup.ledger.actions import LedgerError
+from recoup.ledger.models import Allocation, Charge, CreditNote, Customer, Invoice, Payment, WriteOff
+from recoup.orgs.models import Organization
+
+# Same-day movements: what was owed first, then what reduced it.
+_KIND_ORDER = {"invoice": 0, "charge": 1, "payment": 2, "credit_note": 3, "write_off": 4}
+
+
+def _check(org: Organization, customer: Customer) -> None:
+    if customer.org_id != org.pk:
+        raise LedgerError(f"customer {customer.ref} does not belong to {org.slug}")
+
+
+def customer_balances(*, org: Organization, customer: Customer) -> dict[str, Decimal]:
+    """Open balance per currency now: open invoices minus unapplied credit.
+
+    Returns: {currency: Decimal}, only currencies with a non-zero balance.
+    """
+    _check(org, customer)
+    minor: dict[str, int] = defaultdict(int)
+    for cur, s in (Invoice.objects.for_org(org).filter(customer=customer).values_list("currency")
+                   .annotate(s=Sum("open_minor"))):
+        minor[cur] += s or 0
+    for model in (Payment, CreditNote):
+        for cur, s in (model.objects.for_org(org).filter(customer=customer).values_list("currency")
+                       .annotate(s=Sum("unapplied_minor"))):
+            minor[cur] -= s or 0
+    return {cur: from_minor(v, cur) for cur, v in sorted(minor.items()) if v}
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    date: date
+    kind: str  # invoice | payment | credit_note | charge | write_off
+    reference: str
+    description: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal  # running balance after this line
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    number: str
+    issue_date: date
+    due_date: date
+    days_overdue: int
+    open_amount: Decimal
+
+
+@dataclass(frozen=True)
+class StatementSection:
+    currency: str
+    opening_balance: Decimal
+    closing_balance: Decimal
+    lines: list[StatementLine] = field(default_factory=list)
+    open_invoices: list[OpenInvoice] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Statement:
+    customer: Customer
+    as_of: date
+    sections: list[StatementSection]
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-safe dict; amounts as decimal strings, dates ISO 8601."""
+        return {
+            "customer_ref": self.customer.ref,
+            "customer": self.customer.name,
+            "as_of": self.as_of.isoformat(),
+            "sections": [
+                {
+                    "currency": s.currency,
+                    "opening_balance": str(s.opening_balance),
+                    "closing_balance": str(s.closing_balance),
+                    "lines": [
+                        {"date": ln.date.isoformat(), "kind": ln.kind, "reference": ln.reference,
+                         "description": ln.description, "debit": str(ln.debit), "credit": str(ln.credit),
+                         "balance": str(ln.balance)}
+                        for ln in s.lines
+                    ],
+                    "open_invoices": [
+                        {"number": o.number, "issue_date": o.issue_date.isoformat(),
+                         "due_date": o.due_date.isoformat(), "days_overdue": o.days_overdue,
+                         "open_amount": str(o.open_amount)}
+                        for o in s.open_invoices
+                    ],
+                }
+                for s in self.sections
+            ],
+        }
+
+
+def _movements(org: Organization, customer: Customer, as_of: date) -> list[tuple]:
+    """(date, kind, reference, description, currency, signed minor) for every movement <= as_of."""
+    out: list[tuple] = []
+    invoices = Invoice.objects.for_org(org).filter(customer=customer, issue_date__lte=as_of)
+    for inv in invoices:
+        out.append((inv.issue_date, "invoice", inv.number, inv.description or f"Invoice {inv.number}",
+                    inv.currency, inv.total_minor))
+    for ch in Charge.objects.for_org(org).filter(invoice__customer=customer, date__lte=as_of).select_related("invoice"):
+        out.append((ch.date, "charge", ch.invoice.number, ch.description or ch.get_kind_display(),
+                    ch.invoice.currency, ch.amount_minor))
+    for p in Payment.objects.for_org(org).filter(customer=customer, date__lte=as_of):
+        out.append((p.date, "payment", p.reference, f"Payment ({p.get_method_display().lower()})",
+                    p.currency, -p.amount_minor))
+    for cn in CreditNote.objects.for_org(org).filter(customer=customer, date__lte=as_of):
+        out.append((cn.date, "credit_note", cn.number, cn.reason or f"Credit note {cn.number}",
+                    cn.currency, -cn.amount_minor))
+    for wo in WriteOff.objects.for_org(org).filter(invoice__customer=customer, date__lte=as_of).select_related("invoice"):
+        out.append((wo.date, "write_off", wo.invoice.number, f"Written off: {wo.reason}",
+                    wo.invoice.currency, -wo.amount_minor))
+    out.sort(key=lambda m: (m[0], _KIND_ORDER[m[1]], m[2]))
+    return out
+
+
+def _open_invoices(org: Organization, customer: Customer, as_of: date) -> dict[str, list[OpenInvoice]]:
+    """Invoices with a non-zero balance as of the date, oldest due first, per currency."""
+    later: dict[int, int] = defaultdict(int)
+    for model, sign in ((Allocation, 1), (WriteOff, 1), (Charge, -1)):
+        rows = (model.objects.for_org(org).filter(invoice__customer=customer, date__gt=as_of)
+                .values_list("invoice_id").annotate(s=Sum("amount_minor")))
+        for invoice_id, s in rows:
+            later[invoice_id] += sign * s
+    out: dict[str, list[OpenInvoice]] = defaultdict(list)
+    invoices = (Invoice.objects.for_org(org).filter(customer=customer, issue_date__lte=as_of)
+                .order_by("due_date", "issue_date", "number"))
+    for inv in invoices:
+        open_minor = inv.open_minor + later.get(inv.pk, 0)
+        if open_minor:
+            out[inv.currency].append(OpenInvoice(
+                number=inv.number, issue_date=inv.issue_date, due_date=inv.due_date,
+                days_overdue=max(0, (as_of - inv.due_date).days), open_amount=from_minor(open_minor, inv.currency),
+            ))
+    return out
+
+
+def statement(*, org: Organization, customer: Customer, as_of: date, since: date | None = None) -> Statement:
+    """A customer's statement as of a date: one section per currency.
+
+    Lines are every invoice, charge, payment, credit note and write-off dated
+    on or before ``as_of`` with a running balance (debits raise it). With
+    ``since``, earlier movements are folded into the opening balance. The
+    closing balance equals the aging report's total for the customer and
+    currency as of the same date.
+    """
+    _check(org, customer)
+    moves = _movements(org, customer, as_of)
+    open_by_currency = _open_invoices(org, customer, as_of)
+    currencies = sorted({m[4] for m in moves} | set(open_by_currency))
+    sections = []
+    for cur in currencies:
+        balance = 0
+        opening = 0
+        lines = []
+        for on, kind, ref, desc, mcur, minor in moves:
+            if mcur != cur:
+                continue
+            balance += minor
+            if since is not None and on < since:
+                opening = balance
+                continue
+            lines.append(StatementLine(
+                date=on, kind=kind, reference=ref, description=desc,
+                debit=from_minor(max(minor, 0), cur), credit=from_minor(max(-minor, 0), cur),
+                balance=from_minor(balance, cur),
+            ))
+        sections.append(StatementSection(
+            currency=cur, opening_balance=from_minor(opening, cur), closing_balance=from_minor(balance, cur),
+            lines=lines, open_invoices=open_by_currency.get(cur, []),
+        ))
+    return Statement(customer=customer, as_of=as_of, sections=sections)

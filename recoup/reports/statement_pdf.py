@@ -1,0 +1,52 @@
+"""Customer statements as PDF, rendered with WeasyPrint from an HTML template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.template.loader import render_to_string
+
+from recoup.core.money import format_money
+from recoup.ledger.models import Contact
+from recoup.ledger.selectors import Statement
+from recoup.orgs.models import Organization
+
+_CSS = Path(__file__).parent / "templates" / "reports" / "statement.css"
+
+
+def _money(amount, currency: str, locale: str) -> str:
+    return format_money(amount, currency, locale=locale)
+
+
+def statement_context(statement: Statement, org: Organization) -> dict:
+    """Template context with amounts already formatted in the organization's locale."""
+    locale = org.locale or "en"
+    billing = (Contact.objects.for_org(org).filter(customer=statement.customer, is_billing=True)
+               .order_by("-id").first())
+    sections = []
+    for s in statement.sections:
+        def fmt(value, currency=s.currency):
+            return _money(value, currency, locale)
+
+        sections.append({
+            "currency": s.currency,
+            "opening": fmt(s.opening_balance),
+            "closing": fmt(s.closing_balance),
+            "lines": [{"date": ln.date, "kind": ln.kind.replace("_", " "), "reference": ln.reference,
+                       "description": ln.description, "debit": fmt(ln.debit) if ln.debit else "",
+                       "credit": fmt(ln.credit) if ln.credit else "", "balance": fmt(ln.balance)}
+                      for ln in s.lines],
+            "open_invoices": [{"number": o.number, "issue_date": o.issue_date, "due_date": o.due_date,
+                               "days_overdue": o.days_overdue, "open": fmt(o.open_amount)}
+                              for o in s.open_invoices],
+        })
+    return {"org": org, "customer": statement.customer, "contact": billing, "as_of": statement.as_of,
+            "sections": sections}
+
+
+def render_statement_pdf(statement: Statement, org: Organization) -> bytes:
+    """The statement as PDF bytes: letterhead, address, lines, open invoices, how to pay."""
+    from weasyprint import CSS, HTML
+
+    html = render_to_string("reports/statement.html", statement_context(statement, org))
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(_CSS))])
