@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 
 DEFAULT_EDGES: tuple[int, ...] = (30, 60, 90)
+# A century: beyond it "as-of minus edge" leaves the calendar for early dates.
+MAX_EDGE_DAYS = 36_500
 
 
 def _check_edges(edges: Sequence[int]) -> tuple[int, ...]:
@@ -23,6 +25,8 @@ def _check_edges(edges: Sequence[int]) -> tuple[int, ...]:
         raise ValueError("bucket edges must be positive whole numbers of days")
     if any(a >= b for a, b in zip(edges, edges[1:])):
         raise ValueError("bucket edges must be strictly increasing, e.g. 30,60,90")
+    if edges[-1] > MAX_EDGE_DAYS:
+        raise ValueError(f"bucket edges must be at most {MAX_EDGE_DAYS} days")
     return edges
 
 

@@ -76,8 +76,14 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
 
     Args: amount in major units; currency: ISO 4217 code.
     Returns: the Decimal with exactly the currency's number of decimals.
+    Raises: ValueError for an amount with more than 28 significant digits.
     """
-    result = D(amount).quantize(_unit(currency), rounding=ROUND_HALF_UP)
+    value = D(amount)
+    try:
+        result = value.quantize(_unit(currency), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        # More digits than the decimal context holds (28): no real amount is that large.
+        raise ValueError(f"{value} is too large an amount") from None
     return result.copy_abs() if result.is_zero() else result
 
 

@@ -172,15 +172,21 @@ def _open_items(customer: Customer, currency: str) -> list[core_allocation.OpenI
 def _apply(
     *, org: Organization, source: Payment | CreditNote, named: Invoice | None, on: date
 ) -> list[Allocation]:
+    items = _open_items(source.customer, source.currency)
+    # A named invoice that is already settled is not among the open items:
+    # the whole amount then follows the unnamed rule.
+    named_id = named.pk if named and any(item.id == named.pk for item in items) else None
     plan = core_allocation.allocate(
-        amount_minor=source.unapplied_minor,
-        items=_open_items(source.customer, source.currency),
-        payment_date=on,
-        named_id=named.pk if named else None,
+        amount_minor=source.unapplied_minor, items=items, payment_date=on, named_id=named_id
     )
     field = "payment" if isinstance(source, Payment) else "credit_note"
+    # Money paid ahead of a (named) invoice counts against it from its issue date;
+    # until then it is credit on account, so no as-of report loses it.
+    issued = {item.id: item.issue_date for item in items}
     made = [
-        Allocation.objects.create(org=org, invoice_id=invoice_id, date=on, amount_minor=minor, **{field: source})
+        Allocation.objects.create(
+            org=org, invoice_id=invoice_id, date=max(on, issued[invoice_id]), amount_minor=minor, **{field: source}
+        )
         for invoice_id, minor in plan.parts
     ]
     for invoice in Invoice.objects.filter(pk__in=[a.invoice_id for a in made]):
@@ -198,6 +204,11 @@ def _check_named(org: Organization, customer: Customer, currency: str, invoice: 
         raise LedgerError(f"invoice {invoice.number} belongs to another customer")
     if invoice.currency != currency:
         raise LedgerError(f"invoice {invoice.number} is in {invoice.currency}, not {currency}")
+
+
+def _not_before_issue(invoice: Invoice, on: date, what: str) -> None:
+    if on < invoice.issue_date:
+        raise LedgerError(f"{what} cannot be dated {on}, before invoice {invoice.number} was issued ({invoice.issue_date})")
 
 
 def _lock_customer(customer: Customer) -> Customer:
@@ -292,7 +303,7 @@ def credit_apply(
         raise LedgerError("nothing to apply: no credit left or the invoice is not open")
     field = "payment" if isinstance(source, Payment) else "credit_note"
     allocation = Allocation.objects.create(
-        org=org, invoice=invoice, date=max(on, source.date), amount_minor=amount, **{field: source}
+        org=org, invoice=invoice, date=max(on, source.date, invoice.issue_date), amount_minor=amount, **{field: source}
     )
     source.unapplied_minor -= amount
     source.save(update_fields=["unapplied_minor"])
@@ -313,6 +324,7 @@ def charge_add(
     _same_org(org, invoice)
     if amount_minor <= 0:
         raise LedgerError("a charge must be more than zero")
+    _not_before_issue(invoice, on, "a charge")
     charge = Charge.objects.create(
         org=org, invoice=invoice, kind=kind, date=on, amount_minor=amount_minor, description=description
     )
@@ -334,6 +346,7 @@ def invoice_write_off(
     _lock_customer(invoice.customer)
     invoice.refresh_from_db()
     amount = invoice.open_minor if amount_minor is None else amount_minor
+    _not_before_issue(invoice, on, "a write-off")
     if not reason.strip():
         raise LedgerError("a write-off needs a reason")
     if amount <= 0 or amount > invoice.open_minor:

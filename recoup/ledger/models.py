@@ -264,8 +264,10 @@ class CreditNote(OrgOwned):
 class Allocation(OrgOwned):
     """Part of a payment or a credit note applied to one invoice, on a date.
 
-    The date is the later of the source's date and the day it was applied, so
-    credit left on account and applied later counts from the day of applying.
+    The date is the latest of the source's date, the day it was applied and the
+    invoice's issue date: credit left on account and applied later counts from
+    the day of applying, and money paid ahead of an invoice stays credit on
+    account until the invoice exists.
     """
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")

@@ -108,16 +108,22 @@ class AgingReport:
 
 
 def _bucket_sql(as_of: date, edges: tuple[int, ...], params: dict) -> list[str]:
-    """One SUM(CASE ...) per bucket, comparing due dates with thresholds."""
+    """One SUM(CASE ...) per bucket, comparing due dates with thresholds.
+
+    Columns are qualified with ``items.``: the by-invoice query joins
+    ledger_invoice, which has a due_date of its own.
+    """
     adapt = connection.ops.adapt_datefield_value
     params["t0"] = adapt(as_of)
-    cases = ["SUM(CASE WHEN due_date >= %(t0)s THEN bal ELSE 0 END)"]
+    cases = ["SUM(CASE WHEN items.due_date >= %(t0)s THEN items.bal ELSE 0 END)"]
     previous = "t0"
     for i, edge in enumerate(edges, start=1):
         params[f"t{i}"] = adapt(as_of - timedelta(days=edge))
-        cases.append(f"SUM(CASE WHEN due_date < %({previous})s AND due_date >= %(t{i})s THEN bal ELSE 0 END)")
+        cases.append(
+            f"SUM(CASE WHEN items.due_date < %({previous})s AND items.due_date >= %(t{i})s THEN items.bal ELSE 0 END)"
+        )
         previous = f"t{i}"
-    cases.append(f"SUM(CASE WHEN due_date < %({previous})s THEN bal ELSE 0 END)")
+    cases.append(f"SUM(CASE WHEN items.due_date < %({previous})s THEN items.bal ELSE 0 END)")
     return cases
 
 

@@ -86,3 +86,17 @@ def test_every_change_writes_an_audit_event(org_a, customer, make_invoice, syste
     pay(org_a, customer, 5000, date(2026, 2, 1), system, now)
     verbs = list(AuditEvent.objects.for_org(org_a).filter(customer=customer).values_list("verb", flat=True))
     assert verbs == ["invoice.created", "payment.recorded"]
+
+
+def test_it_refuses_charges_and_write_offs_dated_before_the_invoice(org_a, make_customer, make_invoice, system, now):
+    from recoup.ledger.actions import charge_add
+    from recoup.ledger.models import Charge, WriteOff
+
+    customer = make_customer(org_a)
+    invoice = make_invoice(org_a, customer, "INV-1", "100.00", issue=date(2026, 2, 1))
+    with pytest.raises(LedgerError, match="before invoice INV-1 was issued"):
+        charge_add(org=org_a, invoice=invoice, kind="late_fee", on=date(2026, 1, 31), amount_minor=500,
+                   actor=system, now=now)
+    with pytest.raises(LedgerError, match="before invoice INV-1 was issued"):
+        invoice_write_off(org=org_a, invoice=invoice, on=date(2026, 1, 31), reason="gone", actor=system, now=now)
+    assert not Charge.objects.exists() and not WriteOff.objects.exists()

@@ -1,0 +1,139 @@
+"""Reads the web pages need beyond the ledger's own selectors.
+
+Each function is one or a few grouped SQL queries, never a query per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Sum
+
+from recoup.audit.models import AuditEvent
+from recoup.core.money import from_minor
+from recoup.ledger.models import Contact, CreditNote, Customer, Invoice, Payment
+from recoup.orgs.models import Organization
+
+
+def customer_search(
+    org: Organization,
+    *,
+    today: date,
+    q: str = "",
+    status: str = "",
+    kind: str = "",
+    currency: str = "",
+    overdue_only: bool = False,
+) -> QuerySet[Customer]:
+    """Customers of ``org`` matching a search on name, ref or contact e-mail and filters."""
+    customers = Customer.objects.for_org(org)
+    q = q.strip()
+    if q:
+        by_email = Contact.objects.for_org(org).filter(customer=OuterRef("pk"), email__icontains=q)
+        customers = customers.filter(
+            Q(legal_name__icontains=q) | Q(display_name__icontains=q) | Q(ref__icontains=q) | Exists(by_email)
+        )
+    if status:
+        customers = customers.filter(status=status)
+    if kind:
+        customers = customers.filter(kind=kind)
+    open_invoices = Invoice.objects.for_org(org).filter(customer=OuterRef("pk"), open_minor__gt=0)
+    if currency:
+        customers = customers.filter(
+            Exists(Invoice.objects.for_org(org).filter(customer=OuterRef("pk"), currency=currency))
+        )
+        open_invoices = open_invoices.filter(currency=currency)
+    if overdue_only:
+        customers = customers.filter(Exists(open_invoices.filter(due_date__lt=today)))
+    return customers.order_by("display_name", "legal_name", "ref")
+
+
+def customers_currencies(org: Organization) -> list[str]:
+    """Every currency the organization has invoiced in, base currency first."""
+    used = set(Invoice.objects.for_org(org).values_list("currency", flat=True).distinct())
+    return [org.base_currency, *sorted(used - {org.base_currency})]
+
+
+@dataclass(frozen=True)
+class Balance:
+    currency: str
+    amount: Decimal
+
+
+def balances_by_customer(org: Organization, customer_ids: list[int]) -> dict[int, list[Balance]]:
+    """Open invoices less unapplied credit, per customer and currency, in three grouped queries."""
+    totals: dict[tuple[int, str], int] = {}
+    sources = [
+        (Invoice.objects.for_org(org).exclude(open_minor=0), "open_minor", 1),
+        (Payment.objects.for_org(org).filter(unapplied_minor__gt=0), "unapplied_minor", -1),
+        (CreditNote.objects.for_org(org).filter(unapplied_minor__gt=0), "unapplied_minor", -1),
+    ]
+    for queryset, column, sign in sources:
+        rows = (
+            queryset.filter(customer_id__in=customer_ids)
+            .values("customer_id", "currency")
+            .annotate(total=Sum(column))
+            .order_by()
+        )
+        for row in rows:
+            key = (row["customer_id"], row["currency"])
+            totals[key] = totals.get(key, 0) + sign * int(row["total"])
+    out: dict[int, list[Balance]] = {}
+    for (customer_id, currency), minor in sorted(totals.items()):
+        if minor:
+            out.setdefault(customer_id, []).append(Balance(currency, from_minor(minor, currency)))
+    return out
+
+
+@dataclass(frozen=True)
+class OverdueCustomer:
+    customer_id: int
+    ref: str
+    name: str
+    currency: str
+    overdue: Decimal
+    oldest_due: date
+
+
+def most_overdue(org: Organization, *, today: date, limit: int = 10) -> list[OverdueCustomer]:
+    """The customers owing the most past their due date, biggest first (one grouped query)."""
+    rows = (
+        Invoice.objects.for_org(org)
+        .filter(open_minor__gt=0, due_date__lt=today)
+        .values("customer_id", "customer__ref", "customer__display_name", "customer__legal_name", "currency")
+        .annotate(overdue=Sum("open_minor"), oldest=Min("due_date"))
+        .order_by("-overdue", "customer__ref")[:limit]
+    )
+    return [
+        OverdueCustomer(
+            customer_id=r["customer_id"],
+            ref=r["customer__ref"],
+            name=r["customer__display_name"] or r["customer__legal_name"],
+            currency=r["currency"],
+            overdue=from_minor(int(r["overdue"]), r["currency"]),
+            oldest_due=r["oldest"],
+        )
+        for r in rows
+    ]
+
+
+def customer_events(org: Organization, customer: Customer, limit: int = 200) -> QuerySet[AuditEvent]:
+    """The customer's audit trail, newest first."""
+    return AuditEvent.objects.for_org(org).filter(customer=customer).order_by("-at", "-id")[:limit]
+
+
+def invoice_events(org: Organization, invoice: Invoice) -> QuerySet[AuditEvent]:
+    """Events about this invoice or a movement on it (payment, credit, charge, write-off), newest first."""
+    allocations = invoice.allocations.all()
+    subjects = (
+        Q(subject_type="invoice", subject_id=invoice.pk)
+        | Q(subject_type="allocation", subject_id__in=allocations.values("pk"))
+        | Q(subject_type="payment", subject_id__in=allocations.filter(payment__isnull=False).values("payment_id"))
+        | Q(subject_type="creditnote",
+            subject_id__in=allocations.filter(credit_note__isnull=False).values("credit_note_id"))
+        | Q(subject_type="charge", subject_id__in=invoice.charges.values("pk"))
+        | Q(subject_type="writeoff", subject_id__in=invoice.write_offs.values("pk"))
+    )
+    return AuditEvent.objects.for_org(org).filter(subjects).order_by("-at", "-id")

@@ -1,0 +1,58 @@
+"""Customers: the searchable list and one customer's page."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from recoup.ledger import selectors as ledger
+from recoup.ledger.models import CreditNote, Customer, Invoice, Payment
+from recoup.orgs.models import Organization
+from recoup.web import selectors
+from recoup.web.forms import CustomerFilterForm, StatementForm
+from recoup.web.decorators import org_view
+from recoup.web.views.common import get_for_org, org_today
+
+PAGE_SIZE = 50
+
+
+@org_view()
+def customer_list(request: HttpRequest, org: Organization) -> HttpResponse:
+    today = org_today(org, timezone.now())
+    form = CustomerFilterForm(request.GET, currencies=selectors.customers_currencies(org))
+    filters = form.cleaned_data if form.is_valid() else {}
+    customers = selectors.customer_search(
+        org, today=today, q=filters.get("q", ""), status=filters.get("status", ""), kind=filters.get("kind", ""),
+        currency=filters.get("currency", ""), overdue_only=filters.get("overdue", False),
+    )
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    balances = selectors.balances_by_customer(org, [c.pk for c in page])
+    rows = [(c, balances.get(c.pk, [])) for c in page]
+    context = {"form": form, "page": page, "rows": rows}
+    # htmx live search swaps only the results; without JavaScript the whole page is served.
+    template = "web/customers/_results.html" if request.htmx else "web/customers/list.html"
+    return render(request, template, context)
+
+
+@org_view()
+def customer_detail(request: HttpRequest, org: Organization, pk: int) -> HttpResponse:
+    customer = get_for_org(Customer, org, pk=pk)
+    today = org_today(org, timezone.now())
+    form = StatementForm(request.GET if "as_of" in request.GET else None, initial={"as_of": today})
+    as_of = (form.cleaned_data.get("as_of") if form.is_valid() else None) or today
+    invoices = Invoice.objects.for_org(org).filter(customer=customer).order_by("-issue_date", "-number")
+    return render(request, "web/customers/detail.html", {
+        "customer": customer,
+        "today": today,
+        "balances": ledger.customer_balances(org=org, customer=customer),
+        "contacts": customer.contacts.filter(org=org),
+        "open_invoices": invoices.exclude(open_minor=0).order_by("due_date", "number"),
+        "closed_invoices": invoices.filter(open_minor=0)[:100],
+        "payments": Payment.objects.for_org(org).filter(customer=customer).select_related("named_invoice")[:100],
+        "credit_notes": CreditNote.objects.for_org(org).filter(customer=customer)[:100],
+        "statement_form": form,
+        "statement": ledger.statement(org=org, customer=customer, as_of=as_of),
+        "events": selectors.customer_events(org, customer),
+    })

@@ -1,0 +1,36 @@
+"""The dashboard: what is owed, what is late, who is latest."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from recoup.orgs.models import Organization
+from recoup.reports.aging import aging
+from recoup.web import charts, selectors
+from recoup.web.decorators import org_view
+from recoup.web.views.common import org_today
+
+
+@org_view()
+def dashboard(request: HttpRequest, org: Organization) -> HttpResponse:
+    today = org_today(org, timezone.now())
+    report = aging(org=org, as_of=today)
+    summaries = []
+    for currency, totals in sorted(report.totals.items(), key=lambda kv: (kv[0] != org.base_currency, kv[0])):
+        overdue = sum((totals[label] for label in report.labels[1:]), totals["current"] * 0)
+        summaries.append({
+            "currency": currency,
+            "outstanding": totals["total"],
+            "overdue": overdue,
+            "credit": totals["credit"],
+            "chart": charts.aging_bars(report.labels, [totals[label] for label in report.labels], currency,
+                                       locale=org.locale),
+        })
+    return render(request, "web/dashboard.html", {
+        "today": today,
+        "labels": report.labels,
+        "summaries": summaries,
+        "most_overdue": selectors.most_overdue(org, today=today),
+    })
