@@ -53,6 +53,7 @@ def _known_currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
+@lru_cache(maxsize=512)
 def minor_exponent(currency: str) -> int:
     """Number of decimals of a currency's minor unit (JPY 0, USD 2, KWD 3).
 
@@ -117,6 +118,18 @@ def from_minor(minor: int, currency: str) -> Decimal:
     if isinstance(minor, bool) or not isinstance(minor, int):
         raise TypeError(f"minor units must be int, not {type(minor).__name__}")
     return quantize(Decimal(minor).scaleb(-minor_exponent(currency)), currency)
+
+
+def minor_to_text(minor: int, currency: str) -> str:
+    """The plain decimal text of a minor-unit amount, exactly ``str(from_minor(minor, currency))``.
+
+    For reports that print many amounts: no Decimal is built.
+    """
+    exponent = minor_exponent(currency)
+    if exponent == 0:
+        return str(minor)
+    whole, part = divmod(abs(minor), 10**exponent)
+    return f"{'-' if minor < 0 else ''}{whole}.{part:0{exponent}d}"
 
 
 def parse_amount(text: str, currency: str) -> Decimal:

@@ -13,6 +13,7 @@ touched since D, and groups them in the database. Unapplied credit on account
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,7 +21,7 @@ from decimal import Decimal
 from django.db import connection
 
 from recoup.core.aging import DEFAULT_EDGES, bucket_labels
-from recoup.core.money import from_minor
+from recoup.core.money import from_minor, minor_to_text
 from recoup.orgs.models import Organization
 
 _INVOICE_DELTA = """
@@ -39,12 +40,12 @@ _INVOICES_AS_OF = f"""
     WITH delta AS ({_INVOICE_DELTA})
     SELECT i.id, i.customer_id, i.currency, i.due_date, i.open_minor AS bal
       FROM ledger_invoice i
-     WHERE i.org_id = %(org)s AND i.open_minor <> 0 AND i.issue_date <= %(d)s
-       AND NOT EXISTS (SELECT 1 FROM delta WHERE delta.invoice_id = i.id)
+     WHERE i.org_id = %(org)s AND i.open_minor <> 0 AND i.issue_date <= %(d)s /*i.customer*/
+       AND i.id NOT IN (SELECT invoice_id FROM delta)
     UNION ALL
     SELECT i.id, i.customer_id, i.currency, i.due_date, i.open_minor + delta.amt
       FROM ledger_invoice i JOIN delta ON delta.invoice_id = i.id
-     WHERE i.issue_date <= %(d)s AND i.open_minor + delta.amt <> 0
+     WHERE i.issue_date <= %(d)s AND i.open_minor + delta.amt <> 0 /*i.customer*/
 """
 
 _CREDIT_AS_OF = """
@@ -53,32 +54,48 @@ _CREDIT_AS_OF = """
           FROM ledger_allocation WHERE org_id = %(org)s AND date > %(d)s
          GROUP BY payment_id, credit_note_id
     )
-    SELECT customer_id, currency, -SUM(bal) FROM (
+    SELECT customer_id, currency, -SUM(bal) AS amt FROM (
         SELECT p.customer_id, p.currency, p.unapplied_minor + COALESCE(later.amt, 0) AS bal
           FROM ledger_payment p LEFT JOIN later ON later.pid = p.id
-         WHERE p.org_id = %(org)s AND p.date <= %(d)s
+         WHERE p.org_id = %(org)s AND p.date <= %(d)s /*p.customer*/
+           AND (p.unapplied_minor <> 0 OR p.id IN (SELECT pid FROM later))
         UNION ALL
         SELECT c.customer_id, c.currency, c.unapplied_minor + COALESCE(later.amt, 0)
           FROM ledger_creditnote c LEFT JOIN later ON later.cid = c.id
-         WHERE c.org_id = %(org)s AND c.date <= %(d)s
+         WHERE c.org_id = %(org)s AND c.date <= %(d)s /*c.customer*/
+           AND (c.unapplied_minor <> 0 OR c.id IN (SELECT cid FROM later))
     ) credits WHERE bal <> 0 GROUP BY customer_id, currency
 """
 
 
 @dataclass
 class AgingRow:
+    """One customer and currency (or one invoice) of the report; amounts in minor units."""
+
     customer_id: int
     customer_ref: str
     customer: str
     currency: str
-    buckets: list[Decimal]
-    credit: Decimal
+    buckets_minor: list[int]
+    credit_minor: int = 0
     invoice_number: str | None = None
     due_date: date | None = None
 
     @property
+    def total_minor(self) -> int:
+        return sum(self.buckets_minor) + self.credit_minor
+
+    @property
+    def buckets(self) -> list[Decimal]:
+        return [from_minor(v, self.currency) for v in self.buckets_minor]
+
+    @property
+    def credit(self) -> Decimal:
+        return from_minor(self.credit_minor, self.currency)
+
+    @property
     def total(self) -> Decimal:
-        return sum(self.buckets, Decimal(0)) + self.credit
+        return from_minor(self.total_minor, self.currency)
 
 
 @dataclass
@@ -86,24 +103,33 @@ class AgingReport:
     as_of: date
     labels: list[str]
     rows: list[AgingRow]
-    totals: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    totals_minor: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def totals(self) -> dict[str, dict[str, Decimal]]:
+        """Per currency: each bucket, ``credit`` and ``total`` as Decimals."""
+        return {cur: {k: from_minor(v, cur) for k, v in t.items()} for cur, t in self.totals_minor.items()}
 
     def as_json(self) -> dict:
+        labels = self.labels
+
         def row_json(r: AgingRow) -> dict:
-            out = {"customer_ref": r.customer_ref, "customer": r.customer, "currency": r.currency}
+            cur = r.currency
+            out = {"customer_ref": r.customer_ref, "customer": r.customer, "currency": cur}
             if r.invoice_number is not None:
                 out["invoice_number"] = r.invoice_number
                 out["due_date"] = r.due_date.isoformat() if r.due_date else None
-            out.update({label: str(v) for label, v in zip(self.labels, r.buckets)})
-            out["credit"] = str(r.credit)
-            out["total"] = str(r.total)
+            out.update({label: minor_to_text(v, cur) for label, v in zip(labels, r.buckets_minor)})
+            out["credit"] = minor_to_text(r.credit_minor, cur)
+            out["total"] = minor_to_text(r.total_minor, cur)
             return out
 
         return {
             "as_of": self.as_of.isoformat(),
-            "buckets": self.labels,
+            "buckets": labels,
             "rows": [row_json(r) for r in self.rows],
-            "totals": {cur: {k: str(v) for k, v in t.items()} for cur, t in sorted(self.totals.items())},
+            "totals": {cur: {k: minor_to_text(v, cur) for k, v in t.items()}
+                       for cur, t in sorted(self.totals_minor.items())},
         }
 
 
@@ -127,83 +153,107 @@ def _bucket_sql(as_of: date, edges: tuple[int, ...], params: dict) -> list[str]:
     return cases
 
 
-def aging(*, org: Organization, as_of: date, edges: tuple[int, ...] = DEFAULT_EDGES, by: str = "customer") -> AgingReport:
-    """The aging report of one organization as of a date, by customer or by invoice."""
+def _only_customer(sql: str, customer_id: int | None, params: dict) -> str:
+    """Turn the ``/*x.customer*/`` markers into a filter on one customer; without one they stay comments."""
+    if customer_id is None:
+        return sql
+    params["customer"] = customer_id
+    return re.sub(r"/\*(\w)\.customer\*/", r"AND \1.customer_id = %(customer)s", sql)
+
+
+_NAMES = "c.ref, c.display_name, c.legal_name"
+
+
+def aging(
+    *, org: Organization, as_of: date, edges: tuple[int, ...] = DEFAULT_EDGES, by: str = "customer",
+    customer_id: int | None = None,
+) -> AgingReport:
+    """The aging report of one organization as of a date, by customer or by invoice.
+
+    With ``customer_id``, only that customer's invoices and credit are read (in SQL).
+    Amounts stay integers in minor units until they are shown.
+    """
     labels = bucket_labels(edges)
     params: dict = {"org": org.pk, "d": connection.ops.adapt_datefield_value(as_of)}
-    cases = _bucket_sql(as_of, edges, params)
+    buckets = ", ".join(f"{case} AS b{i}" for i, case in enumerate(_bucket_sql(as_of, edges, params)))
     if by == "invoice":
         sql = f"""
-            SELECT items.customer_id, items.currency, inv.number, items.due_date, {", ".join(cases)}
-              FROM ({_INVOICES_AS_OF}) items JOIN ledger_invoice inv ON inv.id = items.id
-             GROUP BY items.id, items.customer_id, items.currency, inv.number, items.due_date
+            SELECT items.customer_id, items.currency, {_NAMES}, inv.number, items.due_date, {buckets}
+              FROM ({_INVOICES_AS_OF}) items
+              JOIN ledger_invoice inv ON inv.id = items.id JOIN ledger_customer c ON c.id = items.customer_id
+             GROUP BY items.id, items.customer_id, items.currency, {_NAMES}, inv.number, items.due_date
         """
-        key_width = 4
     elif by == "customer":
-        sql = f"SELECT customer_id, currency, {', '.join(cases)} FROM ({_INVOICES_AS_OF}) items GROUP BY customer_id, currency"
-        key_width = 2
+        sql = f"""
+            SELECT g.*, {_NAMES} FROM (
+                SELECT items.customer_id, items.currency, {buckets} FROM ({_INVOICES_AS_OF}) items
+                 GROUP BY items.customer_id, items.currency
+            ) g JOIN ledger_customer c ON c.id = g.customer_id
+        """
     else:
         raise ValueError(f"aging by {by!r}: use 'customer' or 'invoice'")
+    credit_sql = f"SELECT cr.*, {_NAMES} FROM ({_CREDIT_AS_OF}) cr JOIN ledger_customer c ON c.id = cr.customer_id"
 
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_only_customer(sql, customer_id, params), params)
         raw = cursor.fetchall()
-        cursor.execute(_CREDIT_AS_OF, params)
-        credits = {(c, cur): int(v) for c, cur, v in cursor.fetchall()}
+        cursor.execute(_only_customer(credit_sql, customer_id, params), params)
+        credits = cursor.fetchall()
 
+    width = len(labels)
     rows: dict[tuple, AgingRow] = {}
-    for rec in raw:
-        customer_id, currency = rec[0], rec[1]
-        key = tuple(rec[:key_width])
-        rows[key] = AgingRow(
-            customer_id=customer_id, customer_ref="", customer="", currency=currency,
-            buckets=[from_minor(int(v), currency) for v in rec[key_width:]], credit=Decimal(0),
-            invoice_number=rec[2] if by == "invoice" else None,
-            due_date=_as_date(rec[3]) if by == "invoice" else None,
-        )
-    for (customer_id, currency), minor in credits.items():
-        key = (customer_id, currency) if by == "customer" else (customer_id, currency, None, None)
-        row = rows.setdefault(key, AgingRow(
-            customer_id=customer_id, customer_ref="", customer="", currency=currency,
-            buckets=[from_minor(0, currency)] * len(labels), credit=Decimal(0),
-            invoice_number="(credit on account)" if by == "invoice" else None,
-        ))
-        row.credit = from_minor(minor, currency)
+    if by == "invoice":
+        for cust, cur, ref, display, legal, number, due, *amounts in raw:
+            rows[(cust, cur, number)] = AgingRow(cust, ref, display or legal, cur, [int(v) for v in amounts],
+                                                 invoice_number=number, due_date=_as_date(due))
+    else:
+        for cust, cur, *rest in raw:
+            *amounts, ref, display, legal = rest
+            rows[(cust, cur)] = AgingRow(cust, ref, display or legal, cur, [int(v) for v in amounts])
+    for cust, cur, minor, ref, display, legal in credits:
+        key = (cust, cur, None) if by == "invoice" else (cust, cur)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = AgingRow(cust, ref, display or legal, cur, [0] * width,
+                                       invoice_number="(credit on account)" if by == "invoice" else None)
+        row.credit_minor = int(minor)
 
-    kept = [r for r in rows.values() if r.total or r.credit or any(r.buckets)]
-    _name_customers(kept)
-    kept.sort(key=lambda r: (r.customer.lower(), r.customer_ref, r.currency, r.due_date or date.min, r.invoice_number or ""))
-    return AgingReport(as_of=as_of, labels=labels, rows=kept, totals=_totals(kept, labels))
+    kept = [r for r in rows.values() if r.credit_minor or any(r.buckets_minor)]
+    kept.sort(key=lambda r: (r.customer.lower(), r.customer_ref, r.currency, r.due_date or date.min,
+                             r.invoice_number or ""))
+    return AgingReport(as_of=as_of, labels=labels, rows=kept, totals_minor=_totals(kept, labels))
+
+
+def aging_totals(*, org: Organization, as_of: date, edges: tuple[int, ...] = DEFAULT_EDGES) -> AgingReport:
+    """Only the per-currency totals of ``aging`` (no rows), grouped by currency in SQL: for the dashboard."""
+    labels = bucket_labels(edges)
+    params: dict = {"org": org.pk, "d": connection.ops.adapt_datefield_value(as_of)}
+    buckets = ", ".join(_bucket_sql(as_of, edges, params))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT items.currency, {buckets} FROM ({_INVOICES_AS_OF}) items GROUP BY items.currency",
+                       params)
+        raw = cursor.fetchall()
+        cursor.execute(f"SELECT cr.currency, SUM(cr.amt) FROM ({_CREDIT_AS_OF}) cr GROUP BY cr.currency", params)
+        credits = {cur: int(v) for cur, v in cursor.fetchall()}
+    by_currency = {cur: [int(v) for v in amounts] for cur, *amounts in raw}
+    totals: dict[str, dict[str, int]] = {}
+    for cur in {*by_currency, *credits}:
+        amounts = by_currency.get(cur, [0] * len(labels))
+        credit = credits.get(cur, 0)
+        totals[cur] = {**dict(zip(labels, amounts)), "credit": credit, "total": sum(amounts) + credit}
+    return AgingReport(as_of=as_of, labels=labels, rows=[], totals_minor=totals)
 
 
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def _name_customers(rows: list[AgingRow]) -> None:
-    from recoup.ledger.models import Customer
-
-    ids = list({r.customer_id for r in rows})
-    names: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        for pk, ref, display, legal in Customer.objects.filter(pk__in=chunk).values_list(
-            "pk", "ref", "display_name", "legal_name"
-        ):
-            names[pk] = (ref, display or legal)
+def _totals(rows: list[AgingRow], labels: list[str]) -> dict[str, dict[str, int]]:
+    totals: dict[str, dict[str, int]] = {}
     for r in rows:
-        r.customer_ref, r.customer = names[r.customer_id]
-
-
-def _totals(rows: list[AgingRow], labels: list[str]) -> dict[str, dict[str, Decimal]]:
-    totals: dict[str, dict[str, Decimal]] = {}
-    for r in rows:
-        t = totals.setdefault(r.currency, {label: Decimal(0) for label in [*labels, "credit", "total"]})
-        for label, v in zip(labels, r.buckets):
+        t = totals.setdefault(r.currency, dict.fromkeys([*labels, "credit", "total"], 0))
+        for label, v in zip(labels, r.buckets_minor):
             t[label] += v
-        t["credit"] += r.credit
-        t["total"] += r.total
-    for cur, t in totals.items():
-        for k in t:
-            t[k] = from_minor(0, cur) + t[k]
+        t["credit"] += r.credit_minor
+        t["total"] += r.total_minor
     return totals

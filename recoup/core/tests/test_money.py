@@ -192,3 +192,10 @@ def test_proportional_split_gives_leftover_units_to_the_largest_remainders_then_
 def test_proportional_split_refuses_bad_weights(weights, error):
     with pytest.raises(error):
         allocate_proportionally(10, weights)
+
+
+@given(minor=st.integers(min_value=-10**15, max_value=10**15), currency=st.sampled_from(["JPY", "USD", "KWD"]))
+def test_minor_to_text_is_the_text_of_from_minor(minor, currency):
+    from recoup.core.money import minor_to_text
+
+    assert minor_to_text(minor, currency) == str(from_minor(minor, currency))

@@ -26,7 +26,7 @@ from recoup.ledger.tests.test_ledger_properties import (
     ledger_ops,
     rolled_back,
 )
-from recoup.reports.aging import aging
+from recoup.reports.aging import aging, aging_totals
 
 edges_choices = st.sampled_from([DEFAULT_EDGES, (7,), (15, 45), (1, 2, 3, 30, 365)])
 
@@ -111,6 +111,7 @@ def test_aging_as_of_any_date_matches_the_rows_dated_on_or_before_it(org_a, syst
 
         by_invoice = aging(org=org_a, as_of=as_of, edges=edges, by="invoice")
         assert by_invoice.totals == report.totals
+        assert aging_totals(org=org_a, as_of=as_of, edges=edges).totals == report.totals
 
 
 @DB_SETTINGS

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from recoup.orgs.models import Organization
-from recoup.reports.aging import aging
+from recoup.reports.aging import aging_totals
 from recoup.web import charts, selectors
 from recoup.web.decorators import org_view
 from recoup.web.views.common import org_today
@@ -16,7 +16,7 @@ from recoup.web.views.common import org_today
 @org_view()
 def dashboard(request: HttpRequest, org: Organization) -> HttpResponse:
     today = org_today(org, timezone.now())
-    report = aging(org=org, as_of=today)
+    report = aging_totals(org=org, as_of=today)
     summaries = []
     for currency, totals in sorted(report.totals.items(), key=lambda kv: (kv[0] != org.base_currency, kv[0])):
         overdue = sum((totals[label] for label in report.labels[1:]), totals["current"] * 0)

@@ -1,0 +1,37 @@
+"""recoup serve: the web app behind waitress, static files through whitenoise."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+def create_server(host: str, port: int, threads: int = 8):
+    """Bind the socket now, so the caller can announce a URL that already answers."""
+    from waitress import create_server as waitress_server
+
+    from recoup.wsgi import application
+
+    try:
+        return waitress_server(application, host=host, port=port, threads=threads, ident="Recoup")
+    except OSError as exc:
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+class Command(BaseCommand):
+    help = "Serve Recoup over HTTP with waitress (run collectstatic first, or let `recoup run` do it)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+        parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+        parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+
+    def handle(self, *args, **opts):
+        server = create_server(opts["host"], opts["port"], opts["threads"])
+        self.stdout.write(f"Serving on http://{opts['host']}:{server.effective_port}")
+        self.stdout.flush()
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
