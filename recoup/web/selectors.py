@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Sum
 
 from recoup.audit.models import AuditEvent
-from recoup.core.money import from_minor
+from recoup.core.money import format_money, from_minor
 from recoup.ledger.models import Contact, CreditNote, Customer, Invoice, Payment
 from recoup.orgs.models import Organization
 
@@ -137,3 +137,54 @@ def invoice_events(org: Organization, invoice: Invoice) -> QuerySet[AuditEvent]:
         | Q(subject_type="writeoff", subject_id__in=invoice.write_offs.values("pk"))
     )
     return AuditEvent.objects.for_org(org).filter(subjects).order_by("-at", "-id")
+
+
+def invoice_search(
+    org: Organization,
+    *,
+    today: date,
+    q: str = "",
+    status: str = "",
+    currency: str = "",
+    overdue_only: bool = False,
+    issued_from: date | None = None,
+    issued_to: date | None = None,
+) -> QuerySet[Invoice]:
+    """Invoices of ``org`` matching a search on number or customer and filters, newest first.
+
+    The customer comes in the same query (``select_related``), so a page of rows is one query.
+    """
+    invoices = Invoice.objects.for_org(org).select_related("customer")
+    q = q.strip()
+    if q:
+        invoices = invoices.filter(
+            Q(number__icontains=q) | Q(customer__ref__icontains=q) | Q(customer__legal_name__icontains=q)
+            | Q(customer__display_name__icontains=q)
+        )
+    if status:
+        invoices = invoices.filter(status=status)
+    if currency:
+        invoices = invoices.filter(currency=currency)
+    if overdue_only:
+        invoices = invoices.filter(open_minor__gt=0, due_date__lt=today)
+    if issued_from:
+        invoices = invoices.filter(issue_date__gte=issued_from)
+    if issued_to:
+        invoices = invoices.filter(issue_date__lte=issued_to)
+    return invoices.order_by("-issue_date", "-number")
+
+
+def credit_sources(org: Organization, customer: Customer) -> dict[str, tuple[str, Payment | CreditNote]]:
+    """The customer's payments and credit notes with credit left on account, oldest first.
+
+    Returns: {"payment-12": (label, Payment), "credit_note-3": (label, CreditNote)}.
+    """
+    out: dict[str, tuple[str, Payment | CreditNote]] = {}
+    for p in Payment.objects.for_org(org).filter(customer=customer, unapplied_minor__gt=0).order_by("date", "id"):
+        left = format_money(from_minor(p.unapplied_minor, p.currency), p.currency, org.locale)
+        reference = f" {p.reference}" if p.reference else ""
+        out[f"payment-{p.pk}"] = (f"Payment {p.date}{reference}: {left} left", p)
+    for n in CreditNote.objects.for_org(org).filter(customer=customer, unapplied_minor__gt=0).order_by("date", "id"):
+        left = format_money(from_minor(n.unapplied_minor, n.currency), n.currency, org.locale)
+        out[f"credit_note-{n.pk}"] = (f"Credit note {n.number} {n.date}: {left} left", n)
+    return out

@@ -1,15 +1,25 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from recoup.web.views import aging, customers, dashboard, home, imports, invoices, payments, statements
+from recoup.web.views import (
+    aging, credit, customer_edit, customers, dashboard, home, imports, invoice_entry, invoices, payments, statements,
+)
 
 org_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("customers/", customers.customer_list, name="customer_list"),
+    path("customers/new/", customer_edit.customer_new, name="customer_new"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", customer_edit.customer_edit, name="customer_edit"),
+    path("customers/<int:pk>/contacts/new/", customer_edit.contact_new, name="contact_new"),
+    path("customers/<int:pk>/contacts/<int:contact_pk>/", customer_edit.contact_edit, name="contact_edit"),
+    path("customers/<int:pk>/contacts/<int:contact_pk>/delete/", customer_edit.contact_delete, name="contact_delete"),
+    path("customers/<int:pk>/credit/apply/", credit.credit_apply_view, name="credit_apply"),
     path("customers/<int:pk>/statement.pdf", statements.statement_pdf, name="statement_pdf"),
     path("customers/<int:pk>/payments/new/", payments.payment_new, name="payment_new"),
     path("customers/<int:pk>/credit-notes/new/", payments.credit_note_new, name="credit_note_new"),
+    path("invoices/", invoice_entry.invoice_list, name="invoice_list"),
+    path("invoices/new/", invoice_entry.invoice_new, name="invoice_new"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/write-off/", payments.write_off_new, name="write_off_new"),
     path("aging/", aging.aging_report, name="aging"),

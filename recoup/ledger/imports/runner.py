@@ -99,7 +99,15 @@ def import_csv(*, org: Organization, kind: str, name: str, data: bytes | str, ac
     except UnicodeDecodeError as exc:
         result.errors.append(RowError(name, 1, "", f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 CSV"))
         return result
-    records, present = _read(kind, name, text, mapping, result)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        result.errors.append(RowError(name, line, "", "contains a NUL byte: is this a spreadsheet (.xlsx) rather than CSV?"))
+        return result
+    try:
+        records, present = _read(kind, name, text, mapping, result)
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        result.errors.append(RowError(name, 1, "", f"not a readable CSV file: {exc}"))
+        return result
     result.rows = len(records)
     result.preview = [values for _, values in records[:PREVIEW_ROWS]]
     if result.errors:

@@ -10,6 +10,7 @@ from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.core.money import from_minor
 from recoup.ledger.actions import LineInput, credit_note_record, invoice_create, payment_record, refresh_invoice
+from recoup.ledger.customer_actions import contact_save, customer_create, customer_update
 from recoup.ledger.models import Contact, Customer, InvoiceLine
 from recoup.orgs.models import Organization
 
@@ -18,25 +19,16 @@ def customer_upsert(*, org: Organization, plan: dict, actor: Actor, now: datetim
     """Create or update a customer and its billing contact from a validated row."""
     customer = plan["existing"]
     if customer is None:
-        customer = Customer.objects.create(org=org, ref=plan["ref"], **plan["fields"])
-        verb = "customer.created"
+        customer = customer_create(org=org, ref=plan["ref"], actor=actor, now=now, via="import", **plan["fields"])
     else:
-        for k, v in plan["fields"].items():
-            setattr(customer, k, v)
-        customer.save()
-        verb = "customer.updated"
+        customer = customer_update(org=org, customer=customer, actor=actor, now=now, via="import", **plan["fields"])
     contact = plan["contact"]
-    if any(contact.values()) or (verb == "customer.updated" and contact):
-        billing = Contact.objects.for_org(org).filter(customer=customer, is_billing=True).order_by("-id").first()
-        if billing is None:
-            Contact.objects.create(org=org, customer=customer, name=customer.name, is_billing=True, **contact)
-        else:
-            for k, v in contact.items():
-                setattr(billing, k, v)
-            billing.save()
-    audit.record(org=org, actor=actor, at=now, verb=verb, subject=customer, customer=customer,
-                 summary=f"Customer {customer.ref} {verb.split('.')[1]} by import",
-                 data={k: str(v) for k, v in plan["fields"].items()})
+    billing = Contact.objects.for_org(org).filter(customer=customer, is_billing=True).order_by("-id").first()
+    if billing is not None and contact:
+        contact_save(org=org, customer=customer, contact=billing, actor=actor, now=now, via="import", **contact)
+    elif billing is None and any(contact.values()):
+        contact_save(org=org, customer=customer, name=customer.name, is_billing=True, actor=actor, now=now,
+                     via="import", **contact)
     return customer
 
 

@@ -172,3 +172,14 @@ def test_amounts_respect_the_currency_decimals(org_a, system, now, loaded):
     result = run(org_a, "invoices", data, system, now)
     assert [(e.row, e.column) for e in result.errors] == [(2, "amount")]
     assert "more decimals than JPY allows" in result.errors[0].message
+
+
+def test_it_reports_a_file_that_is_not_csv_instead_of_crashing(org_a, system, now):
+    from recoup.ledger.imports import import_csv
+    from recoup.ledger.models import Customer
+
+    result = import_csv(org=org_a, kind="customers", name="c.csv", data=b"ref,name\nC1,Acme Ltd\nC2,Bolt\x00Ltd\n",
+                        actor=system, now=now)
+    assert [str(e) for e in result.errors] == [
+        "c.csv:3:: contains a NUL byte: is this a spreadsheet (.xlsx) rather than CSV?"]
+    assert not Customer.objects.exists()

@@ -59,11 +59,10 @@ def aging_report(request: HttpRequest, org: Organization) -> HttpResponse:
 def aging_customer(request: HttpRequest, org: Organization, pk: int) -> HttpResponse:
     customer = get_for_org(Customer, org, pk=pk)
     form, as_of, edges = _params(request, org)
-    report = aging(org=org, as_of=as_of, edges=edges, by="invoice")
+    report = aging(org=org, as_of=as_of, edges=edges, by="invoice", customer_id=customer.pk)
     bucket = request.GET.get("bucket", "")
     column = report.labels.index(bucket) if bucket in report.labels else None
-    rows = [r for r in report.rows if r.customer_id == customer.pk
-            and (column is None or r.buckets[column])]
+    rows = [r for r in report.rows if column is None or r.buckets[column]]
     numbers = {r.invoice_number for r in rows}
     invoice_ids = dict(Invoice.objects.for_org(org).filter(customer=customer, number__in=numbers)
                        .values_list("number", "pk"))

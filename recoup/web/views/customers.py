@@ -14,6 +14,7 @@ from recoup.web import selectors
 from recoup.web.forms import CustomerFilterForm, StatementForm
 from recoup.web.decorators import org_view
 from recoup.web.views.common import get_for_org, org_today
+from recoup.web.views.credit import credit_apply_form
 
 PAGE_SIZE = 50
 
@@ -43,6 +44,8 @@ def customer_detail(request: HttpRequest, org: Organization, pk: int) -> HttpRes
     form = StatementForm(request.GET if "as_of" in request.GET else None, initial={"as_of": today})
     as_of = (form.cleaned_data.get("as_of") if form.is_valid() else None) or today
     invoices = Invoice.objects.for_org(org).filter(customer=customer).order_by("-issue_date", "-number")
+    credit_form = credit_apply_form(org, customer, today)
+    can_apply = bool(credit_form.sources) and invoices.filter(open_minor__gt=0).exists()
     return render(request, "web/customers/detail.html", {
         "customer": customer,
         "today": today,
@@ -55,4 +58,5 @@ def customer_detail(request: HttpRequest, org: Organization, pk: int) -> HttpRes
         "statement_form": form,
         "statement": ledger.statement(org=org, customer=customer, as_of=as_of),
         "events": selectors.customer_events(org, customer),
+        "credit_form": credit_form if can_apply else None,
     })

@@ -1,0 +1,96 @@
+"""Entering and editing customers and their contacts (collectors and owners).
+
+Each view parses a form, calls one customer action with the signed-in user as
+actor and the clock read here, then redirects (POST-redirect-GET).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from recoup.audit.actions import Actor
+from recoup.ledger.customer_actions import (
+    CustomerInputError,
+    contact_delete as delete_contact,
+    contact_save,
+    customer_create,
+    customer_update,
+)
+from recoup.ledger.models import Contact, Customer
+from recoup.orgs.models import Organization, Role
+from recoup.web.customer_forms import RENAMED_CUSTOMER_FIELDS, TIMEZONES, ContactForm, CustomerForm, add_action_error
+from recoup.web.decorators import org_view
+from recoup.web.views.common import get_for_org
+
+
+def _customer_form(request: HttpRequest, org: Organization, customer: Customer | None) -> HttpResponse:
+    form = CustomerForm(request.POST if request.method == "POST" else None, org=org, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        actor, now = Actor.for_user(request.user), timezone.now()
+        try:
+            if customer is None:
+                customer = customer_create(org=org, actor=actor, now=now, **form.customer_fields())
+                messages.success(request, f"Customer {customer.ref} created.")
+            else:
+                customer_update(org=org, customer=customer, actor=actor, now=now, **form.customer_fields())
+                messages.success(request, f"Customer {customer.ref} saved.")
+        except CustomerInputError as exc:
+            add_action_error(form, exc, RENAMED_CUSTOMER_FIELDS)
+        else:
+            return redirect("customer_detail", slug=org.slug, pk=customer.pk)
+    return render(request, "web/customers/form.html", {
+        "form": form, "customer": customer, "timezones": TIMEZONES,
+        "title": f"Edit {customer.name}" if customer else "New customer",
+    })
+
+
+@org_view(Role.COLLECTOR)
+def customer_new(request: HttpRequest, org: Organization) -> HttpResponse:
+    return _customer_form(request, org, None)
+
+
+@org_view(Role.COLLECTOR)
+def customer_edit(request: HttpRequest, org: Organization, pk: int) -> HttpResponse:
+    return _customer_form(request, org, get_for_org(Customer, org, pk=pk))
+
+
+def _contact_form(request: HttpRequest, org: Organization, customer: Customer, contact: Contact | None):
+    form = ContactForm(request.POST if request.method == "POST" else None, contact=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = contact_save(org=org, customer=customer, contact=contact, actor=Actor.for_user(request.user),
+                                 now=timezone.now(), **form.cleaned_data)
+        except CustomerInputError as exc:
+            add_action_error(form, exc)
+        else:
+            messages.success(request, f"Contact {saved.name} saved.")
+            return redirect("customer_detail", slug=org.slug, pk=customer.pk)
+    return render(request, "web/customers/contact_form.html", {
+        "form": form, "customer": customer, "contact": contact,
+        "title": f"Edit contact {contact.name}" if contact else f"New contact for {customer.name}",
+    })
+
+
+@org_view(Role.COLLECTOR)
+def contact_new(request: HttpRequest, org: Organization, pk: int) -> HttpResponse:
+    return _contact_form(request, org, get_for_org(Customer, org, pk=pk), None)
+
+
+@org_view(Role.COLLECTOR)
+def contact_edit(request: HttpRequest, org: Organization, pk: int, contact_pk: int) -> HttpResponse:
+    customer = get_for_org(Customer, org, pk=pk)
+    return _contact_form(request, org, customer, get_for_org(Contact, org, pk=contact_pk, customer=customer))
+
+
+@org_view(Role.COLLECTOR)
+@require_POST
+def contact_delete(request: HttpRequest, org: Organization, pk: int, contact_pk: int) -> HttpResponse:
+    customer = get_for_org(Customer, org, pk=pk)
+    contact = get_for_org(Contact, org, pk=contact_pk, customer=customer)
+    delete_contact(org=org, contact=contact, actor=Actor.for_user(request.user), now=timezone.now())
+    messages.success(request, f"Contact {contact.name} removed.")
+    return redirect("customer_detail", slug=org.slug, pk=customer.pk)
