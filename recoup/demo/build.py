@@ -18,7 +18,8 @@ from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.demo.profiles import EXTRA_TERMS, CustomerPlan, DemoPlan, InvoicePlan, Move, MoveKind, plan_demo
 from recoup.ledger import actions as ledger
-from recoup.ledger.models import Contact, Customer, Invoice, PaymentTerms
+from recoup.ledger.customer_actions import contact_save, customer_create
+from recoup.ledger.models import Customer, Invoice, PaymentTerms
 from recoup.orgs.actions import member_add, org_create
 from recoup.orgs.models import Organization, Role
 
@@ -85,18 +86,14 @@ def demo_build(*, today: date, now: datetime, password: str, seed: int = 1, cust
 
 
 def _customer_create(org: Organization, c: CustomerPlan, terms: dict, actor: Actor, at: datetime) -> Customer:
-    customer = Customer.objects.create(
+    customer = customer_create(
         org=org, ref=c.ref, kind=c.kind, legal_name=c.legal_name, country=c.country, timezone=c.timezone,
         language=c.language, credit_limit_minor=c.credit_limit_minor,
-        default_terms=terms[c.terms] if c.terms else None, notes=c.notes,
+        default_terms=terms[c.terms] if c.terms else None, notes=c.notes, actor=actor, now=at,
     )
-    Contact.objects.bulk_create(
-        Contact(org=org, customer=customer, name=p.name, role=p.role, email=p.email, phone=p.phone,
-                preferred_channel=p.preferred_channel, is_billing=p.is_billing)
-        for p in c.contacts
-    )
-    audit.record(org=org, actor=actor, at=at, verb="customer.created", subject=customer, customer=customer,
-                 summary=f"Customer {c.ref} {c.legal_name} created")
+    for p in c.contacts:
+        contact_save(org=org, customer=customer, actor=actor, now=at, name=p.name, role=p.role, email=p.email,
+                     phone=p.phone, preferred_channel=p.preferred_channel, is_billing=p.is_billing)
     return customer
 
 

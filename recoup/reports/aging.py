@@ -48,22 +48,31 @@ _INVOICES_AS_OF = f"""
      WHERE i.issue_date <= %(d)s AND i.open_minor + delta.amt <> 0 /*i.customer*/
 """
 
-_CREDIT_AS_OF = """
+# Credit on account as of D: what is unapplied now, plus what was applied after D.
+# Sources with credit left now are found through the partial indexes
+# (payment_with_credit, credit_note_with_credit); their date is tested in the
+# CASE rather than the WHERE so that the planner does not prefer the date index
+# and read every payment. Sources used up since D come from ``later``.
+_CREDIT_SOURCES = """
+        SELECT {a}.customer_id, {a}.currency,
+               CASE WHEN {a}.date <= %(d)s THEN {a}.unapplied_minor + COALESCE(later.amt, 0) ELSE 0 END AS bal
+          FROM {table} {a} LEFT JOIN later ON later.{key} = {a}.id
+         WHERE {a}.org_id = %(org)s AND {a}.unapplied_minor > 0 /*{a}.customer*/
+        UNION ALL
+        SELECT {a}.customer_id, {a}.currency, later.amt
+          FROM later JOIN {table} {a} ON {a}.id = later.{key}
+         WHERE {a}.unapplied_minor = 0 AND {a}.date <= %(d)s /*{a}.customer*/
+"""
+_CREDIT_AS_OF = f"""
     WITH later AS (
         SELECT payment_id AS pid, credit_note_id AS cid, SUM(amount_minor) AS amt
           FROM ledger_allocation WHERE org_id = %(org)s AND date > %(d)s
          GROUP BY payment_id, credit_note_id
     )
     SELECT customer_id, currency, -SUM(bal) AS amt FROM (
-        SELECT p.customer_id, p.currency, p.unapplied_minor + COALESCE(later.amt, 0) AS bal
-          FROM ledger_payment p LEFT JOIN later ON later.pid = p.id
-         WHERE p.org_id = %(org)s AND p.date <= %(d)s /*p.customer*/
-           AND (p.unapplied_minor <> 0 OR p.id IN (SELECT pid FROM later))
+        {_CREDIT_SOURCES.format(a="p", table="ledger_payment", key="pid")}
         UNION ALL
-        SELECT c.customer_id, c.currency, c.unapplied_minor + COALESCE(later.amt, 0)
-          FROM ledger_creditnote c LEFT JOIN later ON later.cid = c.id
-         WHERE c.org_id = %(org)s AND c.date <= %(d)s /*c.customer*/
-           AND (c.unapplied_minor <> 0 OR c.id IN (SELECT cid FROM later))
+        {_CREDIT_SOURCES.format(a="c", table="ledger_creditnote", key="cid")}
     ) credits WHERE bal <> 0 GROUP BY customer_id, currency
 """
 
