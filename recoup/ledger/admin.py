@@ -5,32 +5,11 @@ audited."""
 from django.contrib import admin
 
 from recoup.ledger import models as m
+from recoup.lib.admin import ReadOnlyAdmin, ReadOnlyStackedInline, ReadOnlyTabularInline
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ContactInline(admin.StackedInline):
+class ContactInline(ReadOnlyStackedInline):
     model = m.Contact
-    extra = 0
-    can_delete = False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.Customer)
@@ -47,16 +26,8 @@ class PaymentTermsAdmin(admin.ModelAdmin):
     list_filter = ["org"]
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(ReadOnlyTabularInline):
     model = m.InvoiceLine
-    extra = 0
-    can_delete = False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(m.Invoice)
