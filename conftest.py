@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from datetime import date, datetime, timezone
 
 import pytest
@@ -17,6 +18,23 @@ def require(what: str, available: bool, why: str) -> None:
     if os.environ.get("RECOUP_REQUIRE_ALL") == "1":
         pytest.fail(f"{what} is required in CI but unavailable: {why}")
     pytest.skip(f"{what} unavailable: {why}")
+
+
+def shared_data_dir() -> Path:
+    """Where the shared sample files written by others live (read in place, never copied).
+
+    RECOUP_SHARED_DATA overrides; otherwise ``../shared/data`` next to the checkout.
+    """
+    default = Path(__file__).resolve().parent.parent / "shared" / "data"
+    return Path(os.environ.get("RECOUP_SHARED_DATA", default))
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The shared sample data folder; a missing one skips (and fails in CI)."""
+    path = shared_data_dir()
+    require("shared sample data", path.is_dir(), f"{path} not found; set RECOUP_SHARED_DATA")
+    return path
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ from django.core.management import CommandError, call_command
 from recoup.core.aging import bucket_index, bucket_labels
 from recoup.ledger.models import Customer, Invoice, Payment
 
-AR_DATASET = Path("/work/shared/data/ar-dataset/WA_Fn-UseC_-Accounts-Receivable.csv")
-WAVE_CLIENTS = Path("/work/shared/data/csv/wave_clients.csv")
 
 
 def call(*args):
@@ -72,17 +70,18 @@ def test_it_picks_the_org_by_slug_and_refuses_ambiguity(org_a, org_b, customers_
     assert Customer.objects.filter(org=org_b).count() == 50 and not Customer.objects.filter(org=org_a).exists()
 
 
-def test_a_foreign_file_is_refused_until_its_columns_are_mapped(org_b):
-    status, _, err = call("import", "customers", str(WAVE_CLIENTS))
+def test_a_foreign_file_is_refused_until_its_columns_are_mapped(org_b, shared_data):
+    wave_clients = shared_data / "csv" / "wave_clients.csv"
+    status, _, err = call("import", "customers", str(wave_clients))
     assert status == 1
-    assert f"{WAVE_CLIENTS}:1:customer_name: unknown column 'customer_name' for customers" in err
-    assert f"{WAVE_CLIENTS}:1:delivery_instructions: unknown column" in err
-    assert f"{WAVE_CLIENTS}:1:ref: required column 'ref' is missing" in err
+    assert f"{wave_clients}:1:customer_name: unknown column 'customer_name' for customers" in err
+    assert f"{wave_clients}:1:delivery_instructions: unknown column" in err
+    assert f"{wave_clients}:1:ref: required column 'ref' is missing" in err
     keep = {"customer_name": "name", "email": "ref", "phone": "phone", "address_line_1": "address"}
-    with WAVE_CLIENTS.open(newline="") as f:
+    with wave_clients.open(newline="") as f:
         header = next(csv.reader(f))
     maps = [f"{src}={keep.get(src, '-')}" for src in header]
-    status, out, err = call("import", "customers", str(WAVE_CLIENTS), *sum([["--map", m] for m in maps], []),
+    status, out, err = call("import", "customers", str(wave_clients), *sum([["--map", m] for m in maps], []),
                             "--format", "json")
     assert status == 0, err
     assert json.loads(out)["created"] == 4
@@ -94,8 +93,9 @@ def _us(text: str) -> date:
     return datetime.strptime(text, "%m/%d/%Y").date()
 
 
-def test_the_ibm_receivables_data_set_imports_and_ages_as_computed_from_the_source(org_b, tmp_path):
-    source = list(csv.DictReader(AR_DATASET.open(newline="")))
+def test_the_ibm_receivables_data_set_imports_and_ages_as_computed_from_the_source(org_b, tmp_path, shared_data):
+    ar_dataset = shared_data / "ar-dataset" / "WA_Fn-UseC_-Accounts-Receivable.csv"
+    source = list(csv.DictReader(ar_dataset.open(newline="")))
     refs = sorted({r["customerID"] for r in source})
     write(tmp_path / "customers.csv", ["ref", "name"], [[ref, f"Customer {ref}"] for ref in refs])
     write(tmp_path / "invoices.csv", ["number", "customer_ref", "issue_date", "due_date", "amount", "currency"],
