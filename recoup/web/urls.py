@@ -2,8 +2,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from recoup.web.views import (
-    aging, credit, customer_edit, customers, dashboard, home, imports, invoice_entry, invoices, payments, statements,
+    aging, credit, customer_edit, customers, dashboard, home, imports, invoice_entry, invoice_pdf, invoices, payments, statements,
 )
+from recoup.web.views import settings as settings_pages
 
 org_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -21,11 +22,19 @@ org_patterns = [
     path("invoices/", invoice_entry.invoice_list, name="invoice_list"),
     path("invoices/new/", invoice_entry.invoice_new, name="invoice_new"),
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/document.pdf", invoice_pdf.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/write-off/", payments.write_off_new, name="write_off_new"),
     path("aging/", aging.aging_report, name="aging"),
     path("aging/customers/<int:pk>/", aging.aging_customer, name="aging_customer"),
     path("imports/", imports.import_upload, name="import_upload"),
     path("imports/confirm/", imports.import_confirm, name="import_confirm"),
+    path("settings/", settings_pages.org_settings, name="settings_org"),
+    path("settings/terms/", settings_pages.terms_list, name="settings_terms"),
+    path("settings/terms/new/", settings_pages.terms_new, name="settings_terms_new"),
+    path("settings/terms/<int:pk>/", settings_pages.terms_edit, name="settings_terms_edit"),
+    path("settings/members/", settings_pages.member_list, name="settings_members"),
+    path("settings/members/<int:pk>/role/", settings_pages.member_role, name="settings_member_role"),
+    path("settings/members/<int:pk>/remove/", settings_pages.member_delete, name="settings_member_remove"),
 ]
 
 urlpatterns = [
