@@ -23,10 +23,13 @@ def require(what: str, available: bool, why: str) -> None:
 def shared_data_dir() -> Path:
     """Where the shared sample files written by others live (read in place, never copied).
 
-    RECOUP_SHARED_DATA overrides; otherwise ``../shared/data`` next to the checkout.
+    RECOUP_SHARED_DATA overrides; otherwise ``../shared/data`` next to the checkout,
+    else the workplace's ``/work/shared/data`` (a clean clone elsewhere, as CI makes).
     """
-    default = Path(__file__).resolve().parent.parent / "shared" / "data"
-    return Path(os.environ.get("RECOUP_SHARED_DATA", default))
+    if os.environ.get("RECOUP_SHARED_DATA"):
+        return Path(os.environ["RECOUP_SHARED_DATA"])
+    beside = Path(__file__).resolve().parent.parent / "shared" / "data"
+    return beside if beside.is_dir() else Path("/work/shared/data")
 
 
 @pytest.fixture
