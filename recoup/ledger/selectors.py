@@ -28,21 +28,33 @@ def _check(org: Organization, customer: Customer) -> None:
         raise LedgerError(f"customer {customer.ref} does not belong to {org.slug}")
 
 
+def balances_by_customer(*, org: Organization, customer_ids: list[int]) -> dict[int, dict[str, Decimal]]:
+    """Open balance per customer and currency now: open invoices minus unapplied credit.
+
+    Three grouped queries whatever the number of customers.
+    Returns: {customer id: {currency: Decimal}}, only non-zero balances.
+    """
+    minor: dict[tuple[int, str], int] = defaultdict(int)
+    sources = ((Invoice, "open_minor", 1), (Payment, "unapplied_minor", -1), (CreditNote, "unapplied_minor", -1))
+    for model, column, sign in sources:
+        rows = (model.objects.for_org(org).filter(customer_id__in=customer_ids).exclude(**{column: 0})
+                .values_list("customer_id", "currency").annotate(s=Sum(column)).order_by())
+        for customer_id, cur, s in rows:
+            minor[(customer_id, cur)] += sign * int(s)
+    out: dict[int, dict[str, Decimal]] = {}
+    for (customer_id, cur), v in sorted(minor.items()):
+        if v:
+            out.setdefault(customer_id, {})[cur] = from_minor(v, cur)
+    return out
+
+
 def customer_balances(*, org: Organization, customer: Customer) -> dict[str, Decimal]:
     """Open balance per currency now: open invoices minus unapplied credit.
 
     Returns: {currency: Decimal}, only currencies with a non-zero balance.
     """
     _check(org, customer)
-    minor: dict[str, int] = defaultdict(int)
-    for cur, s in (Invoice.objects.for_org(org).filter(customer=customer).values_list("currency")
-                   .annotate(s=Sum("open_minor"))):
-        minor[cur] += s or 0
-    for model in (Payment, CreditNote):
-        for cur, s in (model.objects.for_org(org).filter(customer=customer).values_list("currency")
-                       .annotate(s=Sum("unapplied_minor"))):
-            minor[cur] -= s or 0
-    return {cur: from_minor(v, cur) for cur, v in sorted(minor.items()) if v}
+    return balances_by_customer(org=org, customer_ids=[customer.pk]).get(customer.pk, {})
 
 
 @dataclass(frozen=True)

@@ -57,37 +57,6 @@ def customers_currencies(org: Organization) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Balance:
-    currency: str
-    amount: Decimal
-
-
-def balances_by_customer(org: Organization, customer_ids: list[int]) -> dict[int, list[Balance]]:
-    """Open invoices less unapplied credit, per customer and currency, in three grouped queries."""
-    totals: dict[tuple[int, str], int] = {}
-    sources = [
-        (Invoice.objects.for_org(org).exclude(open_minor=0), "open_minor", 1),
-        (Payment.objects.for_org(org).filter(unapplied_minor__gt=0), "unapplied_minor", -1),
-        (CreditNote.objects.for_org(org).filter(unapplied_minor__gt=0), "unapplied_minor", -1),
-    ]
-    for queryset, column, sign in sources:
-        rows = (
-            queryset.filter(customer_id__in=customer_ids)
-            .values("customer_id", "currency")
-            .annotate(total=Sum(column))
-            .order_by()
-        )
-        for row in rows:
-            key = (row["customer_id"], row["currency"])
-            totals[key] = totals.get(key, 0) + sign * int(row["total"])
-    out: dict[int, list[Balance]] = {}
-    for (customer_id, currency), minor in sorted(totals.items()):
-        if minor:
-            out.setdefault(customer_id, []).append(Balance(currency, from_minor(minor, currency)))
-    return out
-
-
-@dataclass(frozen=True)
 class OverdueCustomer:
     customer_id: int
     ref: str

@@ -29,8 +29,8 @@ def customer_list(request: HttpRequest, org: Organization) -> HttpResponse:
         currency=filters.get("currency", ""), overdue_only=filters.get("overdue", False),
     )
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
-    balances = selectors.balances_by_customer(org, [c.pk for c in page])
-    rows = [(c, balances.get(c.pk, [])) for c in page]
+    balances = ledger.balances_by_customer(org=org, customer_ids=[c.pk for c in page])
+    rows = [(c, balances.get(c.pk, {})) for c in page]
     context = {"form": form, "page": page, "rows": rows}
     # htmx live search swaps only the results; without JavaScript the whole page is served.
     template = "web/customers/_results.html" if request.htmx else "web/customers/list.html"
