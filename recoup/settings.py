@@ -3,6 +3,7 @@
 RECOUP_DATABASE_URL  database (default: SQLite file under var/)
 RECOUP_SECRET_KEY    secret key (default: generated once into var/secret_key)
 RECOUP_EMAIL_URL     outgoing mail, e.g. smtp://user:pass@host:587?tls=1
+RECOUP_SMS_URL       text messages: console://, file://[DIR] (default) or twilio://SID:TOKEN@FROM[?base=URL]
 RECOUP_DEBUG         debug mode, off unless asked
 RECOUP_ALLOWED_HOSTS comma-separated host names
 RECOUP_VAR_DIR       where the SQLite file, secret and uploads live
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "recoup.ledger",
     "recoup.reports",
     "recoup.web",
+    "recoup.messaging",
 ]
 
 MIDDLEWARE = [

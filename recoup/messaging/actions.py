@@ -1,0 +1,213 @@
+"""Use cases that write messages, letter batches, contact point statuses and operator tasks.
+
+``message_queue`` runs inside the caller's transaction (the cycle's decision and
+its outbox row commit together) and asks a worker to deliver after the commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from email.utils import parseaddr
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from recoup.audit import actions as audit
+from recoup.audit.actions import Actor
+from recoup.ledger.models import Contact, Customer
+from recoup.orgs.models import Organization
+from recoup.messaging.models import (
+    Attachment, CallOutcome, ContactPointStatus, Direction, LetterBatch, LetterBatchStatus, Message,
+    MessageChannel, MessageStatus, Task, TaskKind,
+)
+
+
+class MessagingError(ValueError):
+    """A messaging request Recoup refuses, with a message for the operator."""
+
+
+# Channels that reach the same address: a wrong phone number is wrong for SMS and calls alike.
+SHARED_ADDRESS = {
+    MessageChannel.EMAIL: (MessageChannel.EMAIL,),
+    MessageChannel.SMS: (MessageChannel.SMS, MessageChannel.CALL),
+    MessageChannel.CALL: (MessageChannel.SMS, MessageChannel.CALL),
+    MessageChannel.LETTER: (MessageChannel.LETTER,),
+}
+CANCELLABLE = (MessageStatus.QUEUED, MessageStatus.BATCHED, MessageStatus.OPEN)
+
+
+def _same_org(org: Organization, *objs: Any) -> None:
+    for obj in objs:
+        if obj is not None and getattr(obj, "org_id", None) != org.pk:
+            raise MessagingError(f"{type(obj).__name__} {obj} does not belong to {org.slug}")
+
+
+def sending_domain() -> str:
+    """The domain of the From address, used on the right of every Message-ID."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+
+
+def _check_address(channel: str, to_address: str) -> None:
+    if not to_address.strip():
+        raise MessagingError(f"to_address: a {channel} message needs an address")
+    if channel == MessageChannel.EMAIL:
+        try:
+            validate_email(to_address)
+        except ValidationError:
+            raise MessagingError(f"to_address: {to_address!r} is not an e-mail address") from None
+
+
+@transaction.atomic  # joins the caller's transaction; alone, the message and its attachments commit together
+def message_queue(
+    *, org: Organization, customer: Customer, channel: str, to_address: str, subject: str, body_text: str,
+    body_html: str = "", attachments: Sequence[tuple[str, str, bytes]] = (), idempotency_key: str,
+    actor: Actor, now: datetime, contact: Contact | None = None, source: str = "manual", source_ref: str = "",
+    step_key: str = "",
+) -> Message:
+    """Put one outgoing message in the outbox, or return the one already queued under ``idempotency_key``.
+
+    Runs in the caller's transaction; delivery is enqueued once it commits.
+    Raises MessagingError naming the field for a bad channel, address or key.
+    """
+    _same_org(org, customer, contact)
+    if contact is not None and contact.customer_id != customer.pk:
+        raise MessagingError(f"contact: {contact} is not a contact of customer {customer.ref}")
+    if channel not in MessageChannel.values:
+        raise MessagingError(f"channel: {channel!r} is not one of {', '.join(MessageChannel.values)}")
+    if not idempotency_key or len(idempotency_key) > 255:
+        raise MessagingError("idempotency_key: give a key of 1 to 255 characters")
+    existing = Message.objects.for_org(org).filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    to_address = to_address.strip()
+    _check_address(channel, to_address)
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent twin must not break the caller's transaction
+            message = Message.objects.create(
+                org=org, customer=customer, contact=contact, channel=channel, direction=Direction.OUT,
+                status=MessageStatus.QUEUED, to_address=to_address, subject=subject[:300], body_text=body_text,
+                body_html=body_html, message_id=f"<{uuid.uuid4().hex}@{sending_domain()}>",
+                idempotency_key=idempotency_key, next_attempt_at=now, created_at=now, source=source,
+                source_ref=source_ref, step_key=step_key,
+            )
+    except IntegrityError:
+        existing = Message.objects.for_org(org).filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing
+    Attachment.objects.bulk_create(
+        [Attachment(message=message, filename=name, content_type=ctype, data=bytes(data))
+         for name, ctype, data in attachments]
+    )
+    audit.record(org=org, actor=actor, at=now, verb="message.queued", subject=message, customer=customer,
+                 summary=f"{channel} to {to_address}: {subject}"[:500],
+                 data={"channel": channel, "source": source, "step": step_key, "key": idempotency_key})
+    from recoup.messaging.tasks import request_delivery
+
+    transaction.on_commit(request_delivery, robust=True)
+    return message
+
+
+@transaction.atomic
+def message_cancel(*, org: Organization, message: Message, reason: str, actor: Actor, now: datetime) -> Message:
+    """Withdraw a message not yet on its way (queued, in an open print batch, or a call not yet made)."""
+    _same_org(org, message)
+    if message.batch_id and message.batch.status != LetterBatchStatus.OPEN:
+        raise MessagingError("this letter's batch is already posted")
+    done = Message.objects.for_org(org).filter(pk=message.pk, status__in=CANCELLABLE).update(
+        status=MessageStatus.CANCELLED, last_error=f"cancelled: {reason}"[:1000], batch=None)
+    if not done:
+        message.refresh_from_db()
+        raise MessagingError(f"message {message.pk} is {message.status} and can no longer be cancelled")
+    message.refresh_from_db()
+    audit.record(org=org, actor=actor, at=now, verb="message.cancelled", subject=message,
+                 customer=message.customer, summary=f"{message.channel} message cancelled: {reason}")
+    return message
+
+
+def contact_point_mark_unusable(*, org: Organization, contact: Contact, channel: str, address: str, reason: str,
+                                actor: Actor, now: datetime) -> list[ContactPointStatus]:
+    """Mark a contact's address unusable for ``channel`` and the channels that share that address."""
+    _same_org(org, contact)
+    marked = []
+    for ch in SHARED_ADDRESS[MessageChannel(channel)]:
+        status, created = ContactPointStatus.objects.get_or_create(
+            org=org, contact=contact, channel=ch, address=address,
+            defaults={"unusable_since": now, "reason": reason[:1000]})
+        marked.append(status)
+    audit.record(org=org, actor=actor, at=now, verb="contact.point_unusable", subject=contact,
+                 customer=contact.customer, summary=f"{channel} {address} unusable: {reason}",
+                 data={"channel": channel, "address": address})
+    return marked
+
+
+def task_open(*, org: Organization, customer: Customer | None, kind: str, text: str, actor: Actor,
+              now: datetime, message: Message | None = None) -> Task:
+    """Open a task in the operator's worklist."""
+    _same_org(org, customer, message)
+    task = Task.objects.create(org=org, customer=customer, message=message, kind=TaskKind(kind), text=text,
+                               created_at=now)
+    audit.record(org=org, actor=actor, at=now, verb="task.opened", subject=task, customer=customer,
+                 summary=text[:500], data={"kind": kind})
+    return task
+
+
+@transaction.atomic
+def call_log_outcome(*, org: Organization, message: Message, outcome: str, note: str, actor: Actor,
+                     now: datetime) -> Message:
+    """Close an open call task with what happened; a wrong number makes the phone unusable."""
+    _same_org(org, message)
+    if outcome not in CallOutcome.values:
+        raise MessagingError(f"outcome: {outcome!r} is not one of {', '.join(CallOutcome.values)}")
+    if message.channel != MessageChannel.CALL:
+        raise MessagingError(f"message {message.pk} is a {message.channel} message, not a call")
+    done = Message.objects.for_org(org).filter(pk=message.pk, status=MessageStatus.OPEN).update(
+        status=MessageStatus.DONE, call_outcome=outcome, call_note=note, sent_at=now)
+    if not done:
+        message.refresh_from_db()
+        raise MessagingError(f"call {message.pk} is {message.status}, not open")
+    message.refresh_from_db()
+    audit.record(org=org, actor=actor, at=now, verb="call.logged", subject=message, customer=message.customer,
+                 summary=f"call to {message.to_address}: {CallOutcome(outcome).label}" + (f" ({note})" if note else ""),
+                 data={"outcome": outcome, "note": note})
+    if outcome == CallOutcome.WRONG_NUMBER and message.contact is not None:
+        contact_point_mark_unusable(org=org, contact=message.contact, channel=MessageChannel.CALL,
+                                    address=message.to_address, reason="wrong number (call)", actor=actor, now=now)
+    return message
+
+
+def letter_batch_add(*, message: Message, today, now: datetime) -> LetterBatch:
+    """Put a letter in its organization's open print batch for ``today`` (idempotent on retries)."""
+    if message.batch_id:
+        return message.batch
+    batch, _ = LetterBatch.objects.get_or_create(
+        org=message.org, date=today, status=LetterBatchStatus.OPEN, defaults={"created_at": now})
+    Message.objects.filter(pk=message.pk).update(batch=batch)
+    message.batch = batch
+    return batch
+
+
+@transaction.atomic
+def letter_batch_mark_posted(*, org: Organization, batch: LetterBatch, actor: Actor, now: datetime) -> LetterBatch:
+    """Freeze the batch's PDF and mark it and its letters posted."""
+    from recoup.messaging.letter_pdf import letter_batch_pdf
+
+    _same_org(org, batch)
+    batch = LetterBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != LetterBatchStatus.OPEN:
+        raise MessagingError(f"letter batch of {batch.date} is already posted")
+    letters = Message.objects.for_org(org).filter(batch=batch, status=MessageStatus.BATCHED)
+    if not letters.exists():
+        raise MessagingError(f"letter batch of {batch.date} holds no letter to post")
+    batch.pdf = letter_batch_pdf(batch)
+    batch.status, batch.posted_at = LetterBatchStatus.POSTED, now
+    batch.save(update_fields=["pdf", "status", "posted_at"])
+    count = letters.update(status=MessageStatus.POSTED, sent_at=now)
+    audit.record(org=org, actor=actor, at=now, verb="letters.posted", subject=batch,
+                 summary=f"{count} letter(s) of {batch.date} posted", data={"letters": count})
+    return batch

@@ -1,0 +1,138 @@
+"""Deliver the outbox: claim one due message, send it outside any transaction, record the outcome.
+
+The database is the queue. A claim is a conditional UPDATE (queued -> sending,
+attempts + 1) that only one worker can win, so any number of workers may run.
+Delivery is at-least-once: a process killed after sending but before recording
+leaves the message in ``sending``; after ``STALE_AFTER`` another run reclaims it
+and sends it again with the same Message-ID, so the receiver can tell a repeat.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Min, Q
+
+from recoup.audit import actions as audit
+from recoup.audit.actions import Actor
+from recoup.messaging.actions import contact_point_mark_unusable, task_open
+from recoup.messaging.channels import DeliveryError, SendResult, channel_for
+from recoup.messaging.models import Direction, Message, MessageStatus, TaskKind
+
+log = logging.getLogger(__name__)
+
+# Wait after the 1st, 2nd, ... failed attempt; after the last one the message fails.
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+           timedelta(hours=12))
+MAX_ATTEMPTS = len(BACKOFF) + 1
+STALE_AFTER = timedelta(minutes=10)
+ACTOR = Actor.system("delivery")
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.failed
+
+
+def _due(now: datetime):
+    return Message.objects.filter(direction=Direction.OUT).filter(
+        Q(status=MessageStatus.QUEUED, next_attempt_at__lte=now)
+        | Q(status=MessageStatus.SENDING, claimed_at__lte=now - STALE_AFTER)
+    )
+
+
+def claim_next(*, now: datetime) -> Message | None:
+    """Take one due message for this worker, or None when nothing is due."""
+    while True:
+        candidates = list(_due(now).order_by("next_attempt_at", "id").values_list("id", "status", "attempts")[:20])
+        if not candidates:
+            return None
+        for pk, status, attempts in candidates:
+            won = Message.objects.filter(pk=pk, status=status, attempts=attempts).update(
+                status=MessageStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now)
+            if won:
+                return Message.objects.select_related("org", "customer", "contact").get(pk=pk)
+        # Every candidate went to another worker: look again.
+
+
+def _record_sent(message: Message, result: SendResult, now: datetime) -> None:
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            status=result.status, sent_at=now if result.status == MessageStatus.SENT else None,
+            provider_id=result.provider_id[:255], last_error="", next_attempt_at=None)
+        audit.record(org=message.org, actor=ACTOR, at=now, verb=f"message.{result.status}", subject=message,
+                     customer=message.customer, summary=f"{message.channel} to {message.to_address} {result.status}",
+                     data={"attempt": message.attempts, "provider_id": result.provider_id})
+
+
+def _record_failure(message: Message, error: DeliveryError, now: datetime) -> bool:
+    """Retry later or give up; returns True when the message is now failed."""
+    retry = not error.permanent and message.attempts <= len(BACKOFF)
+    with transaction.atomic():
+        if retry:
+            Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+                status=MessageStatus.QUEUED, next_attempt_at=now + BACKOFF[message.attempts - 1],
+                last_error=error.message[:2000])
+            audit.record(org=message.org, actor=ACTOR, at=now, verb="message.retry", subject=message,
+                         customer=message.customer, summary=f"{message.channel} to {message.to_address}: {error}",
+                         data={"attempt": message.attempts})
+            return False
+        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            status=MessageStatus.FAILED, next_attempt_at=None, last_error=error.message[:2000])
+        audit.record(org=message.org, actor=ACTOR, at=now, verb="message.failed", subject=message,
+                     customer=message.customer, summary=f"{message.channel} to {message.to_address}: {error}",
+                     data={"attempt": message.attempts, "permanent": error.permanent})
+        if error.permanent and message.contact is not None:
+            contact_point_mark_unusable(org=message.org, contact=message.contact, channel=message.channel,
+                                        address=message.to_address, reason=error.message, actor=ACTOR, now=now)
+        kind = TaskKind.CONTACT_UNUSABLE if error.permanent else TaskKind.DELIVERY_FAILED
+        why = "the address is unusable" if error.permanent else f"gave up after {message.attempts} attempts"
+        task_open(org=message.org, customer=message.customer, message=message, kind=kind, actor=ACTOR, now=now,
+                  text=f"{message.get_channel_display()} to {message.to_address} failed ({why}): {error}")
+    return True
+
+
+def deliver_one(message: Message, *, now: datetime) -> str:
+    """Send a claimed message and record what happened: "sent", "retried" or "failed"."""
+    if message.attempts > MAX_ATTEMPTS:  # only stale claims get here: something kills every worker that tries
+        _record_failure(message, DeliveryError(f"delivery interrupted {message.attempts - 1} times"), now)
+        return "failed"
+    try:
+        result = channel_for(message.channel, now=now).send(message)
+    except DeliveryError as error:
+        return "failed" if _record_failure(message, error, now) else "retried"
+    except Exception as exc:  # a bug in a channel must not stop the queue; retry and log it
+        log.exception("delivering message %s", message.pk)
+        return "failed" if _record_failure(message, DeliveryError(f"internal error: {exc!r}"), now) else "retried"
+    _record_sent(message, result, now)
+    return "sent"
+
+
+def deliver_due(*, now: datetime, limit: int | None = None) -> DeliveryReport:
+    """Deliver every due message (at most ``limit``), one claim at a time."""
+    report = DeliveryReport()
+    while limit is None or report.handled < limit:
+        message = claim_next(now=now)
+        if message is None:
+            break
+        outcome = deliver_one(message, now=now)
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    return report
+
+
+def next_wakeup() -> datetime | None:
+    """When the next message becomes due (a retry, or a stale claim to take back); None when none waits."""
+    waiting = Message.objects.filter(direction=Direction.OUT).aggregate(
+        retry=Min("next_attempt_at", filter=Q(status=MessageStatus.QUEUED)),
+        stale=Min("claimed_at", filter=Q(status=MessageStatus.SENDING)))
+    times = [t for t in (waiting["retry"], waiting["stale"] and waiting["stale"] + STALE_AFTER) if t]
+    return min(times) if times else None

@@ -1,0 +1,281 @@
+"""Render a collections message (e-mail, SMS, letter, call script) from its templates.
+
+Templates live under ``messaging/<template>/<channel>/<language>/`` in the
+app's template folder (so a project-level template folder can override any of
+them): ``subject.txt`` (e-mail), ``body.txt`` (every channel) and ``body.html``
+(e-mail and letter; a letter's HTML is the letter's content, the letter
+channel adds the address window and the page layout). Shared pieces (invoice
+table, totals, how to pay, ...) are includes under ``messaging/_includes/``.
+
+Everything the templates show is computed here and handed over formatted in
+the message's language (amounts with Babel through ``format_money``, dates
+with Babel); the templates only lay it out. Text is rendered with
+autoescaping off, HTML with it on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from babel import localedata
+from babel.dates import format_date
+from babel.numbers import format_percent
+from django.template import Context, TemplateDoesNotExist
+from django.template.loader import get_template
+from stdnum import iban as iban_numbers
+
+from recoup.core.money import format_money, from_minor
+from recoup.core.terms import discount_deadline, early_payment_discount
+
+LANGUAGES = ("en", "de", "fr", "es")
+FALLBACK_LANGUAGE = "en"
+CHANNELS = ("email", "sms", "letter", "call")
+_HTML_CHANNELS = ("email", "letter")
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+# Deadlines the texts name as dates: "please pay by ..." (reminders and final
+# notice) and "respond by ..." (letter before action, the usual 14 days).
+PAY_WITHIN_DAYS = 7
+RESPOND_WITHIN_DAYS = 14
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """A rendered message: ``subject`` (e-mail only, else ""), plain ``text``, ``html`` ("" for SMS and calls)."""
+
+    subject: str
+    text: str
+    html: str
+
+
+class TemplateMissing(LookupError):
+    """No template exists for this template name and channel (in any language)."""
+
+
+def available_languages() -> tuple[str, ...]:
+    """The languages every default template is written in."""
+    return LANGUAGES
+
+
+def render_message(*, org, customer, invoices: Sequence, template: str, channel: str,
+                   language: str | None, on: date, portal_url: str = "",
+                   preferences_url: str = "") -> RenderedMessage:
+    """Render one consolidated message listing ``invoices`` for ``customer``.
+
+    Args:
+        org: the Organization sending it; customer: the ledger Customer.
+        invoices: the ledger Invoices the message lists (any order; shown by due
+            date, then number). Their ``charges`` are read (prefetch them for bulk work).
+        template: template name, e.g. "first-reminder"; channel: one of CHANNELS.
+        language: wanted language, or None for the customer's, else the
+            organization's locale language, else English. A template missing in
+            that language falls back to English.
+        on: the day the message is for (days overdue, discounts, deadlines).
+        portal_url, preferences_url: links shown when given.
+    Returns: the RenderedMessage.
+    Raises: TemplateMissing naming the template path when the template does not
+        exist for this channel; ValueError for a malformed template or channel name.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
+    if not isinstance(template, str) or not _NAME.fullmatch(template):
+        raise ValueError(f"template: {template!r} is not a template name (lower-case letters, digits, dashes)")
+    lang = choose_language(language, customer, org)
+    folder = _template_folder(template, channel, lang)
+    lang = folder.rsplit("/", 1)[1]
+    context = message_context(org=org, customer=customer, invoices=invoices, language=lang, on=on,
+                              portal_url=portal_url, preferences_url=preferences_url)
+    context["channel"] = channel
+    text = _render(f"{folder}/body.txt", context, html=False)
+    subject = ""
+    if channel == "email":
+        subject = _one_line(_render(f"{folder}/subject.txt", context, html=False))
+    html = _render(f"{folder}/body.html", context, html=True).strip() if channel in _HTML_CHANNELS else ""
+    text = _sms(text) if channel == "sms" else _tidy(text)
+    return RenderedMessage(subject=subject, text=text, html=html)
+
+
+def choose_language(language: str | None, customer, org) -> str:
+    """The language asked for, else the customer's, else the organization's locale's, else English.
+
+    Returns the bare language code ("de" for "de_AT" or "de-AT"), lower case.
+    """
+    for candidate in (language, getattr(customer, "language", ""), getattr(org, "locale", "")):
+        if candidate:
+            code = re.split(r"[-_]", candidate.strip())[0].lower()
+            # Anything but a language code (it becomes part of a template path) means English.
+            return code if re.fullmatch(r"[a-z]{2,3}", code) else FALLBACK_LANGUAGE
+    return FALLBACK_LANGUAGE
+
+
+def _template_folder(template: str, channel: str, lang: str) -> str:
+    tried = []
+    for candidate in dict.fromkeys((lang, FALLBACK_LANGUAGE)):
+        folder = f"messaging/{template}/{channel}/{candidate}"
+        try:
+            get_template(f"{folder}/body.txt")
+        except TemplateDoesNotExist:
+            tried.append(f"{folder}/body.txt")
+            continue
+        return folder
+    raise TemplateMissing(f"no template {template!r} for channel {channel!r}: tried {', '.join(tried)}")
+
+
+def _render(name: str, context: dict[str, Any], *, html: bool) -> str:
+    try:
+        compiled = get_template(name)
+    except TemplateDoesNotExist:
+        raise TemplateMissing(f"template file {name} is missing") from None
+    # The engine-level template renders with the autoescape we choose: text
+    # (subjects, plain bodies, SMS) must not turn "O'Brien & Co" into entities.
+    return compiled.template.render(Context(context, autoescape=html))
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+
+
+def _sms(text: str) -> str:
+    # Babel's no-break spaces (U+00A0, U+202F) are outside the GSM 03.38
+    # alphabet and would turn the SMS into UCS-2 (70 characters per part).
+    return _one_line(text.replace("\u00a0", " ").replace("\u202f", " "))
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
+def babel_locale(language: str, org, customer) -> str:
+    """The Babel locale for amounts and dates: the reader's country if CLDR knows it in that language.
+
+    "en" for a GB customer gives "en_GB" (31 March 2026, £1,200.00); an
+    organization locale like "de_CH" is used when its language matches.
+    """
+    for country in (getattr(customer, "country", ""), getattr(org, "country", "")):
+        candidate = f"{language}_{country.upper()}" if country else ""
+        if candidate and localedata.exists(candidate):
+            return candidate
+    org_locale = (getattr(org, "locale", "") or "").replace("-", "_")
+    if org_locale.split("_")[0].lower() == language and localedata.exists(org_locale):
+        return org_locale
+    return language if localedata.exists(language) else FALLBACK_LANGUAGE
+
+
+def message_context(*, org, customer, invoices: Sequence, language: str, on: date,
+                    portal_url: str = "", preferences_url: str = "") -> dict[str, Any]:
+    """Everything the templates may show, already formatted for ``language``.
+
+    Keys: org, customer, language, today, pay_by, respond_by, invoices (rows),
+    overdue_invoices, invoice_count, overdue_count, max_days_overdue, totals
+    (per currency: currency, amount, overdue, has_overdue, all_overdue),
+    overdue_totals (currency, amount), discount (or None), charges, bank (or
+    None), reference, portal_url, preferences_url.
+    """
+    locale = babel_locale(language, org, customer)
+
+    def money(minor: int, currency: str) -> str:
+        return format_money(from_minor(minor, currency), currency, locale=locale)
+
+    def day(d: date, style: str = "long") -> str:
+        return format_date(d, format=style, locale=locale)
+
+    ordered = sorted(invoices, key=lambda inv: (inv.due_date, inv.number))
+    rows = [_invoice_row(inv, on, money, day) for inv in ordered]
+    open_by_currency: dict[str, int] = {}
+    overdue_by_currency: dict[str, int] = {}
+    for inv in ordered:
+        open_by_currency[inv.currency] = open_by_currency.get(inv.currency, 0) + inv.open_minor
+        if inv.due_date < on:
+            overdue_by_currency[inv.currency] = overdue_by_currency.get(inv.currency, 0) + inv.open_minor
+    totals = [{"currency": cur, "amount": money(minor, cur),
+               "overdue": money(overdue_by_currency.get(cur, 0), cur),
+               "has_overdue": overdue_by_currency.get(cur, 0) > 0,
+               "all_overdue": overdue_by_currency.get(cur, 0) == minor}
+              for cur, minor in open_by_currency.items()]
+    overdue_rows = [row for row in rows if row["overdue"]]
+    return {
+        "org": org,
+        "customer": customer,
+        "language": language,
+        "today": day(on),
+        "pay_by": day(on + timedelta(days=PAY_WITHIN_DAYS)),
+        "respond_by": day(on + timedelta(days=RESPOND_WITHIN_DAYS)),
+        "invoices": rows,
+        "overdue_invoices": overdue_rows,
+        "invoice_count": len(rows),
+        "overdue_count": len(overdue_rows),
+        "max_days_overdue": max((row["days_overdue"] for row in rows), default=0),
+        "totals": totals,
+        "overdue_totals": [{"currency": cur, "amount": money(minor, cur)}
+                           for cur, minor in overdue_by_currency.items()],
+        "discount": _earliest_discount(ordered, on, money, day, locale),
+        "charges": _charges(ordered, on, money, day),
+        "bank": _bank(org),
+        "reference": ", ".join(row["number"] for row in rows),
+        "portal_url": portal_url,
+        "preferences_url": preferences_url,
+    }
+
+
+def _invoice_row(inv, on: date, money, day) -> dict[str, Any]:
+    late = (on - inv.due_date).days
+    return {
+        "number": inv.number,
+        "issue_date": day(inv.issue_date, "medium"),
+        "due_date": day(inv.due_date, "medium"),
+        "days_overdue": max(late, 0),
+        "days_until_due": max(-late, 0),
+        "overdue": late > 0,
+        "currency": inv.currency,
+        "open": money(inv.open_minor, inv.currency),
+        "total": money(inv.total_minor, inv.currency),
+    }
+
+
+def _earliest_discount(invoices: Sequence, on: date, money, day, locale: str) -> dict[str, str] | None:
+    """The early-payment discount whose deadline comes first among those still open on ``on``."""
+    best = None
+    for inv in invoices:
+        if inv.open_minor <= 0:
+            continue
+        terms = inv.terms_as_agreed()
+        deadline = discount_deadline(inv.issue_date, terms)
+        if deadline is None or deadline < on:
+            continue
+        amount = early_payment_discount(inv.total_minor, inv.issue_date, on, terms, inv.currency)
+        if amount > 0 and (best is None or (deadline, inv.number) < best[0]):
+            best = ((deadline, inv.number), inv, terms, amount)
+    if best is None:
+        return None
+    (deadline, _), inv, terms, amount = best
+    return {
+        "invoice": inv.number,
+        "percent": format_percent(terms.discount_percent / 100, locale=locale, decimal_quantization=False),
+        "amount": money(amount, inv.currency),
+        "pay": money(max(inv.open_minor - amount, 0), inv.currency),
+        "deadline": day(deadline),
+    }
+
+
+def _charges(invoices: Sequence, on: date, money, day) -> list[dict[str, str]]:
+    """Late fees, interest and other charges already added on or before ``on``."""
+    rows = []
+    for inv in invoices:
+        # .all() so that a caller's prefetch_related("charges") is used.
+        for charge in sorted(inv.charges.all(), key=lambda c: (c.date, c.pk)):
+            if charge.date <= on:
+                rows.append({"invoice": inv.number, "kind": charge.kind, "date": day(charge.date, "medium"),
+                             "amount": money(charge.amount_minor, inv.currency)})
+    return rows
+
+
+def _bank(org) -> dict[str, str] | None:
+    if not (org.bank_iban or org.bank_account):
+        return None
+    shown_iban = iban_numbers.format(org.bank_iban) if org.bank_iban else ""
+    return {"holder": org.legal_name, "name": org.bank_name, "iban": shown_iban,
+            "bic": org.bank_bic, "account": org.bank_account}

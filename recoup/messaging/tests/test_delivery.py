@@ -1,0 +1,99 @@
+"""The delivery loop: claims, stale claims taken back, the command and the worker task."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from recoup.messaging.delivery import claim_next, deliver_due, next_wakeup
+from recoup.messaging.models import Message, MessageStatus
+
+
+def test_a_message_can_be_claimed_only_once(org_a, customer_a, queue, now):
+    message = queue(org_a, customer_a, "k")
+
+    first, second = claim_next(now=now), claim_next(now=now)
+
+    assert first.pk == message.pk and first.status == MessageStatus.SENDING and first.attempts == 1
+    assert second is None
+
+
+def test_a_message_left_sending_by_a_dead_process_is_resent_with_the_same_message_id(smtp, org_a, customer_a,
+                                                                                     queue, now):
+    message = queue(org_a, customer_a, "k")
+    claim_next(now=now)  # a worker claimed it, then was killed before recording anything
+
+    assert deliver_due(now=now + timedelta(minutes=9)).sent == 0  # maybe still at work: leave it
+    assert deliver_due(now=now + timedelta(minutes=10)).sent == 1
+
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT and message.attempts == 2
+    assert smtp.message_ids() == [message.message_id]
+
+
+def test_it_delivers_at_most_limit_messages(smtp, org_a, customer_a, queue, now):
+    for i in range(3):
+        queue(org_a, customer_a, f"k{i}")
+
+    assert deliver_due(now=now, limit=2).sent == 2
+    assert Message.objects.filter(status=MessageStatus.QUEUED).count() == 1
+
+
+def test_it_does_not_send_before_a_message_is_due(smtp, org_a, customer_a, queue, now):
+    queue(org_a, customer_a, "k", now=now + timedelta(hours=1))
+
+    assert deliver_due(now=now).sent == 0 and smtp.received == []
+
+
+def test_the_deliver_command_drains_the_outbox_as_of_now(smtp, org_a, customer_a, queue, now):
+    queue(org_a, customer_a, "k1")
+    queue(org_a, customer_a, "k2")
+    out = StringIO()
+
+    call_command("deliver", "--now", now.isoformat(), "--format", "json", stdout=out)
+
+    assert json.loads(out.getvalue()) == {"sent": 2, "retried": 0, "failed": 0}
+    assert len(smtp.received) == 2
+
+
+@pytest.mark.parametrize("args, problem", [(["--now", "yesterday"], "ISO"), (["--limit", "0"], "at least 1")])
+def test_the_deliver_command_refuses_bad_arguments(db, args, problem):
+    with pytest.raises(CommandError, match=problem):
+        call_command("deliver", *args)
+
+
+def test_the_worker_task_schedules_itself_for_the_next_retry(smtp, org_a, customer_a, queue, now):
+    from django_tasks_db.models import DBTaskResult
+
+    from recoup.messaging.tasks import deliver_outbox
+
+    smtp.refuse["pat@customer.example"] = "451 later"
+    queue(org_a, customer_a, "k")  # queued "now" (2026-03-31), already due by the clock
+
+    result = deliver_outbox.call()
+
+    assert result == {"sent": 0, "retried": 1, "failed": 0}
+    retry_at = Message.objects.get().next_attempt_at
+    assert next_wakeup() == retry_at
+    [follow_up] = DBTaskResult.objects.filter(status="READY")
+    assert follow_up.run_after >= retry_at - timedelta(seconds=1)
+
+
+def test_a_message_whose_sending_keeps_dying_fails_with_a_task(smtp, org_a, customer_a, queue, now):
+    from recoup.messaging.models import Task
+
+    message = queue(org_a, customer_a, "k")
+    at = now
+    for _ in range(6):  # six workers claim it and die
+        assert claim_next(now=at).pk == message.pk
+        at += timedelta(minutes=10)
+
+    assert deliver_due(now=at).failed == 1
+
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED and "interrupted 6 times" in message.last_error
+    assert smtp.received == [] and Task.objects.for_org(org_a).count() == 1
