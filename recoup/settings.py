@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "recoup.reports",
     "recoup.web",
     "recoup.messaging",
+    "recoup.collections",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,174 @@
+"""The daily collections cycle: fetch, decide, act.
+
+``cycle_run`` loads the day's facts in a few queries (``cycle_facts``), lets the core decide
+each invoice (``decide_invoice``) and fold a customer's decisions into one message
+(``plan_customer``), then acts in ONE transaction per customer: it records the decisions
+(unique per invoice, step and occurrence), applies the step's action, renders and queues the
+message. A decision already recorded by another run (a unique violation) rolls that
+customer back and moves on, so two cycles at once decide and send each step at most once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from recoup.audit import actions as audit
+from recoup.audit.actions import Actor
+from recoup.collections.actions import policies_install_defaults
+from recoup.collections.cycle_facts import CustomerWork, fetch_cycle_facts
+from recoup.collections.cycle_send import send_plans
+from recoup.collections.models import CycleRun, DecisionStatus, Outcome, Policy, StepDecision
+from recoup.collections.step_actions import apply_step_action
+from recoup.core.money import minor_exponent
+from recoup.core.policy import Decision, MessagePlan, Policy as CorePolicy, decide_invoice, plan_customer
+from recoup.ledger.models import Customer
+from recoup.orgs.models import Organization
+
+ACTOR = Actor.system("recoup cycle")
+
+
+@dataclass(frozen=True)
+class CycleAction:
+    """What the cycle did (or would do) for one customer."""
+
+    customer_ref: str
+    invoices: tuple[str, ...]
+    step: str
+    channel: str
+    status: str  # queued, deferred or blocked
+    reason: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"customer_ref": self.customer_ref, "invoices": list(self.invoices), "step": self.step,
+                "channel": self.channel, "status": self.status, "reason": self.reason}
+
+
+@dataclass
+class CycleResult:
+    date: date
+    dry_run: bool
+    actions: list[CycleAction] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    run_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"date": self.date.isoformat(), "actions": [a.as_json() for a in self.actions]}
+
+
+class _DecidedElsewhere(Exception):
+    """Another run recorded one of this customer's decisions first."""
+
+
+class _Deferred(Exception):
+    def __init__(self, action: CycleAction):
+        super().__init__(action.reason)
+        self.action = action
+
+
+def cycle_run(*, org: Organization, on: date, now: datetime, dry_run: bool = False) -> CycleResult:
+    """Run the collections cycle of ``org`` for the day ``on``.
+
+    Args:
+        dry_run: decide and act exactly as for real inside one transaction, then roll it
+            back: the result says what would happen and the database is left unchanged.
+    Returns:
+        The actions per customer (see ``CycleResult.as_json``) and counts.
+    """
+    if not dry_run:
+        return _run(org=org, on=on, now=now, dry_run=False)
+    with transaction.atomic():
+        result = _run(org=org, on=on, now=now, dry_run=True)
+        transaction.set_rollback(True)
+    return result
+
+
+def _run(*, org: Organization, on: date, now: datetime, dry_run: bool) -> CycleResult:
+    if not Policy.objects.for_org(org).exists():
+        policies_install_defaults(org=org, actor=ACTOR, now=now)
+    run = CycleRun.objects.create(org=org, date=on, started_at=now, dry_run=dry_run)
+    facts = fetch_cycle_facts(org=org, on=on)
+    result = CycleResult(date=on, dry_run=dry_run, run_id=run.pk)
+    counts = result.counts
+    for work in facts.customers:
+        counts["customers"] += 1
+        if work.policy_id is None:
+            counts["without_policy"] += 1
+            continue
+        policy = facts.policies[work.policy_id]
+        decisions = _decide(policy, work, on)
+        if not decisions:
+            continue
+        plans = plan_customer(policy=policy, decisions=decisions, invoices=work.invoices, on=on)
+        try:
+            with transaction.atomic():
+                action = _act(org=org, work=work, policy=policy, decisions=decisions, plans=plans, on=on,
+                              now=now, run=run)
+        except _DecidedElsewhere:
+            counts["decided_elsewhere"] += 1
+            continue
+        except _Deferred as deferred:
+            action = deferred.action
+        counts["decisions"] += len(decisions)
+        if action is not None:
+            result.actions.append(action)
+            counts[action.status] += 1
+    run.finished_at = now
+    run.counts = dict(counts)
+    run.save(update_fields=["finished_at", "counts"])
+    audit.record(org=org, actor=ACTOR, at=now, verb="cycle.ran", subject=run,
+                 summary=f"Collections cycle for {on}{' (dry run)' if dry_run else ''}: "
+                         f"{counts['queued']} queued, {counts['blocked']} blocked, {counts['deferred']} deferred",
+                 data={"date": on.isoformat(), "counts": dict(counts)})
+    return result
+
+
+def _decide(policy: CorePolicy, work: CustomerWork, on: date) -> list[Decision]:
+    decisions: list[Decision] = []
+    if work.facts.paused:
+        return decisions
+    for invoice in work.invoices:
+        decisions += decide_invoice(policy=policy, invoice=invoice, customer=work.facts, on=on,
+                                    decided=frozenset(work.decided.get(invoice.id, ())), calendar=work.calendar,
+                                    minor_exponent=minor_exponent(invoice.currency))
+    return decisions
+
+
+def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions: list[Decision],
+         plans: list[MessagePlan], on: date, now: datetime, run: CycleRun) -> CycleAction | None:
+    """Record, act and queue for one customer; runs inside that customer's transaction."""
+    rows = [StepDecision(org=org, invoice_id=d.invoice_id, customer_id=work.id, policy_id=work.policy_id,
+                         step_key=d.step_key, number=d.number, decided_on=on, status=d.status, cycle_run=run)
+            for d in decisions]
+    try:
+        with transaction.atomic():
+            StepDecision.objects.bulk_create(rows)
+    except IntegrityError:
+        raise _DecidedElsewhere() from None
+    customer = Customer.objects.for_org(org).get(pk=work.id)
+    numbers = {i.id: i.number for i in work.invoices}
+    due = [d for d in decisions if d.status == DecisionStatus.DUE]
+    for decision in due:
+        apply_step_action(org=org, customer=customer, invoice_id=decision.invoice_id,
+                          step=policy.step(decision.step_key), on=on, now=now, actor=ACTOR)
+    audit.record(org=org, actor=ACTOR, at=now, verb="collections.decided", subject=customer, customer=customer,
+                 summary=f"{customer.ref}: " + "; ".join(
+                     f"{numbers[d.invoice_id]} {d.step_key}#{d.number} {d.status}" for d in decisions),
+                 data={"date": on.isoformat(), "run": run.pk,
+                       "decisions": [[numbers[d.invoice_id], d.step_key, d.number, d.status] for d in decisions]})
+    if not plans:
+        return None
+    step = policy.step(plans[0].step_key)
+    outcome = send_plans(org=org, customer=customer, plans=plans, step=step, on=on, now=now, actor=ACTOR)
+    action = CycleAction(customer_ref=customer.ref, invoices=tuple(numbers[i] for i in plans[0].invoice_ids),
+                         step=step.key, channel=outcome.channel, status=str(outcome.status), reason=outcome.reason)
+    if outcome.status == Outcome.DEFERRED:
+        # Not decided after all: the step is tried again on the next run.
+        raise _Deferred(action)
+    StepDecision.objects.filter(cycle_run=run, customer_id=work.id, status=DecisionStatus.DUE).update(
+        outcome=outcome.status, reason=outcome.reason or "", message=outcome.message)
+    return action

@@ -1,0 +1,95 @@
+"""The message half of acting on a plan: pick a contact point, ask the gate, render, queue.
+
+A step's channels are an ordered preference: the first channel for which the customer has
+a contact with an address, no opt-out and no bounce on record, and which the compliance
+gate allows, carries the one consolidated message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from recoup.audit.actions import Actor
+from recoup.collections.gate import GateAnswer, contact_gate
+from recoup.collections.models import Outcome
+from recoup.core.policy import MessagePlan, Step
+from recoup.ledger.models import Contact, Customer, Invoice
+from recoup.messaging.actions import message_queue
+from recoup.messaging.models import ContactPointStatus, Message
+from recoup.messaging.rendering import TemplateMissing, render_message
+from recoup.orgs.models import Organization
+
+# channel -> (Contact field holding the address, Contact field saying "do not use")
+CONTACT_FIELDS = {
+    "email": ("email", "opt_out_email"),
+    "sms": ("phone", "opt_out_sms"),
+    "call": ("phone", "opt_out_phone"),
+    "letter": ("postal_address", "opt_out_letter"),
+}
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    status: str  # Outcome.QUEUED, DEFERRED or BLOCKED
+    channel: str
+    reason: str | None = None
+    message: Message | None = None
+
+
+def contact_point(contacts: list[Contact], channel: str, unusable: set[tuple[int, str, str]]) -> Contact | None:
+    """The first contact (billing contacts first) reachable on ``channel``."""
+    address_field, opt_out_field = CONTACT_FIELDS[channel]
+    for contact in contacts:
+        address = getattr(contact, address_field).strip()
+        if address and not getattr(contact, opt_out_field) and (contact.pk, channel, address) not in unusable:
+            return contact
+    return None
+
+
+def _to_address(customer: Customer, contact: Contact, channel: str) -> str:
+    if channel != "letter":
+        return getattr(contact, CONTACT_FIELDS[channel][0]).strip()
+    lines = [customer.legal_name]
+    if contact.name and contact.name != customer.legal_name:
+        lines.append(contact.name)
+    return "\n".join([*lines, contact.postal_address.strip()])
+
+
+def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan], step: Step, on: date,
+               now: datetime, actor: Actor) -> SendOutcome:
+    """Queue the customer's one message on the first usable channel of ``plans`` (same step, same invoices)."""
+    contacts = list(Contact.objects.for_org(org).filter(customer=customer).order_by("-is_billing", "name", "id"))
+    unusable = set(ContactPointStatus.objects.for_org(org).filter(contact__customer=customer)
+                   .values_list("contact_id", "channel", "address"))
+    invoices = list(Invoice.objects.for_org(org).filter(pk__in=plans[0].invoice_ids).order_by("due_date", "number"))
+    refused: tuple[str, GateAnswer | None, str] | None = None
+    for plan in plans:
+        contact = contact_point(contacts, plan.channel, unusable)
+        if contact is None:
+            continue
+        answer = contact_gate(org=org, customer=customer, channel=plan.channel, step_key=plan.step_key, on=on,
+                              now=now)
+        if not answer.allowed:
+            refused = refused or (plan.channel, answer, answer.reason or answer.verdict)
+            continue
+        try:
+            rendered = render_message(org=org, customer=customer, invoices=invoices, template=step.template_name,
+                                      channel=plan.channel, language=None, on=on)
+        except TemplateMissing as exc:
+            refused = refused or (plan.channel, None, str(exc))
+            continue
+        message = message_queue(
+            org=org, customer=customer, channel=plan.channel, to_address=_to_address(customer, contact, plan.channel),
+            subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
+            idempotency_key=f"cycle:{org.pk}:{customer.pk}:{on}:{plan.channel}:{plan.step_key}",
+            actor=actor, now=now, contact=contact, source="cycle", source_ref=f"{on}:{plan.step_key}#{plan.number}",
+            step_key=plan.step_key,
+        )
+        return SendOutcome(Outcome.QUEUED, plan.channel, None, message)
+    if refused is not None:
+        channel, answer, reason = refused
+        status = Outcome.DEFERRED if answer is not None and answer.verdict == "defer" else Outcome.BLOCKED
+        return SendOutcome(status, channel, reason)
+    channels = "/".join(p.channel for p in plans)
+    return SendOutcome(Outcome.BLOCKED, plans[0].channel, f"no usable contact point for {channels}")

@@ -1,0 +1,161 @@
+"""Collections: escalation policies, who follows which, pauses, and what the daily cycle decided.
+
+A policy's steps live in ``Policy.spec``, the plain dict of ``recoup.core.policy.Policy.to_dict()``;
+the rules that read it are in the core. ``StepDecision`` is the cycle's memory: one row per
+(invoice, step, occurrence), made unique by the database, so a step is decided at most once
+however often, and in however many processes, the cycle runs.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from recoup.orgs.models import OrgOwned
+
+
+class DefaultFor(models.TextChoices):
+    ANY = "", "Any customer"
+    BUSINESS = "business", "Business customers"
+    CONSUMER = "consumer", "Consumers"
+
+
+class Policy(OrgOwned):
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    spec = models.JSONField(help_text="recoup.core.policy.Policy.to_dict()")
+    is_default = models.BooleanField(default=False)
+    # With is_default: the customer kind this policy is the default for ("" = any kind).
+    default_for = models.CharField(max_length=10, choices=DefaultFor.choices, blank=True, default="")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "policies"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "name"], name="policy_name_unique_per_org"),
+            models.UniqueConstraint(fields=["org", "default_for"], condition=Q(is_default=True),
+                                    name="one_default_policy_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PolicyRule(OrgOwned):
+    """Customers carrying ``tag`` follow ``policy``; the lowest position wins when several match."""
+
+    tag = models.CharField(max_length=50)
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="rules")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["org", "tag"], name="policy_rule_tag_unique_per_org")]
+
+    def __str__(self) -> str:
+        return f"tag {self.tag} -> {self.policy}"
+
+
+class CustomerPolicy(OrgOwned):
+    """A per-customer override: this customer follows this policy whatever its kind or tags."""
+
+    customer = models.OneToOneField("ledger.Customer", on_delete=models.CASCADE, related_name="collections_policy")
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="customer_overrides")
+
+    def __str__(self) -> str:
+        return f"{self.customer} -> {self.policy}"
+
+
+class CustomerTag(OrgOwned):
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="collections_tags")
+    tag = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["tag"]
+        constraints = [models.UniqueConstraint(fields=["customer", "tag"], name="customer_tag_unique")]
+        indexes = [models.Index(fields=["org", "tag"])]
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+class Pause(OrgOwned):
+    """No automatic collection for a customer (or one of its invoices) from ``starts_on``
+    through ``ends_on`` (inclusive; open-ended when empty), until lifted."""
+
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="collections_pauses")
+    invoice = models.ForeignKey("ledger.Invoice", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="collections_pauses")
+    reason = models.CharField(max_length=500)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    created_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        indexes = [models.Index(fields=["org", "customer"], condition=Q(lifted_at__isnull=True),
+                                name="pause_not_lifted")]
+
+    def __str__(self) -> str:
+        what = f"invoice {self.invoice}" if self.invoice_id else f"customer {self.customer}"
+        return f"pause {what} from {self.starts_on}: {self.reason}"
+
+
+class CycleRun(OrgOwned):
+    date = models.DateField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    dry_run = models.BooleanField(default=False)
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["org", "date"])]
+
+    def __str__(self) -> str:
+        return f"cycle {self.date}"
+
+
+class DecisionStatus(models.TextChoices):
+    DUE = "due", "Due (acted on)"
+    SUPERSEDED = "superseded", "Superseded (caught up by a later step)"
+
+
+class Outcome(models.TextChoices):
+    QUEUED = "queued", "Message queued"
+    DEFERRED = "deferred", "Deferred"
+    BLOCKED = "blocked", "Blocked"
+    LISTED = "listed", "Listed in the customer's message"
+    NONE = "", "No message"
+
+
+class StepDecision(OrgOwned):
+    invoice = models.ForeignKey("ledger.Invoice", on_delete=models.CASCADE, related_name="step_decisions")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="step_decisions")
+    policy = models.ForeignKey(Policy, null=True, on_delete=models.SET_NULL, related_name="+")
+    step_key = models.CharField(max_length=64)
+    number = models.PositiveIntegerField(help_text="0 for the step itself, 1.. for its repeats")
+    decided_on = models.DateField()
+    status = models.CharField(max_length=12, choices=DecisionStatus.choices)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, default="")
+    reason = models.CharField(max_length=500, blank=True)
+    message = models.ForeignKey("messaging.Message", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="step_decisions")
+    cycle_run = models.ForeignKey(CycleRun, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="decisions")
+
+    class Meta:
+        ordering = ["decided_on", "id"]
+        constraints = [
+            # The cycle's guarantee: each step occurrence of an invoice is decided once, ever.
+            models.UniqueConstraint(fields=["invoice", "step_key", "number"], name="step_decided_once"),
+        ]
+        indexes = [models.Index(fields=["org", "customer", "decided_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} {self.step_key}#{self.number} {self.status} on {self.decided_on}"
