@@ -65,9 +65,9 @@ class _DecidedElsewhere(Exception):
 
 
 class _Deferred(Exception):
-    def __init__(self, action: CycleAction):
-        super().__init__(action.reason)
-        self.action = action
+    def __init__(self, actions: list[CycleAction]):
+        super().__init__(actions[0].reason)
+        self.actions = actions
 
 
 def cycle_run(*, org: Organization, on: date, now: datetime, dry_run: bool = False) -> CycleResult:
@@ -106,17 +106,16 @@ def _run(*, org: Organization, on: date, now: datetime, dry_run: bool) -> CycleR
         plans = plan_customer(policy=policy, decisions=decisions, invoices=work.invoices, on=on)
         try:
             with transaction.atomic():
-                action = _act(org=org, work=work, policy=policy, decisions=decisions, plans=plans, on=on,
-                              now=now, run=run)
+                actions = _act(org=org, work=work, policy=policy, decisions=decisions, plans=plans, on=on,
+                               now=now, run=run)
         except _DecidedElsewhere:
             counts["decided_elsewhere"] += 1
             continue
         except _Deferred as deferred:
-            action = deferred.action
+            actions = deferred.actions
         counts["decisions"] += len(decisions)
-        if action is not None:
-            result.actions.append(action)
-            counts[action.status] += 1
+        result.actions += actions
+        counts.update(action.status for action in actions)
     run.finished_at = now
     run.counts = dict(counts)
     run.save(update_fields=["finished_at", "counts"])
@@ -139,7 +138,7 @@ def _decide(policy: CorePolicy, work: CustomerWork, on: date) -> list[Decision]:
 
 
 def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions: list[Decision],
-         plans: list[MessagePlan], on: date, now: datetime, run: CycleRun) -> CycleAction | None:
+         plans: list[MessagePlan], on: date, now: datetime, run: CycleRun) -> list[CycleAction]:
     """Record, act and queue for one customer; runs inside that customer's transaction."""
     rows = [StepDecision(org=org, invoice_id=d.invoice_id, customer_id=work.id, policy_id=work.policy_id,
                          step_key=d.step_key, number=d.number, decided_on=on, status=d.status, cycle_run=run)
@@ -161,14 +160,18 @@ def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions
                  data={"date": on.isoformat(), "run": run.pk,
                        "decisions": [[numbers[d.invoice_id], d.step_key, d.number, d.status] for d in decisions]})
     if not plans:
-        return None
+        return []
     step = policy.step(plans[0].step_key)
-    outcome = send_plans(org=org, customer=customer, plans=plans, step=step, on=on, now=now, actor=ACTOR)
-    action = CycleAction(customer_ref=customer.ref, invoices=tuple(numbers[i] for i in plans[0].invoice_ids),
-                         step=step.key, channel=outcome.channel, status=str(outcome.status), reason=outcome.reason)
-    if outcome.status == Outcome.DEFERRED:
+    outcomes = send_plans(org=org, customer=customer, plans=plans, step=step, on=on, now=now, actor=ACTOR)
+    listed = tuple(numbers[i] for i in plans[0].invoice_ids)
+    actions = [CycleAction(customer_ref=customer.ref, invoices=listed, step=step.key, channel=o.channel,
+                           status=str(o.status), reason=o.reason) for o in outcomes]
+    if all(o.status == Outcome.DEFERRED for o in outcomes):
         # Not decided after all: the step is tried again on the next run.
-        raise _Deferred(action)
+        raise _Deferred(actions)
+    queued = [o for o in outcomes if o.status == Outcome.QUEUED]
+    first = queued[0] if queued else outcomes[0]
+    reasons = "; ".join(f"{o.channel}: {o.reason}" for o in outcomes if o.reason)
     StepDecision.objects.filter(cycle_run=run, customer_id=work.id, status=DecisionStatus.DUE).update(
-        outcome=outcome.status, reason=outcome.reason or "", message=outcome.message)
-    return action
+        outcome=first.status, reason=reasons, message=first.message)
+    return actions

@@ -1,8 +1,9 @@
 """The message half of acting on a plan: pick a contact point, ask the gate, render, queue.
 
-A step's channels are an ordered preference: the first channel for which the customer has
-a contact with an address, no opt-out and no bounce on record, and which the compliance
-gate allows, carries the one consolidated message.
+A step sends one consolidated message on each of its channels (e-mail and a letter, say),
+each to the first contact with an address on that channel, no opt-out and no bounce on
+record, and only when the compliance gate allows it. A channel with no usable contact
+point is reported as blocked with the reason; the others still go.
 """
 
 from __future__ import annotations
@@ -57,39 +58,36 @@ def _to_address(customer: Customer, contact: Contact, channel: str) -> str:
 
 
 def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan], step: Step, on: date,
-               now: datetime, actor: Actor) -> SendOutcome:
-    """Queue the customer's one message on the first usable channel of ``plans`` (same step, same invoices)."""
+               now: datetime, actor: Actor) -> list[SendOutcome]:
+    """Queue the customer's consolidated message on every channel of ``plans`` (same step, same invoices)."""
     contacts = list(Contact.objects.for_org(org).filter(customer=customer).order_by("-is_billing", "name", "id"))
     unusable = set(ContactPointStatus.objects.for_org(org).filter(contact__customer=customer)
                    .values_list("contact_id", "channel", "address"))
     invoices = list(Invoice.objects.for_org(org).filter(pk__in=plans[0].invoice_ids).order_by("due_date", "number"))
-    refused: tuple[str, GateAnswer | None, str] | None = None
-    for plan in plans:
-        contact = contact_point(contacts, plan.channel, unusable)
-        if contact is None:
-            continue
-        answer = contact_gate(org=org, customer=customer, channel=plan.channel, step_key=plan.step_key, on=on,
-                              now=now)
-        if not answer.allowed:
-            refused = refused or (plan.channel, answer, answer.reason or answer.verdict)
-            continue
-        try:
-            rendered = render_message(org=org, customer=customer, invoices=invoices, template=step.template_name,
-                                      channel=plan.channel, language=None, on=on)
-        except TemplateMissing as exc:
-            refused = refused or (plan.channel, None, str(exc))
-            continue
-        message = message_queue(
-            org=org, customer=customer, channel=plan.channel, to_address=_to_address(customer, contact, plan.channel),
-            subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
-            idempotency_key=f"cycle:{org.pk}:{customer.pk}:{on}:{plan.channel}:{plan.step_key}",
-            actor=actor, now=now, contact=contact, source="cycle", source_ref=f"{on}:{plan.step_key}#{plan.number}",
-            step_key=plan.step_key,
-        )
-        return SendOutcome(Outcome.QUEUED, plan.channel, None, message)
-    if refused is not None:
-        channel, answer, reason = refused
-        status = Outcome.DEFERRED if answer is not None and answer.verdict == "defer" else Outcome.BLOCKED
-        return SendOutcome(status, channel, reason)
-    channels = "/".join(p.channel for p in plans)
-    return SendOutcome(Outcome.BLOCKED, plans[0].channel, f"no usable contact point for {channels}")
+    return [_send_one(org=org, customer=customer, plan=plan, step=step, contacts=contacts, unusable=unusable,
+                      invoices=invoices, on=on, now=now, actor=actor) for plan in plans]
+
+
+def _send_one(*, org: Organization, customer: Customer, plan: MessagePlan, step: Step, contacts: list[Contact],
+              unusable: set, invoices: list[Invoice], on: date, now: datetime, actor: Actor) -> SendOutcome:
+    contact = contact_point(contacts, plan.channel, unusable)
+    if contact is None:
+        return SendOutcome(Outcome.BLOCKED, plan.channel, f"no usable contact point for {plan.channel}")
+    answer: GateAnswer = contact_gate(org=org, customer=customer, channel=plan.channel, step_key=plan.step_key,
+                                      on=on, now=now)
+    if not answer.allowed:
+        status = Outcome.DEFERRED if answer.verdict == "defer" else Outcome.BLOCKED
+        return SendOutcome(status, plan.channel, answer.reason or answer.verdict)
+    try:
+        rendered = render_message(org=org, customer=customer, invoices=invoices, template=step.template_name,
+                                  channel=plan.channel, language=None, on=on)
+    except TemplateMissing as exc:
+        return SendOutcome(Outcome.BLOCKED, plan.channel, str(exc))
+    message = message_queue(
+        org=org, customer=customer, channel=plan.channel, to_address=_to_address(customer, contact, plan.channel),
+        subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
+        idempotency_key=f"cycle:{org.pk}:{customer.pk}:{on}:{plan.channel}:{plan.step_key}",
+        actor=actor, now=now, contact=contact, source="cycle", source_ref=f"{on}:{plan.step_key}#{plan.number}",
+        step_key=plan.step_key,
+    )
+    return SendOutcome(Outcome.QUEUED, plan.channel, None, message)

@@ -21,7 +21,6 @@ from recoup.messaging.models import Task, TaskKind, TaskStatus
 from recoup.orgs.models import Organization
 
 # The operator's review of an account that reached an escalation step.
-ESCALATION_REVIEW = "escalation_review"
 
 
 def apply_step_action(*, org: Organization, customer: Customer, invoice_id: int, step: Step, on: date,
@@ -54,7 +53,7 @@ def _late_fee(*, org: Organization, invoice: Invoice, step: Step, on: date, now:
 
 
 def _escalation_review(*, org: Organization, customer: Customer, step: Step, now: datetime, actor: Actor) -> None:
-    kind = ESCALATION_REVIEW if ESCALATION_REVIEW in TaskKind.values else TaskKind.REVIEW
+    kind = TaskKind.ESCALATION_REVIEW
     text = f"Escalation review: {customer.ref} ({customer.name}) reached \"{step.name}\"; decide what happens next."
     # One open review per customer and step, however many of its invoices reach the step.
     if Task.objects.for_org(org).filter(customer=customer, kind=kind, status=TaskStatus.OPEN, text=text).exists():

@@ -157,6 +157,8 @@ class TaskKind(models.TextChoices):
     DELIVERY_FAILED = "delivery_failed", "Message could not be delivered"
     CONTACT_UNUSABLE = "contact_unusable", "Contact point unusable"
     REVIEW = "review", "Review"
+    ESCALATION_REVIEW = "escalation_review", "Escalation review"
+    REPLY = "reply", "Reply received"
 
 
 class TaskStatus(models.TextChoices):

@@ -121,7 +121,8 @@ def test_a_customer_without_a_usable_contact_is_blocked_with_the_reason(five_ste
     assert decisions(invoice)[-1] == ("first-reminder", 0, "due", "blocked")
 
 
-def test_an_opted_out_email_falls_back_to_the_next_channel_of_the_step(org_a, debtor, make_invoice, system, now):
+def test_each_channel_of_the_step_gets_one_message_and_an_opted_out_one_is_blocked(
+        org_a, debtor, make_invoice, system, now):
     from recoup.collections.actions import policy_load
     from recoup.ledger.models import Contact
 
@@ -132,7 +133,8 @@ def test_an_opted_out_email_falls_back_to_the_next_channel_of_the_step(org_a, de
     Contact.objects.filter(customer=customer).update(opt_out_email=True, phone="+447700900123")
     make_invoice(org_a, customer, "INV-1", "10.00", due=date(2026, 3, 1))
     result = cycle_run(org=org_a, on=date(2026, 3, 15), now=at(date(2026, 3, 15)))
-    assert [(a.channel, a.status) for a in result.actions] == [("sms", "queued")]
+    assert [(a.channel, a.status, a.reason) for a in result.actions] == [
+        ("email", "blocked", "no usable contact point for email"), ("sms", "queued", None)]
     assert Message.objects.get().to_address == "+447700900123"
 
 

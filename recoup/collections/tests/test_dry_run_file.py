@@ -52,9 +52,11 @@ def test_dry_run_leaves_the_database_file_byte_identical(tmp_path):
     dry = json.loads(_recoup(env, "cycle", "--date", "2026-03-20", "--dry-run", "--format", "json"))
 
     assert _fingerprint(tmp_path) == before
-    assert [(a["customer_ref"], a["step"], a["status"]) for a in dry["actions"]] == [
-        ("C001", "second-reminder", "queued"), ("C002", "second-reminder", "queued"),
-        ("C003", "second-reminder", "queued")]
+    # The default business policy's second reminder goes by e-mail and SMS; these customers
+    # have no phone, so the SMS is blocked with its reason and the e-mail still goes.
+    assert [(a["customer_ref"], a["step"], a["channel"], a["status"]) for a in dry["actions"]] == [
+        (ref, "second-reminder", channel, status) for ref in ("C001", "C002", "C003")
+        for channel, status in (("email", "queued"), ("sms", "blocked"))]
     real = json.loads(_recoup(env, "cycle", "--date", "2026-03-20", "--format", "json"))
     assert real == dry
     assert _fingerprint(tmp_path) != before
