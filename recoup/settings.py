@@ -3,6 +3,7 @@
 RECOUP_DATABASE_URL  database (default: SQLite file under var/)
 RECOUP_SECRET_KEY    secret key (default: generated once into var/secret_key)
 RECOUP_EMAIL_URL     outgoing mail, e.g. smtp://user:pass@host:587?tls=1
+RECOUP_INBOUND_*     replies by e-mail: ESP (mailgun|postmark), WEBHOOK_SECRET, SIGNING_KEY, DOMAIN
 RECOUP_SMS_URL       text messages: console://, file://[DIR] (default) or twilio://SID:TOKEN@FROM[?base=URL]
 RECOUP_DEBUG         debug mode, off unless asked
 RECOUP_ALLOWED_HOSTS comma-separated host names
@@ -145,6 +146,14 @@ EMAIL_HOST_PASSWORD = _email.password
 EMAIL_USE_TLS = _email.use_tls
 EMAIL_USE_SSL = _email.use_ssl
 DEFAULT_FROM_EMAIL = envstr("RECOUP_DEFAULT_FROM_EMAIL", "recoup@localhost")
+
+# Replies (docs/collections.md): which provider posts inbound mail to /hooks/email/inbound/,
+# the user:password in that webhook URL, Mailgun's signing key, and the domain whose
+# reply+TOKEN@ addresses reach the webhook (unset: Reply-To is the organization's address).
+RECOUP_INBOUND_ESP = envstr("RECOUP_INBOUND_ESP", "")
+RECOUP_INBOUND_WEBHOOK_SECRET = envstr("RECOUP_INBOUND_WEBHOOK_SECRET", "")
+RECOUP_INBOUND_SIGNING_KEY = envstr("RECOUP_INBOUND_SIGNING_KEY", "")
+RECOUP_INBOUND_DOMAIN = envstr("RECOUP_INBOUND_DOMAIN", "")
 
 LOGGING = {
     "version": 1,

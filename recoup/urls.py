@@ -3,5 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("hooks/", include("recoup.messaging.urls")),
     path("", include("recoup.web.urls")),
 ]

@@ -8,6 +8,7 @@ from email.utils import formataddr, parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from recoup.messaging import inbound
 from recoup.messaging.channels.base import Channel, DeliveryError, SendResult
 from recoup.messaging.models import Message
 
@@ -16,9 +17,11 @@ def build_email(message: Message) -> EmailMultiAlternatives:
     """The e-mail for a message: text + HTML, attachments, its stored Message-ID, Reply-To its organization."""
     org = message.org
     from_email = formataddr((org.legal_name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
+    # With an inbound domain, replies come back to Recoup tagged with the customer (see inbound.py).
+    reply_address = inbound.reply_address(message.customer) or org.sender_email
     email = EmailMultiAlternatives(
         subject=message.subject, body=message.body_text, from_email=from_email, to=[message.to_address],
-        reply_to=[formataddr((org.legal_name, org.sender_email))] if org.sender_email else None,
+        reply_to=[formataddr((org.legal_name, reply_address))] if reply_address else None,
         headers={"Message-ID": message.message_id},
     )
     if message.body_html:
