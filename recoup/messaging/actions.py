@@ -23,7 +23,7 @@ from recoup.ledger.models import Contact, Customer
 from recoup.orgs.models import Organization
 from recoup.messaging.models import (
     Attachment, CallOutcome, ContactPointStatus, Direction, LetterBatch, LetterBatchStatus, Message,
-    MessageChannel, MessageStatus, Task, TaskKind,
+    MessageChannel, MessageStatus, Task, TaskKind, TaskStatus,
 )
 
 
@@ -211,3 +211,86 @@ def letter_batch_mark_posted(*, org: Organization, batch: LetterBatch, actor: Ac
     audit.record(org=org, actor=actor, at=now, verb="letters.posted", subject=batch,
                  summary=f"{count} letter(s) of {batch.date} posted", data={"letters": count})
     return batch
+
+
+# A manual contact is a record of something that already happened, so it is never delivered.
+MANUAL_STATUS = {MessageChannel.CALL: MessageStatus.DONE}
+CONTACT_ADDRESS = {MessageChannel.EMAIL: "email", MessageChannel.SMS: "phone", MessageChannel.CALL: "phone",
+                   MessageChannel.LETTER: "postal_address"}
+
+
+@transaction.atomic
+def contact_log(*, org: Organization, customer: Customer, channel: str, direction: str, summary: str,
+                content: str = "", at: datetime, actor: Actor, now: datetime,
+                contact: Contact | None = None) -> Message:
+    """Record a contact made or received outside Recoup: a call, a letter received, a note, an e-mail sent by hand.
+
+    Stored as a Message (source "manual", status done for a call, sent otherwise)
+    so the communication log holds every contact in one place; ``at`` is when it
+    happened. Raises MessagingError naming the field for bad input.
+    """
+    _same_org(org, customer, contact)
+    if contact is not None and contact.customer_id != customer.pk:
+        raise MessagingError(f"contact: {contact} is not a contact of customer {customer.ref}")
+    if channel not in MessageChannel.values:
+        raise MessagingError(f"channel: {channel!r} is not one of {', '.join(MessageChannel.values)}")
+    if direction not in Direction.values:
+        raise MessagingError(f"direction: {direction!r} is not one of {', '.join(Direction.values)}")
+    summary = summary.strip()
+    if not summary:
+        raise MessagingError("summary: say in a few words what the contact was about")
+    if len(summary) > 300:
+        raise MessagingError("summary: at most 300 characters; put the rest in the content")
+    if at > now:
+        raise MessagingError("at: a contact cannot be logged in the future")
+    field = CONTACT_ADDRESS.get(channel)
+    address = getattr(contact, field, "") if (contact is not None and field) else ""
+    key = uuid.uuid4().hex
+    message = Message.objects.create(
+        org=org, customer=customer, contact=contact, channel=channel, direction=direction,
+        status=MANUAL_STATUS.get(channel, MessageStatus.SENT), to_address=address or "", subject=summary,
+        body_text=content, message_id=f"<{key}@{sending_domain()}>", idempotency_key=f"manual:{key}",
+        created_at=at, sent_at=at, source="manual",
+    )
+    audit.record(org=org, actor=actor, at=now, verb="contact.logged", subject=message, customer=customer,
+                 summary=f"{Direction(direction).label.lower()} {MessageChannel(channel).label.lower()}: {summary}",
+                 data={"channel": channel, "direction": direction, "at": at.isoformat()})
+    return message
+
+
+@transaction.atomic
+def task_close(*, org: Organization, task: Task, actor: Actor, now: datetime, note: str = "") -> Task:
+    """Mark an operator task done; closing one already done is refused (someone else got there first)."""
+    _same_org(org, task)
+    done = Task.objects.for_org(org).filter(pk=task.pk, status=TaskStatus.OPEN).update(status=TaskStatus.DONE)
+    task.refresh_from_db()
+    if not done:
+        raise MessagingError(f"task {task.pk} is already {task.get_status_display().lower()}")
+    audit.record(org=org, actor=actor, at=now, verb="task.closed", subject=task, customer=task.customer,
+                 summary=f"{task.get_kind_display()} closed" + (f": {note}" if note else ""),
+                 data={"kind": task.kind, "note": note})
+    return task
+
+
+@transaction.atomic
+def reply_done(*, org: Organization, task: Task, resume: bool, actor: Actor, now: datetime, note: str = "") -> int:
+    """Close a reply task the operator has read; with ``resume``, lift the pause the reply put on its customer.
+
+    The pause stays while another reply of the same customer is still unread.
+    Returns how many pauses were lifted.
+    """
+    from recoup.collections.actions import pause_lift
+    from recoup.collections.models import Pause
+    from recoup.messaging.inbound import REPLY_PAUSE_REASON
+
+    if task.kind != TaskKind.REPLY:
+        raise MessagingError(f"task {task.pk} is a {task.get_kind_display().lower()} task, not a reply")
+    task_close(org=org, task=task, actor=actor, now=now, note=note)
+    if not resume or task.customer is None:
+        return 0
+    if Task.objects.for_org(org).filter(customer=task.customer, kind=TaskKind.REPLY, status=TaskStatus.OPEN).exists():
+        return 0
+    pauses = Pause.objects.for_org(org).filter(customer=task.customer, invoice__isnull=True, lifted_at__isnull=True,
+                                               reason=REPLY_PAUSE_REASON)
+    lifted = [pause_lift(org=org, pause=pause, actor=actor, now=now) for pause in pauses]
+    return len(lifted)

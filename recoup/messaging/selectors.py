@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from recoup.ledger.models import Contact, Customer
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Subquery
+
+from recoup.audit.models import AuditEvent
+from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.messaging.models import (
-    ContactPointStatus, LetterBatch, LetterBatchStatus, Message, MessageChannel, MessageStatus, Task, TaskStatus,
+    Attachment, ContactPointStatus, LetterBatch, LetterBatchStatus, Message, MessageChannel,
+    MessageStatus, Task, TaskKind, TaskStatus,
 )
 from recoup.orgs.models import Organization
 
@@ -32,3 +38,101 @@ def open_letter_batches(*, org: Organization):
 def open_tasks(*, org: Organization):
     return Task.objects.for_org(org).filter(status=TaskStatus.OPEN).select_related("customer")
 
+
+# Audit verbs that record who made a message: queued by the cycle or a user, logged by hand, or received.
+CREATING_VERBS = ("message.queued", "contact.logged", "message.received")
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One line of a customer's communication log."""
+
+    message: Message
+    actor: str  # who queued or logged it, from the audit log
+
+    @property
+    def who(self) -> str:
+        """The source (cycle, manual, ...) and the actor."""
+        return " · ".join(filter(None, [self.message.source, self.actor]))
+
+    @property
+    def summary(self) -> str:
+        first = next((ln.strip() for ln in self.message.body_text.splitlines() if ln.strip()), "")
+        text = self.message.subject or first
+        return text if len(text) <= 120 else text[:119] + "…"
+
+
+def message_actors(*, org: Organization, message_ids: list[int]) -> dict[int, str]:
+    """The label of the actor who queued or logged each message, from the audit log."""
+    rows = (AuditEvent.objects.for_org(org)
+            .filter(subject_type="message", subject_id__in=message_ids, verb__in=CREATING_VERBS)
+            .order_by("id").values_list("subject_id", "actor_label"))
+    actors: dict[int, str] = {}
+    for subject_id, label in rows:
+        actors.setdefault(subject_id, label)
+    return actors
+
+
+def communication_log(*, org: Organization, customer: Customer, limit: int | None = None) -> list[LogEntry]:
+    """Every message to or from the customer, automatic or manual, newest first."""
+    messages = list(customer_messages(org=org, customer=customer).select_related("contact")[:limit])
+    actors = message_actors(org=org, message_ids=[m.pk for m in messages])
+    return [LogEntry(m, actors.get(m.pk, "")) for m in messages]
+
+
+def attachment_names(*, org: Organization, message_ids: list[int]) -> dict[int, list[str]]:
+    names: dict[int, list[str]] = {}
+    for message_id, filename in (Attachment.objects.filter(message__org=org, message_id__in=message_ids)
+                                 .order_by("id").values_list("message_id", "filename")):
+        names.setdefault(message_id, []).append(filename)
+    return names
+
+
+def customer_message(*, org: Organization, customer: Customer, pk: int) -> Message | None:
+    return (customer_messages(org=org, customer=customer).select_related("contact")
+            .prefetch_related("attachments").filter(pk=pk).first())
+
+
+def open_task_list(*, org: Organization):
+    """Open tasks other than replies (those have their own list), oldest first."""
+    return open_tasks(org=org).exclude(kind=TaskKind.REPLY).select_related("message").order_by("created_at", "id")
+
+
+def open_replies(*, org: Organization):
+    """Replies the operator has not looked at yet: open reply tasks with their message, oldest first."""
+    return (open_tasks(org=org).filter(kind=TaskKind.REPLY).select_related("message", "message__customer")
+            .order_by("created_at", "id"))
+
+
+def open_batch_letters(*, org: Organization) -> list[tuple[LetterBatch, list[Message]]]:
+    """Each open print batch with the letters waiting in it."""
+    batches = list(open_letter_batches(org=org))
+    letters = (Message.objects.for_org(org).filter(batch__in=batches, status=MessageStatus.BATCHED)
+               .select_related("customer").order_by("id"))
+    by_batch: dict[int, list[Message]] = {b.pk: [] for b in batches}
+    for letter in letters:
+        by_batch[letter.batch_id].append(letter)
+    return [(b, by_batch[b.pk]) for b in batches]
+
+
+def open_invoices_by_customer(*, org: Organization, customer_ids: list[int]) -> dict[int, list[Invoice]]:
+    """The customers' invoices with a balance, oldest due first."""
+    found: dict[int, list[Invoice]] = {pk: [] for pk in customer_ids}
+    for invoice in (Invoice.objects.for_org(org).filter(customer_id__in=customer_ids).exclude(open_minor=0)
+                    .order_by("due_date", "number")):
+        found[invoice.customer_id].append(invoice)
+    return found
+
+
+def _count(queryset) -> Subquery:
+    return Subquery(queryset.filter(org=OuterRef("pk")).order_by().values("org").annotate(n=Count("pk")).values("n"))
+
+
+def worklist_count(*, org: Organization) -> int:
+    """Open items for the navigation badge: calls to make, open tasks, letters to post; one query on every page."""
+    counts = Organization.objects.filter(pk=org.pk).annotate(
+        calls=_count(Message.objects.filter(channel=MessageChannel.CALL, status=MessageStatus.OPEN)),
+        tasks=_count(Task.objects.filter(status=TaskStatus.OPEN)),
+        letters=_count(Message.objects.filter(status=MessageStatus.BATCHED, batch__status=LetterBatchStatus.OPEN)),
+    ).values_list("calls", "tasks", "letters").first()
+    return sum(n or 0 for n in counts or ())

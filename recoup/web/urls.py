@@ -5,6 +5,7 @@ from recoup.web.views import (
     aging, credit, customer_edit, customers, dashboard, home, imports, invoice_entry, invoice_pdf, invoices, payments, statements,
 )
 from recoup.web.views import settings as settings_pages
+from recoup.web.views import communications, worklist
 
 org_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -24,6 +25,17 @@ org_patterns = [
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/document.pdf", invoice_pdf.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/write-off/", payments.write_off_new, name="write_off_new"),
+    path("customers/<int:pk>/messages/", communications.message_list, name="customer_messages"),
+    path("customers/<int:pk>/messages.csv", communications.message_csv, name="customer_messages_csv"),
+    path("customers/<int:pk>/messages/new/", communications.contact_new, name="contact_log_new"),
+    path("customers/<int:pk>/messages/<int:message_pk>/", communications.message_detail, name="message_detail"),
+    path("customers/<int:pk>/messages/<int:message_pk>/attachments/<int:attachment_pk>/",
+         communications.message_attachment, name="message_attachment"),
+    path("worklist/", worklist.worklist, name="worklist"),
+    path("worklist/calls/<int:pk>/outcome/", worklist.call_outcome, name="worklist_call_outcome"),
+    path("worklist/tasks/<int:pk>/close/", worklist.task_done, name="worklist_task_done"),
+    path("worklist/letters/<int:pk>/letters.pdf", worklist.batch_pdf, name="worklist_batch_pdf"),
+    path("worklist/letters/<int:pk>/posted/", worklist.batch_posted, name="worklist_batch_posted"),
     path("aging/", aging.aging_report, name="aging"),
     path("aging/customers/<int:pk>/", aging.aging_customer, name="aging_customer"),
     path("imports/", imports.import_upload, name="import_upload"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from recoup.ledger import selectors as ledger
 from recoup.ledger.models import CreditNote, Customer, Invoice, Payment
+from recoup.messaging import selectors as messaging
 from recoup.orgs.models import Organization
 from recoup.web import selectors
 from recoup.web.forms import CustomerFilterForm, StatementForm
@@ -17,6 +18,7 @@ from recoup.web.views.common import get_for_org, org_today
 from recoup.web.views.credit import credit_apply_form
 
 PAGE_SIZE = 50
+RECENT_MESSAGES = 20
 
 
 @org_view()
@@ -59,4 +61,5 @@ def customer_detail(request: HttpRequest, org: Organization, pk: int) -> HttpRes
         "statement": ledger.statement(org=org, customer=customer, as_of=as_of),
         "events": selectors.customer_events(org, customer),
         "credit_form": credit_form if can_apply else None,
+        "communications": messaging.communication_log(org=org, customer=customer, limit=RECENT_MESSAGES),
     })
