@@ -57,6 +57,16 @@ def _to_address(customer: Customer, contact: Contact, channel: str) -> str:
     return "\n".join([*lines, contact.postal_address.strip()])
 
 
+def _invoice_pdfs(invoices: list[Invoice]) -> list[tuple[str, str, bytes]]:
+    """The invoices' PDFs as sent, where the business keeps them."""
+    pdfs = []
+    for invoice in invoices:
+        if invoice.pdf:
+            with invoice.pdf.open("rb") as f:
+                pdfs.append((f"{invoice.number}.pdf", "application/pdf", f.read()))
+    return pdfs
+
+
 def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan], step: Step, on: date,
                now: datetime, actor: Actor) -> list[SendOutcome]:
     """Queue the customer's consolidated message on every channel of ``plans`` (same step, same invoices)."""
@@ -83,11 +93,13 @@ def _send_one(*, org: Organization, customer: Customer, plan: MessagePlan, step:
                                   channel=plan.channel, language=None, on=on)
     except TemplateMissing as exc:
         return SendOutcome(Outcome.BLOCKED, plan.channel, str(exc))
+    email = plan.channel == "email"
     message = message_queue(
         org=org, customer=customer, channel=plan.channel, to_address=_to_address(customer, contact, plan.channel),
         subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
         idempotency_key=f"cycle:{org.pk}:{customer.pk}:{on}:{plan.channel}:{plan.step_key}",
         actor=actor, now=now, contact=contact, source="cycle", source_ref=f"{on}:{plan.step_key}#{plan.number}",
-        step_key=plan.step_key,
+        step_key=plan.step_key, attachments=_invoice_pdfs(invoices) if email else (),
+        statement_as_of=on if email else None,
     )
     return SendOutcome(Outcome.QUEUED, plan.channel, None, message)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import parseaddr
 from typing import Any
 
@@ -67,7 +67,7 @@ def message_queue(
     *, org: Organization, customer: Customer, channel: str, to_address: str, subject: str, body_text: str,
     body_html: str = "", attachments: Sequence[tuple[str, str, bytes]] = (), idempotency_key: str,
     actor: Actor, now: datetime, contact: Contact | None = None, source: str = "manual", source_ref: str = "",
-    step_key: str = "",
+    step_key: str = "", statement_as_of: date | None = None,
 ) -> Message:
     """Put one outgoing message in the outbox, or return the one already queued under ``idempotency_key``.
 
@@ -93,7 +93,7 @@ def message_queue(
                 status=MessageStatus.QUEUED, to_address=to_address, subject=subject[:300], body_text=body_text,
                 body_html=body_html, message_id=f"<{uuid.uuid4().hex}@{sending_domain()}>",
                 idempotency_key=idempotency_key, next_attempt_at=now, created_at=now, source=source,
-                source_ref=source_ref, step_key=step_key,
+                source_ref=source_ref, step_key=step_key, statement_as_of=statement_as_of,
             )
     except IntegrityError:
         existing = Message.objects.for_org(org).filter(idempotency_key=idempotency_key).first()

@@ -100,6 +100,9 @@ class Message(OrgOwned):
     source = models.CharField(max_length=32, default="manual")
     source_ref = models.CharField(max_length=255, blank=True)
     step_key = models.CharField(max_length=100, blank=True)
+    # Attach the customer's statement as of this date: rendered (WeasyPrint) on the first
+    # delivery attempt rather than in the cycle, then kept with the message like any attachment.
+    statement_as_of = models.DateField(null=True, blank=True)
     batch = models.ForeignKey(LetterBatch, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="letters")
     call_outcome = models.CharField(max_length=16, choices=CallOutcome.choices, blank=True)

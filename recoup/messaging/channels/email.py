@@ -11,6 +11,7 @@ from django.core.mail import EmailMultiAlternatives
 from recoup.messaging import inbound
 from recoup.messaging.channels.base import Channel, DeliveryError, SendResult
 from recoup.messaging.models import Message
+from recoup.messaging.statements import attach_statement
 
 
 def build_email(message: Message) -> EmailMultiAlternatives:
@@ -40,6 +41,7 @@ def _refused(exc: smtplib.SMTPRecipientsRefused) -> DeliveryError:
 
 class EmailChannel(Channel):
     def send(self, message: Message) -> SendResult:
+        attach_statement(message)
         email = build_email(message)
         try:
             email.send(fail_silently=False)
