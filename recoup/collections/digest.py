@@ -1,0 +1,81 @@
+"""The operator's daily digest: what the cycle did and what waits for a person.
+
+Sent straight through Django's mail framework to the organization's owners and
+collectors (it is not a message to a debtor, so it has no place in the outbox),
+once the day's cycle has run. Counting only; the worklist page has the detail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import Count
+from django.template.loader import render_to_string
+
+from recoup.collections.models import CycleRun
+from recoup.messaging.models import Message, MessageStatus, TaskKind
+from recoup.messaging.selectors import open_calls, open_letter_batches, open_tasks
+from recoup.orgs.models import Membership, Organization, Role
+
+
+@dataclass(frozen=True)
+class Digest:
+    org: Organization
+    on: date
+    cycle: dict[str, int] = field(default_factory=dict)  # queued, blocked, deferred, ... of the day's runs
+    calls: int = 0
+    letters: int = 0
+    replies: int = 0
+    reviews: int = 0
+    contact_problems: int = 0
+    other_tasks: int = 0
+
+    @property
+    def waiting(self) -> int:
+        return self.calls + self.letters + self.replies + self.reviews + self.contact_problems + self.other_tasks
+
+
+def digest_for(*, org: Organization, on: date) -> Digest:
+    """Counts for ``on`` (the organization's local date)."""
+    cycle: dict[str, int] = {}
+    for run in CycleRun.objects.for_org(org).filter(date=on, dry_run=False):
+        for key, value in run.counts.items():
+            cycle[key] = cycle.get(key, 0) + int(value)
+    tasks = dict(open_tasks(org=org).values_list("kind").annotate(n=Count("id")).order_by())
+    return Digest(
+        org=org, on=on, cycle=cycle,
+        calls=open_calls(org=org).count(),
+        letters=Message.objects.for_org(org).filter(
+            status=MessageStatus.BATCHED, batch__in=open_letter_batches(org=org)).count(),
+        replies=tasks.pop(TaskKind.REPLY, 0),
+        reviews=tasks.pop(TaskKind.ESCALATION_REVIEW, 0) + tasks.pop(TaskKind.REVIEW, 0),
+        contact_problems=tasks.pop(TaskKind.CONTACT_UNUSABLE, 0) + tasks.pop(TaskKind.DELIVERY_FAILED, 0),
+        other_tasks=sum(tasks.values()),
+    )
+
+
+def digest_recipients(org: Organization) -> list[str]:
+    """E-mail addresses of the organization's owners and collectors."""
+    members = Membership.objects.filter(org=org, role__in=[Role.OWNER, Role.COLLECTOR]).select_related("user")
+    return sorted({m.user.email for m in members if m.user.email})
+
+
+def digest_send(*, org: Organization, on: date, worklist_url: str = "") -> int:
+    """Send the digest to each owner and collector; returns how many were sent (0 without recipients)."""
+    recipients = digest_recipients(org)
+    if not recipients:
+        return 0
+    digest = digest_for(org=org, on=on)
+    context = {"d": digest, "worklist_url": worklist_url}
+    mail = EmailMultiAlternatives(
+        subject=f"Recoup {org.legal_name}, {on:%d %b %Y}: {digest.cycle.get('queued', 0)} sent, "
+                f"{digest.waiting} waiting for you",
+        body=render_to_string("collections/digest.txt", context), from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+    )
+    mail.attach_alternative(render_to_string("collections/digest.html", context), "text/html")
+    mail.send(fail_silently=False)
+    return len(recipients)
