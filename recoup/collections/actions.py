@@ -203,3 +203,38 @@ def pause_lift(*, org: Organization, pause: Pause, actor: Actor, now: datetime) 
     audit.record(org=org, actor=actor, at=now, verb="collections.pause_lifted", subject=pause,
                  customer=pause.customer, summary=f"Pause lifted: {pause.reason}")
     return pause
+
+
+class PolicySpecError(CollectionsError):
+    """An edited policy is invalid at ``path`` (e.g. ``steps[2].offset_days``), with ``message`` for that field."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+@transaction.atomic
+def policy_update(*, org: Organization, policy: Policy, spec: dict, actor: Actor, now: datetime) -> Policy:
+    """Replace a policy's steps and description with ``spec`` (``Policy.to_dict()`` form), keeping its name.
+
+    Raises:
+        PolicySpecError naming the path of the first bad field; nothing is saved then.
+    """
+    _same_org(org, policy)
+    try:
+        core = CorePolicy.from_dict(spec)
+    except PolicyError as exc:
+        raise PolicySpecError(exc.path, exc.message) from None
+    if core.name != policy.name:
+        raise PolicySpecError("name", f"stays {policy.name!r}; load a policy under a new name to copy it")
+    policy = Policy.objects.for_org(org).select_for_update().get(pk=policy.pk)
+    before, after = policy.spec, core.to_dict()
+    if before == after:
+        return policy
+    policy.description, policy.spec, policy.updated_at = core.description, after, now
+    policy.save(update_fields=["description", "spec", "updated_at"])
+    audit.record(org=org, actor=actor, at=now, verb="policy.updated", subject=policy,
+                 summary=f"Policy {policy.name} updated ({len(core.steps)} steps)",
+                 data={"before": before, "after": after})
+    return policy

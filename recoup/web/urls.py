@@ -6,6 +6,7 @@ from recoup.web.views import (
 )
 from recoup.web.views import settings as settings_pages
 from recoup.web.views import communications, worklist
+from recoup.web.views import policies
 
 org_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -36,6 +37,15 @@ org_patterns = [
     path("worklist/tasks/<int:pk>/close/", worklist.task_done, name="worklist_task_done"),
     path("worklist/letters/<int:pk>/letters.pdf", worklist.batch_pdf, name="worklist_batch_pdf"),
     path("worklist/letters/<int:pk>/posted/", worklist.batch_posted, name="worklist_batch_posted"),
+    path("policies/", policies.policy_list, name="policy_list"),
+    path("policies/install/", policies.policies_install, name="policies_install"),
+    path("policies/<int:pk>/", policies.policy_detail, name="policy_detail"),
+    path("policies/<int:pk>/policy.yaml", policies.policy_yaml, name="policy_yaml"),
+    path("policies/<int:pk>/steps/new/", policies.step_new, name="policy_step_new"),
+    path("policies/<int:pk>/steps/<slug:key>/", policies.step_edit, name="policy_step_edit"),
+    path("policies/<int:pk>/steps/<slug:key>/delete/", policies.step_delete, name="policy_step_delete"),
+    path("policies/<int:pk>/steps/<slug:key>/preview/", policies.step_preview, name="policy_step_preview"),
+    path("cycle/", policies.cycle, name="cycle_run"),
     path("aging/", aging.aging_report, name="aging"),
     path("aging/customers/<int:pk>/", aging.aging_customer, name="aging_customer"),
     path("imports/", imports.import_upload, name="import_upload"),
