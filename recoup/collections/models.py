@@ -155,7 +155,32 @@ class StepDecision(OrgOwned):
             # The cycle's guarantee: each step occurrence of an invoice is decided once, ever.
             models.UniqueConstraint(fields=["invoice", "step_key", "number"], name="step_decided_once"),
         ]
-        indexes = [models.Index(fields=["org", "customer", "decided_on"])]
+        indexes = [
+            models.Index(fields=["org", "customer", "decided_on"]),
+            # The cycle stamps each customer's outcomes by (run, customer): without this
+            # index every stamp scans the whole run so far (quadratic at scale).
+            models.Index(fields=["cycle_run", "customer"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.invoice} {self.step_key}#{self.number} {self.status} on {self.decided_on}"
+
+
+class ScheduledRun(OrgOwned):
+    """The scheduler's claim on an organization's day: one row per (organization, local date).
+
+    The unique constraint, not luck, makes two schedulers at once run an organization's
+    daily cycle once: the one whose INSERT wins runs it, the other skips.
+    """
+
+    date = models.DateField(help_text="The organization's local date the cycle ran for")
+    claimed_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cycle_run = models.ForeignKey(CycleRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["org", "date"], name="one_scheduled_run_per_org_day")]
+
+    def __str__(self) -> str:
+        return f"scheduled cycle {self.date}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -20,6 +22,7 @@ class Organization(models.Model):
     base_currency = models.CharField(max_length=3)
     timezone = models.CharField(max_length=64, default="UTC")
     locale = models.CharField(max_length=16, default="en")
+    cycle_time = models.TimeField(default=time(7, 0), help_text="Daily collections cycle runs at this local time")
     sender_email = models.EmailField(blank=True)
     sender_phone = models.CharField(max_length=32, blank=True)
     bank_name = models.CharField(max_length=100, blank=True)

@@ -13,7 +13,6 @@ from recoup.collections.tests.conftest import at
 from recoup.ledger.actions import invoice_attach_pdf
 from recoup.messaging.delivery import deliver_due
 from recoup.messaging.models import Message
-from recoup.messaging.tests.conftest import smtp, smtp_server  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

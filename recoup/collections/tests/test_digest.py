@@ -11,7 +11,6 @@ from recoup.collections.cycle import cycle_run
 from recoup.collections.tests.conftest import at
 from recoup.messaging.actions import task_open
 from recoup.messaging.models import TaskKind
-from recoup.messaging.tests.conftest import smtp, smtp_server  # noqa: F401
 from recoup.orgs.actions import member_add
 
 

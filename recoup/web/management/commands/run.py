@@ -13,8 +13,7 @@ from recoup.demo.login import read_login
 from recoup.web.management.commands.serve import create_server
 
 # Long-running helpers started next to the web server, each a `recoup` verb.
-# The daily scheduler joins this list when it exists.
-CHILDREN: list[list[str]] = [["worker", "--verbosity", "0"]]
+CHILDREN: list[list[str]] = [["worker", "--verbosity", "0"], ["scheduler"]]
 
 
 def _stop_on_sigterm(signum, frame):

@@ -1,0 +1,104 @@
+"""The daily scheduler: run each organization's collections cycle once a day, at its
+``cycle_time`` in its own time zone, then deliver the outbox.
+
+An organization is due when its local clock has passed ``cycle_time`` and its local date has
+no real (non-dry) cycle run yet, whoever ran it (the scheduler or ``recoup cycle``). Only
+today is ever due: after days of downtime the scheduler runs today once, and the cycle
+itself catches up the steps missed meanwhile. Before running, a scheduler claims the day
+with a ``ScheduledRun`` row (unique per organization and date), so two schedulers at once
+run an organization's day once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+
+from recoup.collections.cycle import CycleResult, cycle_run
+from recoup.collections.digest import digest_send
+from recoup.collections.models import CycleRun, ScheduledRun
+from recoup.messaging.delivery import DeliveryReport, deliver_due
+from recoup.orgs.models import Organization
+
+log = logging.getLogger(__name__)
+
+# A claim this old and unfinished belongs to a scheduler that died mid-cycle: take it over
+# (the cycle is idempotent, so a second run of a half-done day decides nothing twice).
+STALE_CLAIM = timedelta(hours=6)
+
+
+def local_now(org: Organization, now: datetime) -> datetime:
+    return now.astimezone(ZoneInfo(org.timezone))
+
+
+def due_runs(*, orgs: Iterable[Organization], now: datetime) -> list[tuple[Organization, date]]:
+    """The organizations whose daily cycle is due at ``now``, each with its local date."""
+    candidates = []
+    for org in orgs:
+        local = local_now(org, now)
+        if local.time() >= org.cycle_time:
+            candidates.append((org, local.date()))
+    if not candidates:
+        return []
+    # A run that never finished (it failed) does not count: the day is tried again.
+    ran = set(CycleRun.objects.filter(dry_run=False, finished_at__isnull=False, org__in=[o for o, _ in candidates],
+                                      date__in={d for _, d in candidates}).values_list("org_id", "date"))
+    claimed = set(ScheduledRun.objects.filter(org__in=[o for o, _ in candidates], finished_at__isnull=False,
+                                              date__in={d for _, d in candidates}).values_list("org_id", "date"))
+    return [(org, day) for org, day in candidates if (org.pk, day) not in ran | claimed]
+
+
+def claim_day(*, org: Organization, on: date, now: datetime) -> ScheduledRun | None:
+    """Claim ``org``'s day for this scheduler; None when another holds it (or finished it)."""
+    try:
+        with transaction.atomic():
+            return ScheduledRun.objects.create(org=org, date=on, claimed_at=now)
+    except IntegrityError:
+        pass
+    taken = ScheduledRun.objects.for_org(org).filter(date=on, finished_at__isnull=True,
+                                                     claimed_at__lt=now - STALE_CLAIM).update(claimed_at=now)
+    return ScheduledRun.objects.for_org(org).get(date=on) if taken else None
+
+
+def release_day(claim: ScheduledRun) -> None:
+    """Give a claim back after a failed cycle, so the next tick tries again."""
+    ScheduledRun.objects.filter(pk=claim.pk, finished_at__isnull=True).delete()
+
+
+@dataclass
+class TickReport:
+    ran: list[tuple[Organization, CycleResult]] = field(default_factory=list)
+    failed: list[tuple[Organization, str]] = field(default_factory=list)
+    delivery: DeliveryReport | None = None
+
+
+def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None, deliver: bool = True) -> TickReport:
+    """One pass: run every due cycle (each org on its own: one failing does not stop the
+    others) and e-mail its digest to the operators, then deliver what is due."""
+    report = TickReport()
+    orgs = list(Organization.objects.order_by("slug")) if orgs is None else list(orgs)
+    for org, on in due_runs(orgs=orgs, now=now):
+        claim = claim_day(org=org, on=on, now=now)
+        if claim is None:
+            continue
+        try:
+            result = cycle_run(org=org, on=on, now=now)
+        except Exception as exc:  # noqa: BLE001 - logged, released, retried on the next tick
+            log.exception("collections cycle of %s for %s failed", org.slug, on)
+            release_day(claim)
+            report.failed.append((org, f"{type(exc).__name__}: {exc}"))
+            continue
+        ScheduledRun.objects.filter(pk=claim.pk).update(finished_at=now, cycle_run_id=result.run_id)
+        report.ran.append((org, result))
+        try:
+            digest_send(org=org, on=on)
+        except Exception:  # noqa: BLE001 - a mail server down must not undo or repeat the day's run
+            log.exception("daily digest of %s for %s could not be sent", org.slug, on)
+    if deliver:
+        report.delivery = deliver_due(now=now)
+    return report
