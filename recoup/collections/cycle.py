@@ -25,11 +25,12 @@ from recoup.collections.cycle_send import send_plans
 from recoup.collections.models import CycleRun, DecisionStatus, Outcome, Policy, StepDecision
 from recoup.collections.step_actions import apply_step_action
 from recoup.core.money import minor_exponent
-from recoup.core.policy import Decision, MessagePlan, Policy as CorePolicy, decide_invoice, plan_customer
+from recoup.core.policy import Decision, MessagePlan, Policy as CorePolicy, StepAction, decide_invoice, plan_customer
 from recoup.ledger.models import Customer
 from recoup.orgs.models import Organization
 
 ACTOR = Actor.system("recoup cycle")
+CUSTOMER_ACTIONS = (StepAction.CREDIT_HOLD, StepAction.ESCALATION_REVIEW)
 
 
 @dataclass(frozen=True)
@@ -151,9 +152,16 @@ def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions
     customer = Customer.objects.for_org(org).get(pk=work.id)
     numbers = {i.id: i.number for i in work.invoices}
     due = [d for d in decisions if d.status == DecisionStatus.DUE]
+    acted_for_customer: set[str] = set()
     for decision in due:
-        apply_step_action(org=org, customer=customer, invoice_id=decision.invoice_id,
-                          step=policy.step(decision.step_key), on=on, now=now, actor=ACTOR)
+        step = policy.step(decision.step_key)
+        if step.action in CUSTOMER_ACTIONS:
+            # A credit hold or a review is about the account: once per step, however many invoices reach it.
+            if step.key in acted_for_customer:
+                continue
+            acted_for_customer.add(step.key)
+        apply_step_action(org=org, customer=customer, invoice_id=decision.invoice_id, step=step, on=on, now=now,
+                          actor=ACTOR)
     audit.record(org=org, actor=ACTOR, at=now, verb="collections.decided", subject=customer, customer=customer,
                  summary=f"{customer.ref}: " + "; ".join(
                      f"{numbers[d.invoice_id]} {d.step_key}#{d.number} {d.status}" for d in decisions),

@@ -73,7 +73,8 @@ def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan
     contacts = list(Contact.objects.for_org(org).filter(customer=customer).order_by("-is_billing", "name", "id"))
     unusable = set(ContactPointStatus.objects.for_org(org).filter(contact__customer=customer)
                    .values_list("contact_id", "channel", "address"))
-    invoices = list(Invoice.objects.for_org(org).filter(pk__in=plans[0].invoice_ids).order_by("due_date", "number"))
+    invoices = list(Invoice.objects.for_org(org).filter(pk__in=plans[0].invoice_ids)
+                    .prefetch_related("charges").order_by("due_date", "number"))
     return [_send_one(org=org, customer=customer, plan=plan, step=step, contacts=contacts, unusable=unusable,
                       invoices=invoices, on=on, now=now, actor=actor) for plan in plans]
 
