@@ -2,37 +2,9 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-
-from conftest import require
-
-# Playwright's sync API runs an event loop in this thread, which Django would
-# otherwise take for async code and refuse ORM calls from.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@contextmanager
-def chromium_page() -> Iterator:
-    """A page in Debian's chromium. Start it after the test data is written: while its
-    event loop runs, ORM calls here would open a second, never-closed connection."""
-    require("chromium", os.path.exists(CHROMIUM), f"{CHROMIUM} not found (apt install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(15_000)
-            yield page
-        finally:
-            browser.close()
 
 
 @pytest.fixture
@@ -46,7 +18,7 @@ def owner_with_customer(org_a, make_customer, make_invoice, system, now):
 
 
 @pytest.mark.browser
-def test_an_owner_records_a_payment_and_sees_the_balance_change(live_server, owner_with_customer):
+def test_an_owner_records_a_payment_and_sees_the_balance_change(live_server, owner_with_customer, chromium_page):
     from playwright.sync_api import expect
 
     with chromium_page() as page:
