@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time as dt_time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
@@ -90,6 +90,7 @@ def member_add(*, org: Organization, username: str, role: str, actor: Actor, now
 ORG_FIELDS = (
     "legal_name", "address", "country", "region", "base_currency", "timezone", "locale", "sender_email",
     "sender_phone", "bank_name", "bank_iban", "bank_bic", "bank_account", "tax_id", "default_terms",
+    "cycle_time",
 )
 
 
@@ -151,6 +152,8 @@ def _org_values(org: Organization, fields: dict) -> dict:
         limit = getattr(Organization._meta.get_field(field), "max_length", None)
         if limit and isinstance(value, str) and len(value) > limit:
             raise OrgInputError(field, f"{field.replace('_', ' ')} is longer than {limit} characters")
+    if "cycle_time" in values and not isinstance(values["cycle_time"], dt_time):
+        raise OrgInputError("cycle_time", "the daily cycle time must be a time of day, e.g. 07:00")
     terms = values.get("default_terms")
     if terms is not None and (not isinstance(terms, PaymentTerms) or terms.org_id != org.pk):
         raise OrgInputError("default_terms", "the default terms must be payment terms of this organization")
@@ -175,7 +178,9 @@ def org_update(*, org: Organization, actor: Actor, now: datetime, **fields) -> O
     org.save(update_fields=list(changes))
 
     def shown(value):
-        return value.name if isinstance(value, PaymentTerms) else value
+        if isinstance(value, PaymentTerms):
+            return value.name
+        return value.isoformat() if isinstance(value, dt_time) else value
 
     audit.record(org=org, actor=actor, at=now, verb="org.updated", subject=org,
                  summary=f"Settings of {org.slug} changed: {', '.join(k.replace('_', ' ') for k in changes)}",

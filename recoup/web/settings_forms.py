@@ -48,6 +48,8 @@ class OrgSettingsForm(forms.Form):
     tax_id = forms.CharField(max_length=32, required=False, label="Tax id", help_text="e.g. VAT number")
     default_terms = forms.ModelChoiceField(queryset=PaymentTerms.objects.none(), required=False,
                                            empty_label="(Net 30)", label="Default payment terms")
+    cycle_time = forms.TimeField(label="Daily chase at", widget=forms.TimeInput(attrs={"type": "time"}),
+                                 help_text="Local time (in the time zone above) when the day's reminders are decided")
 
     def __init__(self, *args, org: Organization, **kwargs):
         initial = {f: getattr(org, f) for f in ORG_FIELDS if f != "default_terms"}

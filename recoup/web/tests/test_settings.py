@@ -12,7 +12,7 @@ from recoup.orgs.models import Membership, Organization
 SETTINGS = {"legal_name": "Acme Supplies Ltd", "address": "1 Dock Road\nLondon", "country": "gb", "region": "",
             "base_currency": "GBP", "timezone": "Europe/London", "locale": "en_GB", "sender_email": "ar@acme.test",
             "sender_phone": "+44 20 7946 0001", "bank_name": "Westbank", "bank_iban": "GB82 WEST 1234 5698 7654 32",
-            "bank_bic": "NWBKGB2L", "bank_account": "", "tax_id": "GB123456789", "default_terms": ""}
+            "bank_bic": "NWBKGB2L", "bank_account": "", "tax_id": "GB123456789", "default_terms": "", "cycle_time": "06:30"}
 TERMS = {"name": "2/10 Net 30", "net_days": "30", "discount_percent": "2", "discount_days": "10",
          "late_fee_kind": "percent_monthly", "late_fee_flat": "0", "late_fee_percent": "1.5", "grace_days": "5"}
 MEMBER = {"username": "nina", "email": "nina@acme.test", "role": "collector", "password": "correct horse battery"}
@@ -35,6 +35,8 @@ def test_an_owner_changes_the_settings_and_it_is_audited(as_user, org_a, frozen_
     event = AuditEvent.objects.for_org(org_a).get(verb="org.updated")
     assert event.actor_label == "a-owner" and event.data["before"]["tax_id"] == ""
     assert event.data["after"]["tax_id"] == "GB123456789" and "legal_name" not in event.data["after"]
+    assert (event.data["before"]["cycle_time"], event.data["after"]["cycle_time"]) == ("07:00:00", "06:30:00")
+    assert org.cycle_time.isoformat() == "06:30:00"
     assert "Settings saved." in client.get(response["Location"]).content.decode()
 
 
