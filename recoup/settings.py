@@ -2,7 +2,7 @@
 
 RECOUP_DATABASE_URL  database (default: SQLite file under var/)
 RECOUP_SECRET_KEY    secret key (default: generated once into var/secret_key)
-RECOUP_EMAIL_URL     outgoing mail, e.g. smtp://user:pass@host:587?tls=1
+RECOUP_EMAIL_URL     outgoing mail, e.g. smtp://user:pass@host:587?tls=1 (default file://: var/mail/)
 RECOUP_INBOUND_*     replies by e-mail: ESP (mailgun|postmark), WEBHOOK_SECRET, SIGNING_KEY, DOMAIN
 RECOUP_SMS_URL       text messages: console://, file://[DIR] (default) or twilio://SID:TOKEN@FROM[?base=URL]
 RECOUP_DEBUG         debug mode, off unless asked
@@ -137,7 +137,9 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 
-_email = parse_email_url(envstr("RECOUP_EMAIL_URL", "console://"))
+# Until an SMTP server is configured, mail is written to files under var/mail/: a fresh
+# install (and the demo) never e-mails anyone by accident, and nothing floods the terminal.
+_email = parse_email_url(envstr("RECOUP_EMAIL_URL", "file://"))
 EMAIL_BACKEND = _email.backend
 EMAIL_HOST = _email.host
 EMAIL_PORT = _email.port
@@ -145,6 +147,7 @@ EMAIL_HOST_USER = _email.user
 EMAIL_HOST_PASSWORD = _email.password
 EMAIL_USE_TLS = _email.use_tls
 EMAIL_USE_SSL = _email.use_ssl
+EMAIL_FILE_PATH = _email.file_path or str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = envstr("RECOUP_DEFAULT_FROM_EMAIL", "recoup@localhost")
 
 # Replies (docs/collections.md): which provider posts inbound mail to /hooks/email/inbound/,

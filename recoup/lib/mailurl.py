@@ -13,6 +13,7 @@ _BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
     "dummy": "django.core.mail.backends.dummy.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
 }
 
 
@@ -25,10 +26,11 @@ class EmailConfig:
     password: str = ""
     use_tls: bool = False
     use_ssl: bool = False
+    file_path: str = ""  # file://DIR: one file per e-mail there ("" = the caller's default folder)
 
 
 def parse_email_url(url: str) -> EmailConfig:
-    """Turn e.g. ``smtp://user:pw@mail.example.com:587?tls=1`` into settings."""
+    """Turn e.g. ``smtp://user:pw@mail.example.com:587?tls=1`` or ``file:///srv/mail`` into settings."""
     parts = urlsplit(url)
     if parts.scheme not in _BACKENDS:
         raise ConfigError(
@@ -48,4 +50,5 @@ def parse_email_url(url: str) -> EmailConfig:
         password=unquote(parts.password or ""),
         use_tls=query.get("tls") in {"1", "true"},
         use_ssl=ssl,
+        file_path=unquote(parts.path) if parts.scheme == "file" else "",
     )
