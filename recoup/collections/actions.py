@@ -238,3 +238,26 @@ def policy_update(*, org: Organization, policy: Policy, spec: dict, actor: Actor
                  summary=f"Policy {policy.name} updated ({len(core.steps)} steps)",
                  data={"before": before, "after": after})
     return policy
+
+
+@transaction.atomic
+def customer_tags_set(*, org: Organization, customer: Customer, tags: list[str], actor: Actor,
+                      now: datetime) -> list[str]:
+    """Make ``customer``'s tags exactly ``tags`` (normalized, duplicates dropped); returns them sorted.
+
+    Raises:
+        CollectionsError naming the first bad tag; nothing is changed then.
+    """
+    _same_org(org, customer)
+    wanted = sorted({_clean_tag(tag) for tag in tags})
+    current = CustomerTag.objects.for_org(org).filter(customer=customer)
+    before = sorted(current.values_list("tag", flat=True))
+    if before == wanted:
+        return wanted
+    current.exclude(tag__in=wanted).delete()
+    CustomerTag.objects.bulk_create([CustomerTag(org=org, customer=customer, tag=tag)
+                                     for tag in wanted if tag not in before])
+    audit.record(org=org, actor=actor, at=now, verb="customer.tags_set", subject=customer, customer=customer,
+                 summary=f"{customer.ref} tagged {', '.join(wanted) or '(no tags)'}",
+                 data={"before": before, "after": wanted})
+    return wanted

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django import forms
 
+from recoup.collections.models import CustomerPolicy, CustomerTag, Policy
 from recoup.core.money import from_minor, parse_amount, to_minor
 from recoup.ledger.customer_actions import CONTACT_FIELDS, CustomerInputError
 from recoup.ledger.models import Channel, Contact, Customer, CustomerKind, CustomerStatus, PaymentTerms
@@ -37,6 +38,11 @@ class CustomerForm(forms.Form):
                                            empty_label="(the organization's default)", label="Default terms")
     status = forms.ChoiceField(choices=CustomerStatus.choices, initial=CustomerStatus.ACTIVE)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    tags = forms.CharField(max_length=500, required=False, help_text="Comma separated, e.g. vip, public-sector",
+                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    policy = forms.ModelChoiceField(queryset=Policy.objects.none(), required=False, label="Collections policy",
+                                    empty_label="— follow the rules —",
+                                    help_text="The rules: a tag rule, else the default for the customer's kind")
 
     def __init__(self, *args, org: Organization, customer: Customer | None = None, **kwargs):
         if customer is not None:
@@ -45,6 +51,7 @@ class CustomerForm(forms.Form):
         self.org = org
         # Only this organization's terms: another one's id is "not a valid choice".
         self.fields["default_terms"].queryset = PaymentTerms.objects.for_org(org).order_by("name")
+        self.fields["policy"].queryset = Policy.objects.for_org(org).order_by("name")
         self.fields["credit_limit"].label = f"Credit limit ({org.base_currency})"
         self.fields["credit_limit"].help_text = "Dot as decimal separator; leave empty for no limit"
 
@@ -55,6 +62,10 @@ class CustomerForm(forms.Form):
         initial["default_terms"] = customer.default_terms_id
         if customer.credit_limit_minor is not None:
             initial["credit_limit"] = from_minor(customer.credit_limit_minor, org.base_currency)
+        initial["tags"] = ", ".join(CustomerTag.objects.for_org(org).filter(customer=customer)
+                                    .values_list("tag", flat=True))
+        initial["policy"] = (CustomerPolicy.objects.for_org(org).filter(customer=customer)
+                             .values_list("policy_id", flat=True).first())
         return initial
 
     def clean_country(self) -> str:
@@ -87,11 +98,25 @@ class CustomerForm(forms.Form):
             raise forms.ValidationError("The credit limit must be zero or more.")
         return to_minor(value, self.org.base_currency)
 
+    def clean_tags(self) -> list[str]:
+        tags = [t.strip().lower() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+        for tag in tags:
+            if len(tag) > 50:
+                raise forms.ValidationError(f"Tag {tag[:20]!r}… is too long: use at most 50 characters.")
+        return tags
+
     def customer_fields(self) -> dict:
         """The cleaned values as ``customer_create``/``customer_update`` take them."""
-        data = dict(self.cleaned_data)
+        data = {k: v for k, v in self.cleaned_data.items() if k not in COLLECTIONS_FIELDS}
         data["credit_limit_minor"] = data.pop("credit_limit")
         return data
+
+    def collections_fields(self) -> dict:
+        """Tags and the policy override, as ``customer_tags_set``/``policy_assign_customer`` take them."""
+        return {k: self.cleaned_data[k] for k in COLLECTIONS_FIELDS}
+
+
+COLLECTIONS_FIELDS = ("tags", "policy")
 
 
 RENAMED_CUSTOMER_FIELDS = {"credit_limit_minor": "credit_limit"}

@@ -7,12 +7,16 @@ actor and the clock read here, then redirects (POST-redirect-GET).
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from recoup.audit.actions import Actor
+from recoup.collections.actions import CollectionsError, customer_tags_set, policy_assign_customer
+from recoup.collections.models import CustomerPolicy, DefaultFor
+from recoup.collections.selectors import PolicyAssignment
 from recoup.ledger.customer_actions import (
     CustomerInputError,
     contact_delete as delete_contact,
@@ -32,20 +36,47 @@ def _customer_form(request: HttpRequest, org: Organization, customer: Customer |
     if request.method == "POST" and form.is_valid():
         actor, now = Actor.for_user(request.user), timezone.now()
         try:
-            if customer is None:
-                customer = customer_create(org=org, actor=actor, now=now, **form.customer_fields())
-                messages.success(request, f"Customer {customer.ref} created.")
-            else:
-                customer_update(org=org, customer=customer, actor=actor, now=now, **form.customer_fields())
-                messages.success(request, f"Customer {customer.ref} saved.")
+            # One transaction: a refused tag leaves neither the customer nor its policy half-saved.
+            with transaction.atomic():
+                if customer is None:
+                    saved = customer_create(org=org, actor=actor, now=now, **form.customer_fields())
+                else:
+                    saved = customer_update(org=org, customer=customer, actor=actor, now=now,
+                                            **form.customer_fields())
+                _save_collections(org, saved, actor=actor, now=now, **form.collections_fields())
         except CustomerInputError as exc:
             add_action_error(form, exc, RENAMED_CUSTOMER_FIELDS)
+        except CollectionsError as exc:
+            form.add_error("tags", str(exc))
         else:
-            return redirect("customer_detail", slug=org.slug, pk=customer.pk)
+            messages.success(request, f"Customer {saved.ref} {'saved' if customer else 'created'}.")
+            return redirect("customer_detail", slug=org.slug, pk=saved.pk)
     return render(request, "web/customers/form.html", {
         "form": form, "customer": customer, "timezones": TIMEZONES,
         "title": f"Edit {customer.name}" if customer else "New customer",
     })
+
+
+def _save_collections(org: Organization, customer: Customer, *, tags, policy, actor: Actor, now) -> None:
+    customer_tags_set(org=org, customer=customer, tags=tags, actor=actor, now=now)
+    current = CustomerPolicy.objects.for_org(org).filter(customer=customer).values_list("policy_id", flat=True).first()
+    if current != (policy.pk if policy else None):
+        policy_assign_customer(org=org, customer=customer, policy=policy, actor=actor, now=now)
+
+
+def policy_explanation(org: Organization, customer: Customer) -> dict:
+    """The customer's tags, the policy it follows and why: its own choice, a tag rule or a default."""
+    assignment = PolicyAssignment.load(org=org, customer_ids=[customer.pk])
+    tags = assignment.customer_tags(customer.pk)
+    policy = assignment.policy_for(customer.pk, customer.kind)
+    if customer.pk in assignment.overrides:
+        because = "its own choice"
+    elif rule_tag := next((tag for tag, _ in assignment.rules if tag in tags), None):
+        because = f"tag rule “{rule_tag}”"
+    else:
+        kind = customer.kind if customer.kind in assignment.defaults else ""
+        because = f"default for {DefaultFor(kind).label.lower()}"
+    return {"tags": sorted(tags), "policy": policy, "because": because}
 
 
 @org_view(Role.COLLECTOR)

@@ -16,6 +16,7 @@ from recoup.web.forms import CustomerFilterForm, StatementForm
 from recoup.web.decorators import org_view
 from recoup.web.views.common import get_for_org, org_today
 from recoup.web.views.credit import credit_apply_form
+from recoup.web.views.customer_edit import policy_explanation
 
 PAGE_SIZE = 50
 RECENT_MESSAGES = 20
@@ -62,4 +63,5 @@ def customer_detail(request: HttpRequest, org: Organization, pk: int) -> HttpRes
         "events": selectors.customer_events(org, customer),
         "credit_form": credit_form if can_apply else None,
         "communications": messaging.communication_log(org=org, customer=customer, limit=RECENT_MESSAGES),
+        "collections": policy_explanation(org, customer),
     })

@@ -17,9 +17,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from recoup.audit.actions import Actor
-from recoup.collections.actions import PolicySpecError, policies_install_defaults, policy_update
+from recoup.collections.actions import (
+    CollectionsError, PolicySpecError, policies_install_defaults, policy_rule_set, policy_update,
+)
 from recoup.collections.cycle import cycle_run
-from recoup.collections.models import Policy
+from recoup.collections.models import Policy, PolicyRule
 from recoup.collections.selectors import PolicyAssignment, core_policy, policy_dump
 from recoup.core.policy import Step
 from recoup.ledger.models import Customer, Invoice
@@ -64,6 +66,33 @@ def policy_detail(request: HttpRequest, org: Organization, pk: int) -> HttpRespo
         "policy": policy, "steps": core_policy(policy).steps, "following": _following(org)[policy.pk],
         "rules": policy.rules.filter(org=org),
     })
+
+
+@org_view(Role.OWNER)
+@require_POST
+def rule_new(request: HttpRequest, org: Organization, pk: int) -> HttpResponse:
+    policy = get_for_org(Policy, org, pk=pk)
+    # A new rule goes last: rules added earlier keep winning when a customer has both tags.
+    last = PolicyRule.objects.for_org(org).order_by("-position").values_list("position", flat=True).first()
+    try:
+        rule = policy_rule_set(org=org, tag=request.POST.get("tag", ""), policy=policy,
+                               actor=Actor.for_user(request.user), now=timezone.now(),
+                               position=0 if last is None else last + 1)
+    except CollectionsError as exc:
+        messages.error(request, f"Tag rule not added: {exc}.")
+    else:
+        messages.success(request, f"Customers tagged {rule.tag} follow this policy.")
+    return redirect("policy_detail", slug=org.slug, pk=policy.pk)
+
+
+@org_view(Role.OWNER)
+@require_POST
+def rule_delete(request: HttpRequest, org: Organization, pk: int, rule_pk: int) -> HttpResponse:
+    policy = get_for_org(Policy, org, pk=pk)
+    rule = get_for_org(PolicyRule, org, pk=rule_pk, policy=policy)
+    policy_rule_set(org=org, tag=rule.tag, policy=None, actor=Actor.for_user(request.user), now=timezone.now())
+    messages.success(request, f"Tag {rule.tag} no longer chooses this policy.")
+    return redirect("policy_detail", slug=org.slug, pk=policy.pk)
 
 
 @org_view()
