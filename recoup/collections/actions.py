@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import yaml
 from django.db import transaction
@@ -19,7 +18,7 @@ from recoup.audit.actions import Actor
 from recoup.collections.models import CustomerPolicy, CustomerTag, DefaultFor, Pause, Policy, PolicyRule
 from recoup.core.policy import Policy as CorePolicy, PolicyError
 from recoup.ledger.models import Customer, Invoice
-from recoup.orgs.models import Organization
+from recoup.orgs.models import Organization, check_same_org
 
 DEFAULT_POLICIES_DIR = Path(__file__).resolve().parent / "default_policies"
 # File name -> the customer kind its policy is the default for.
@@ -30,10 +29,8 @@ class CollectionsError(ValueError):
     """A collections request Recoup refuses, with a message fit to show the operator."""
 
 
-def _same_org(org: Organization, *objs: Any) -> None:
-    for obj in objs:
-        if obj is not None and getattr(obj, "org_id", None) != org.pk:
-            raise CollectionsError(f"{type(obj).__name__} {obj} does not belong to {org.slug}")
+def _same_org(org: Organization, *objs: object) -> None:
+    check_same_org(org, *objs, error=CollectionsError)
 
 
 def parse_policy(data: dict | str) -> CorePolicy:

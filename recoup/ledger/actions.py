@@ -34,7 +34,7 @@ from recoup.ledger.models import (
     PaymentTerms,
     WriteOff,
 )
-from recoup.orgs.models import Organization
+from recoup.orgs.models import Organization, check_same_org
 
 
 class LedgerError(ValueError):
@@ -50,9 +50,7 @@ class LineInput:
 
 
 def _same_org(org: Organization, *objs: object) -> None:
-    for obj in objs:
-        if obj is not None and getattr(obj, "org_id", None) != org.pk:
-            raise LedgerError(f"{type(obj).__name__} {obj} does not belong to {org.slug}")
+    check_same_org(org, *objs, error=LedgerError)
 
 
 def _money(minor: int, currency: str) -> str:

@@ -22,7 +22,7 @@ from recoup.audit.actions import Actor
 from recoup.core.money import from_minor
 from recoup.ledger.actions import LedgerError
 from recoup.ledger.models import Channel, Contact, Customer, CustomerKind, CustomerStatus, PaymentTerms
-from recoup.orgs.models import Organization
+from recoup.orgs.models import Organization, check_same_org
 
 CUSTOMER_FIELDS = (
     "ref", "kind", "legal_name", "display_name", "country", "region", "timezone", "language",
@@ -44,10 +44,8 @@ class CustomerInputError(LedgerError):
         self.field = field
 
 
-def _same_org(org: Organization, *objs: Any) -> None:
-    for obj in objs:
-        if obj is not None and getattr(obj, "org_id", None) != org.pk:
-            raise LedgerError(f"{type(obj).__name__} {obj} does not belong to {org.slug}")
+def _same_org(org: Organization, *objs: object) -> None:
+    check_same_org(org, *objs, error=LedgerError)
 
 
 def _strip(values: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from email.utils import parseaddr
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,7 +19,7 @@ from django.db import IntegrityError, transaction
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.ledger.models import Contact, Customer
-from recoup.orgs.models import Organization
+from recoup.orgs.models import Organization, check_same_org
 from recoup.messaging.models import (
     Attachment, CallOutcome, ContactPointStatus, Direction, LetterBatch, LetterBatchStatus, Message,
     MessageChannel, MessageStatus, Task, TaskKind, TaskStatus,
@@ -41,10 +40,8 @@ SHARED_ADDRESS = {
 CANCELLABLE = (MessageStatus.QUEUED, MessageStatus.BATCHED, MessageStatus.OPEN)
 
 
-def _same_org(org: Organization, *objs: Any) -> None:
-    for obj in objs:
-        if obj is not None and getattr(obj, "org_id", None) != org.pk:
-            raise MessagingError(f"{type(obj).__name__} {obj} does not belong to {org.slug}")
+def _same_org(org: Organization, *objs: object) -> None:
+    check_same_org(org, *objs, error=MessagingError)
 
 
 def sending_domain() -> str:

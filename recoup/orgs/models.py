@@ -70,6 +70,17 @@ class Membership(models.Model):
         return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(role)]
 
 
+def check_same_org(org: "Organization", *objs: object, error: type[Exception] = ValueError) -> None:
+    """Refuse (with ``error``) any object that does not belong to ``org``; None is skipped.
+
+    Every action calls this on what it was handed before it writes: an id from
+    outside must never reach another organization's rows.
+    """
+    for obj in objs:
+        if obj is not None and getattr(obj, "org_id", None) != org.pk:
+            raise error(f"{type(obj).__name__} {obj} does not belong to {org.slug}")
+
+
 class OrgScopedQuerySet(models.QuerySet):
     def for_org(self, org: Organization) -> "OrgScopedQuerySet":
         if not isinstance(org, Organization) or org.pk is None:
