@@ -39,21 +39,31 @@ BARE_SQL = """
 """
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def build_parser(description: str) -> argparse.ArgumentParser:
+    """The options of the database builder, shared by every benchmark that uses it."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--customers", type=int, default=200_000)
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, help="SQLite file to build (must not exist; default: a temp file)")
     parser.add_argument("--keep", action="store_true", help="keep the database file afterwards")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 3, 31))
-    parser.add_argument("--repeat", type=int, default=3, help="timings are the best of this many runs")
-    parser.add_argument("--past-days", type=int, default=90, help="the second as-of date is this many days earlier")
-    parser.add_argument("--limit", type=float, default=300, help="interrupt one timed run after this many seconds")
+    return parser
+
+
+def checked_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.customers < 1 or args.invoices < 1:
         parser.error("--customers and --invoices must be at least 1")
     return args
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = build_parser(__doc__.split("\n\n")[0])
+    parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 3, 31))
+    parser.add_argument("--repeat", type=int, default=3, help="timings are the best of this many runs")
+    parser.add_argument("--past-days", type=int, default=90, help="the second as-of date is this many days earlier")
+    parser.add_argument("--limit", type=float, default=300, help="interrupt one timed run after this many seconds")
+    return checked_args(parser, argv)
 
 
 def setup_django(db: Path, var_dir: Path) -> None:

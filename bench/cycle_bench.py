@@ -40,12 +40,7 @@ BARE_SQL = """
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=200_000)
-    parser.add_argument("--invoices", type=int, default=1_000_000)
-    parser.add_argument("--db", type=Path, help="SQLite file to build (must not exist; default: a temp file)")
-    parser.add_argument("--keep", action="store_true", help="keep the database file afterwards")
-    parser.add_argument("--seed", type=int, default=1)
+    parser = aging_bench.build_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--date", dest="as_of", type=date.fromisoformat, default=date(2026, 3, 31),
                         help="the day the cycle runs for")
     parser.add_argument("--repeat", type=int, default=3, help="the bare read is the best of this many runs")
@@ -53,10 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="first run the cycle for real for the day before (untimed), so the timed run is an "
                              "ordinary day rather than the first run over a ledger never chased")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the cycle to this file")
-    args = parser.parse_args(argv)
-    if args.customers < 1 or args.invoices < 1:
-        parser.error("--customers and --invoices must be at least 1")
-    return args
+    return aging_bench.checked_args(parser, argv)
 
 
 def open_everything_and_add_contacts(org) -> int:
