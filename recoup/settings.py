@@ -58,6 +58,11 @@ INSTALLED_APPS = [
     "recoup.web",
     "recoup.messaging",
     "recoup.collections",
+    "recoup.compliance",
+    "recoup.banking",
+    "recoup.arrangements",
+    "recoup.portal",
+    "recoup.insight",
 ]
 
 MIDDLEWARE = [

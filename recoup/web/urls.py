@@ -59,6 +59,10 @@ org_patterns = [
     path("settings/members/", settings_pages.member_list, name="settings_members"),
     path("settings/members/<int:pk>/role/", settings_pages.member_role, name="settings_member_role"),
     path("settings/members/<int:pk>/remove/", settings_pages.member_delete, name="settings_member_remove"),
+    path("bank/", include("recoup.banking.urls")),
+    path("rules/", include("recoup.compliance.urls")),
+    path("arrangements/", include("recoup.arrangements.urls")),
+    path("insight/", include("recoup.insight.urls")),
 ]
 
 urlpatterns = [
@@ -66,4 +70,5 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("o/<slug:slug>/", include(org_patterns)),
+    path("p/", include("recoup.portal.urls")),
 ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BankingConfig(AppConfig):
+    name = "recoup.banking"
+    label = "banking"
+    verbose_name = "Banking"

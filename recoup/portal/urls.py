@@ -1,0 +1,3 @@
+"""The debtor's no-login portal (issue 5)."""
+
+urlpatterns: list = []
