@@ -15,6 +15,7 @@ from django.db import transaction
 
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
+from recoup.collections.chase import chase_forget
 from recoup.collections.models import CustomerPolicy, CustomerTag, DefaultFor, Pause, Policy, PolicyRule
 from recoup.core.policy import Policy as CorePolicy, PolicyError
 from recoup.ledger.models import Customer, Invoice
@@ -109,6 +110,7 @@ def policy_assign_customer(*, org: Organization, customer: Customer, policy: Pol
     """Make ``customer`` follow ``policy`` whatever its kind or tags; None removes the override."""
     _same_org(org, customer, policy)
     current = CustomerPolicy.objects.for_org(org).filter(customer=customer).first()
+    chase_forget(customer=customer)
     if policy is None:
         if current:
             current.delete()
@@ -153,6 +155,7 @@ def customer_tag_add(*, org: Organization, customer: Customer, tag: str, actor: 
     tag = _clean_tag(tag)
     row, created = CustomerTag.objects.get_or_create(org=org, customer=customer, tag=tag)
     if created:
+        chase_forget(customer=customer)
         audit.record(org=org, actor=actor, at=now, verb="customer.tagged", subject=row, customer=customer,
                      summary=f"{customer.ref} tagged {tag}")
     return row
@@ -164,6 +167,7 @@ def customer_tag_remove(*, org: Organization, customer: Customer, tag: str, acto
     tag = _clean_tag(tag)
     deleted, _ = CustomerTag.objects.for_org(org).filter(customer=customer, tag=tag).delete()
     if deleted:
+        chase_forget(customer=customer)
         audit.record(org=org, actor=actor, at=now, verb="customer.untagged", subject=customer, customer=customer,
                      summary=f"{customer.ref} no longer tagged {tag}")
 
@@ -182,6 +186,7 @@ def pause_add(*, org: Organization, customer: Customer, reason: str, starts_on: 
         raise CollectionsError(f"the pause ends ({ends_on}) before it starts ({starts_on})")
     pause = Pause.objects.create(org=org, customer=customer, invoice=invoice, reason=reason.strip()[:500],
                                  starts_on=starts_on, ends_on=ends_on, created_by=actor.label, created_at=now)
+    chase_forget(customer=customer)
     what = f"invoice {invoice.number}" if invoice else f"customer {customer.ref}"
     audit.record(org=org, actor=actor, at=now, verb="collections.paused", subject=pause, customer=customer,
                  summary=f"Collection paused for {what} from {starts_on}"
@@ -197,6 +202,7 @@ def pause_lift(*, org: Organization, pause: Pause, actor: Actor, now: datetime) 
         return pause
     pause.lifted_at, pause.lifted_by = now, actor.label
     pause.save(update_fields=["lifted_at", "lifted_by"])
+    chase_forget(customer=pause.customer)
     audit.record(org=org, actor=actor, at=now, verb="collections.pause_lifted", subject=pause,
                  customer=pause.customer, summary=f"Pause lifted: {pause.reason}")
     return pause
@@ -252,6 +258,7 @@ def customer_tags_set(*, org: Organization, customer: Customer, tags: list[str],
     if before == wanted:
         return wanted
     current.exclude(tag__in=wanted).delete()
+    chase_forget(customer=customer)
     CustomerTag.objects.bulk_create([CustomerTag(org=org, customer=customer, tag=tag)
                                      for tag in wanted if tag not in before])
     audit.record(org=org, actor=actor, at=now, verb="customer.tags_set", subject=customer, customer=customer,

@@ -6,6 +6,8 @@ each invoice (``decide_invoice``) and fold a customer's decisions into one messa
 (unique per invoice, step and occurrence), applies the step's action, renders and queues the
 message. A decision already recorded by another run (a unique violation) rolls that
 customer back and moves on, so two cycles at once decide and send each step at most once.
+Afterwards it stores, per invoice, the next day it has anything to decide (``chase``), so
+an ordinary day reads only the customers with something due.
 """
 
 from __future__ import annotations
@@ -20,16 +22,20 @@ from django.db import IntegrityError, transaction
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.collections.actions import policies_install_defaults
+from recoup.collections.chase import chase_save
 from recoup.collections.cycle_facts import CustomerWork, fetch_cycle_facts
 from recoup.collections.cycle_send import send_plans
-from recoup.collections.models import CycleRun, DecisionStatus, Outcome, Policy, StepDecision
+from recoup.collections.models import CycleRun, DecisionStatus, InvoiceChase, Outcome, Policy, StepDecision
 from recoup.collections.step_actions import apply_step_action
 from recoup.core.money import minor_exponent
-from recoup.core.policy import Decision, MessagePlan, Policy as CorePolicy, StepAction, decide_invoice, plan_customer
+from recoup.core.policy import (
+    Decision, MessagePlan, Policy as CorePolicy, StepAction, decide_invoice, next_look, overdue_changes_on, plan_customer,
+)
 from recoup.ledger.models import Customer
 from recoup.orgs.models import Organization
 
 ACTOR = Actor.system("recoup cycle")
+CHASE_BATCH = 2000  # schedule rows written together
 CUSTOMER_ACTIONS = (StepAction.CREDIT_HOLD, StepAction.ESCALATION_REVIEW)
 
 
@@ -71,38 +77,46 @@ class _Deferred(Exception):
         self.actions = actions
 
 
-def cycle_run(*, org: Organization, on: date, now: datetime, dry_run: bool = False) -> CycleResult:
+def cycle_run(*, org: Organization, on: date, now: datetime, dry_run: bool = False, full: bool = False) -> CycleResult:
     """Run the collections cycle of ``org`` for the day ``on``.
 
     Args:
         dry_run: decide and act exactly as for real inside one transaction, then roll it
             back: the result says what would happen and the database is left unchanged.
+        full: look at every customer with open invoices, not only those the stored schedule
+            says have something due (the outcome is the same; it costs a full read).
     Returns:
         The actions per customer (see ``CycleResult.as_json``) and counts.
     """
     if not dry_run:
-        return _run(org=org, on=on, now=now, dry_run=False)
+        return _run(org=org, on=on, now=now, dry_run=False, full=full)
     with transaction.atomic():
-        result = _run(org=org, on=on, now=now, dry_run=True)
+        result = _run(org=org, on=on, now=now, dry_run=True, full=full)
         transaction.set_rollback(True)
     return result
 
 
-def _run(*, org: Organization, on: date, now: datetime, dry_run: bool) -> CycleResult:
+def _run(*, org: Organization, on: date, now: datetime, dry_run: bool, full: bool) -> CycleResult:
     if not Policy.objects.for_org(org).exists():
         policies_install_defaults(org=org, actor=ACTOR, now=now)
     run = CycleRun.objects.create(org=org, date=on, started_at=now, dry_run=dry_run)
-    facts = fetch_cycle_facts(org=org, on=on)
+    facts = fetch_cycle_facts(org=org, on=on, full=full)
     result = CycleResult(date=on, dry_run=dry_run, run_id=run.pk)
     counts = result.counts
+    chase: list[InvoiceChase] = []
     for work in facts.customers:
         counts["customers"] += 1
-        if work.policy_id is None:
+        if len(chase) >= CHASE_BATCH:
+            chase_save(chase)
+            chase.clear()
+        policy = facts.policies[work.policy_id] if work.policy_id is not None else None
+        if policy is None:
             counts["without_policy"] += 1
+            chase += _chase_rows(work, None, [], on, facts.epoch)
             continue
-        policy = facts.policies[work.policy_id]
         decisions = _decide(policy, work, on)
         if not decisions:
+            chase += _chase_rows(work, policy, [], on, facts.epoch)
             continue
         plans = plan_customer(policy=policy, decisions=decisions, invoices=work.invoices, on=on)
         try:
@@ -113,10 +127,14 @@ def _run(*, org: Organization, on: date, now: datetime, dry_run: bool) -> CycleR
             counts["decided_elsewhere"] += 1
             continue
         except _Deferred as deferred:
+            # Nothing was decided: the stale rows that brought us here bring us back tomorrow.
             actions = deferred.actions
+        else:
+            chase += _chase_rows(work, policy, decisions, on, facts.epoch)
         counts["decisions"] += len(decisions)
         result.actions += actions
         counts.update(action.status for action in actions)
+    chase_save(chase)
     run.finished_at = now
     run.counts = dict(counts)
     run.save(update_fields=["finished_at", "counts"])
@@ -136,6 +154,31 @@ def _decide(policy: CorePolicy, work: CustomerWork, on: date) -> list[Decision]:
                                     decided=frozenset(work.decided.get(invoice.id, ())), calendar=work.calendar,
                                     minor_exponent=minor_exponent(invoice.currency))
     return decisions
+
+
+def _chase_rows(work: CustomerWork, policy: CorePolicy | None, decisions: list[Decision], on: date,
+                epoch: int) -> list[InvoiceChase]:
+    """The stored schedule of one customer's invoices after today's (committed) decisions."""
+    made: dict[int, set[tuple[str, int]]] = {}
+    for d in decisions:
+        made.setdefault(d.invoice_id, set()).add((d.step_key, d.number))
+    grows_on = overdue_changes_on(work.invoices, on)
+    rows = []
+    for invoice in work.invoices:
+        if policy is None:
+            next_on = None  # a policy assigned later changes the epoch or forgets this customer
+        elif work.facts.paused:
+            next_on = work.pause_ends
+        elif invoice.paused:
+            next_on = work.invoice_pause_ends.get(invoice.id)
+        else:
+            decided = frozenset(work.decided.get(invoice.id, set()) | made.get(invoice.id, set()))
+            next_on = next_look(policy=policy, invoice=invoice, on=on, decided=decided, calendar=work.calendar,
+                                overdue_changes_on=grows_on)
+        rows.append(InvoiceChase(invoice_id=invoice.id, customer_id=work.id, next_on=next_on, epoch=epoch,
+                                 due_date=invoice.due_date, open_minor=invoice.open_minor, kind=work.kind,
+                                 country=work.country, region=work.region))
+    return rows
 
 
 def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions: list[Decision],

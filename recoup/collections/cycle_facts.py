@@ -2,6 +2,8 @@
 
 One query each for open invoices within the policies' horizon, their customers, tags and
 policy overrides, pauses in force and the decisions already taken; no query per invoice.
+Only the customers the stored schedule says to look at are read (``chase``), unless
+``full`` asks for every customer.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from recoup.collections.chase import chase_epoch, customers_to_look_at
 from recoup.collections.models import Policy, StepDecision
 from recoup.collections.selectors import PolicyAssignment, active_pauses, core_policy
 from recoup.core.calendar import BusinessCalendar
@@ -29,8 +32,13 @@ class CustomerWork:
     policy_id: int | None
     calendar: BusinessCalendar
     facts: CustomerFacts
+    country: str = ""
+    region: str = ""
     invoices: list[InvoiceFacts] = field(default_factory=list)
     decided: dict[int, set[tuple[str, int]]] = field(default_factory=dict)
+    # The first day a pause in force may end (None: until lifted), for the customer and per invoice.
+    pause_ends: date | None = None
+    invoice_pause_ends: dict[int, date | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -38,6 +46,19 @@ class CycleFacts:
     on: date
     policies: dict[int, CorePolicy]
     customers: list[CustomerWork]
+    epoch: int = 0
+
+# Above this many customers to look at, read everyone and filter in Python rather than
+# pass a long IN list (SQLite's limit on parameters; a first run looks at everyone anyway).
+IN_LIST_MAX = 2000
+
+
+def _earliest(current: date | None, ends_on: date | None) -> date | None:
+    """Fold one pause's end into the earliest day after which a pause in force has ended."""
+    if ends_on is None:
+        return current
+    end = ends_on + timedelta(days=1)
+    return end if current is None else min(current, end)
 
 
 def horizon_days(policies: list[CorePolicy]) -> int:
@@ -52,38 +73,56 @@ def horizon_days(policies: list[CorePolicy]) -> int:
     return days
 
 
-def fetch_cycle_facts(*, org: Organization, on: date) -> CycleFacts:
-    """Load what the cycle decides on for ``org`` on ``on``."""
+def fetch_cycle_facts(*, org: Organization, on: date, full: bool = False) -> CycleFacts:
+    """Load what the cycle decides on for ``org`` on ``on``.
+
+    Args:
+        full: read every customer with open invoices, not only those the stored schedule
+            names (the schedule is still rewritten for all of them).
+    """
     policies = {p.pk: core_policy(p) for p in Policy.objects.for_org(org)}
     until = on + timedelta(days=horizon_days(list(policies.values())))
+    epoch = chase_epoch(org=org)
+    looking = None if full else customers_to_look_at(org=org, on=on, until=until, epoch=epoch)
     open_invoices = Invoice.objects.for_org(org).filter(open_minor__gt=0, due_date__lte=until)
+    decisions = StepDecision.objects.for_org(org).filter(invoice__open_minor__gt=0, invoice__due_date__lte=until)
+    if looking is not None and len(looking) <= IN_LIST_MAX:
+        open_invoices = open_invoices.filter(customer_id__in=looking)
+        decisions = decisions.filter(customer_id__in=looking)
+
+    def wanted(customer_id: int) -> bool:
+        return looking is None or customer_id in looking
+
     customer_ids = open_invoices.values("customer_id")
     assignment = PolicyAssignment.load(org=org, customer_ids=customer_ids)
 
-    paused_customers: set[int] = set()
-    paused_invoices: set[int] = set()
-    for customer_id, invoice_id in active_pauses(org=org, on=on).values_list("customer_id", "invoice_id"):
-        if invoice_id:
-            paused_invoices.add(invoice_id)
-        else:
-            paused_customers.add(customer_id)
+    paused_customers: dict[int, date | None] = {}
+    paused_invoices: dict[int, date | None] = {}
+    pauses = active_pauses(org=org, on=on).values_list("customer_id", "invoice_id", "ends_on")
+    for customer_id, invoice_id, ends_on in pauses:
+        table, key = (paused_invoices, invoice_id) if invoice_id else (paused_customers, customer_id)
+        table[key] = _earliest(table.get(key), ends_on)
 
     decided: dict[int, set[tuple[str, int]]] = defaultdict(set)
-    rows = StepDecision.objects.for_org(org).filter(invoice__open_minor__gt=0, invoice__due_date__lte=until)
-    for invoice_id, step_key, number in rows.values_list("invoice_id", "step_key", "number"):
-        decided[invoice_id].add((step_key, number))
+    for customer_id, invoice_id, step_key, number in decisions.values_list(
+            "customer_id", "invoice_id", "step_key", "number").iterator(chunk_size=5000):
+        if wanted(customer_id):
+            decided[invoice_id].add((step_key, number))
 
     by_customer: dict[int, list[InvoiceFacts]] = defaultdict(list)
     rows = open_invoices.values_list("id", "customer_id", "number", "due_date", "open_minor", "currency")
     for invoice_id, customer_id, number, due, open_minor, currency in rows.iterator(chunk_size=5000):
-        by_customer[customer_id].append(InvoiceFacts(id=invoice_id, number=number, due_date=due,
-                                                     open_minor=open_minor, currency=currency,
-                                                     paused=invoice_id in paused_invoices))
+        if wanted(customer_id):
+            by_customer[customer_id].append(InvoiceFacts(id=invoice_id, number=number, due_date=due,
+                                                         open_minor=open_minor, currency=currency,
+                                                         paused=invoice_id in paused_invoices))
     calendars: dict[tuple[str, str], BusinessCalendar] = {}
     customers = []
     rows = Customer.objects.for_org(org).filter(id__in=customer_ids).order_by("ref") \
         .values_list("id", "ref", "kind", "status", "country", "region")
     for customer_id, ref, kind, status, country, region in rows.iterator(chunk_size=5000):
+        if not wanted(customer_id):
+            continue
         invoices = sorted(by_customer.get(customer_id, ()), key=lambda i: (i.due_date, i.number))
         overdue: dict[str, int] = defaultdict(int)
         for invoice in invoices:
@@ -94,9 +133,11 @@ def fetch_cycle_facts(*, org: Organization, on: date) -> CycleFacts:
         policy = assignment.policy_for(customer_id, kind)
         customers.append(CustomerWork(
             id=customer_id, ref=ref, kind=kind, status=status, policy_id=policy.pk if policy else None,
-            calendar=calendar, invoices=invoices,
+            calendar=calendar, country=country, region=region, invoices=invoices,
             facts=CustomerFacts(kind=kind, tags=assignment.customer_tags(customer_id),
                                 paused=customer_id in paused_customers, overdue_minor_by_currency=dict(overdue)),
             decided={i.id: decided[i.id] for i in invoices if i.id in decided},
+            pause_ends=paused_customers.get(customer_id),
+            invoice_pause_ends={i.id: paused_invoices[i.id] for i in invoices if i.id in paused_invoices},
         ))
-    return CycleFacts(on=on, policies=policies, customers=customers)
+    return CycleFacts(on=on, policies=policies, customers=customers, epoch=epoch)

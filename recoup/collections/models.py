@@ -184,3 +184,38 @@ class ScheduledRun(OrgOwned):
 
     def __str__(self) -> str:
         return f"scheduled cycle {self.date}"
+
+
+class ChaseState(models.Model):
+    """Per organization: what the cycle's stored schedule (``InvoiceChase``) was computed under.
+
+    ``basis`` fingerprints the organization's policies, tag rules and place (its holidays);
+    when the cycle finds it changed it bumps ``epoch``, which makes every stored row stale.
+    """
+
+    org = models.OneToOneField("orgs.Organization", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    epoch = models.PositiveIntegerField(default=0)
+    basis = models.CharField(max_length=64, blank=True)
+
+
+class InvoiceChase(models.Model):
+    """When the cycle next has to look at one open invoice, and what it saw when it decided so.
+
+    The daily cycle reads a customer again when one of its invoices has no row, its
+    ``next_on`` has come, its epoch is old, or the invoice (due date, open amount) or the
+    customer (kind, place) no longer look as they did: any ledger change shows up without the
+    ledger knowing. Changes in collections (tags, overrides, pauses) delete the customer's
+    rows. A missing row only costs a look; a row is written after the customer's decisions
+    are committed, never before.
+    """
+
+    invoice = models.OneToOneField("ledger.Invoice", primary_key=True, on_delete=models.CASCADE,
+                                   related_name="chase")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="+")
+    next_on = models.DateField(null=True, help_text="None: nothing falls due by time alone")
+    epoch = models.PositiveIntegerField()
+    due_date = models.DateField()
+    open_minor = models.BigIntegerField()
+    kind = models.CharField(max_length=10)
+    country = models.CharField(max_length=2)
+    region = models.CharField(max_length=10)

@@ -456,6 +456,51 @@ def decide_invoice(
     ]
 
 
+def next_look(
+    *,
+    policy: Policy,
+    invoice: InvoiceFacts,
+    on: date,
+    decided: frozenset[tuple[str, int]],
+    calendar: BusinessCalendar | None,
+    overdue_changes_on: date | None,
+) -> date | None:
+    """The first day after ``on`` on which ``decide_invoice`` could decide anything new for
+    this invoice, if nothing but time changes (no payment, new invoice, pause, tag or policy
+    change): the cycle need not look at the invoice before then.
+
+    Args: policy; invoice; on: the day just decided; decided: the (step_key, number) pairs
+        decided up to and including ``on``; calendar: the customer's business calendar;
+        overdue_changes_on: the next day after ``on`` on which the customer's overdue total
+        grows by time alone (another open invoice falls overdue), or None.
+    Returns: that day, or None when nothing will ever fall due by time alone. Every
+        occurrence on or before ``on`` that is still undecided did not apply on ``on``
+        (``decide_invoice`` decides all that apply); only a larger overdue total (a
+        ``min_overdue`` condition) can make it apply without a change the caller reports.
+    """
+    if invoice.open_minor <= 0:
+        return None
+    upcoming: date | None = None
+    waiting = False
+    for occurrence in _schedule(policy, invoice.due_date, calendar):
+        if (occurrence.step_key, occurrence.number) in decided:
+            continue
+        if occurrence.on > on:
+            upcoming = occurrence.on if upcoming is None else min(upcoming, occurrence.on)
+        elif policy.step(occurrence.step_key).min_overdue > 0:
+            waiting = True
+    if waiting and overdue_changes_on is not None:
+        upcoming = overdue_changes_on if upcoming is None else min(upcoming, overdue_changes_on)
+    return upcoming
+
+
+def overdue_changes_on(invoices: Iterable[InvoiceFacts], on: date) -> date | None:
+    """The first day after ``on`` on which one of these open invoices falls overdue (the day
+    after its due date), or None."""
+    days = [i.due_date + timedelta(days=1) for i in invoices if i.open_minor > 0 and i.due_date >= on]
+    return min(days, default=None)
+
+
 @dataclass(frozen=True)
 class MessagePlan:
     """One consolidated message to a customer on one channel."""

@@ -21,6 +21,8 @@ class Command(OrgCommand):
         parser.add_argument("--date", type=parse_date, metavar="YYYY-MM-DD",
                             help="the day to run for (default: today in each organization's time zone)")
         parser.add_argument("--dry-run", action="store_true", help="print what would happen; write nothing")
+        parser.add_argument("--full", action="store_true",
+                            help="read every customer, not only those the stored schedule says have a step due")
 
     def handle(self, *args, **options):
         now = timezone.now()
@@ -29,7 +31,7 @@ class Command(OrgCommand):
             raise CommandError("no organization yet: create one with `recoup org create SLUG ...`")
         try:
             results = [cycle_run(org=org, on=options["date"] or org_today(org, now), now=now,
-                                 dry_run=options["dry_run"]) for org in orgs]
+                                 dry_run=options["dry_run"], full=options["full"]) for org in orgs]
         except CollectionsError as exc:
             raise CommandError(str(exc)) from None
         if options["format"] == "json":
