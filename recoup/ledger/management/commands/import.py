@@ -1,7 +1,9 @@
-"""recoup import KIND FILE: load customers, invoices, payments or credit notes from CSV."""
+"""recoup import KIND FILE...: CSV files of customers, invoices, payments or credit notes,
+or e-invoices (UBL, CII, Factur-X/ZUGFeRD PDF) with KIND einvoice."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -9,7 +11,10 @@ from django.utils import timezone
 
 from recoup.audit.actions import Actor
 from recoup.ledger.imports import KINDS, import_csv
+from recoup.ledger.imports.einvoice import import_einvoices
 from recoup.lib.command import OrgCommand, progress
+
+EINVOICE = "einvoice"
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:
@@ -22,26 +27,32 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror}") from None
+
+
 class Command(OrgCommand):
-    help = "Import a CSV file; all or nothing (formats: docs/import-formats.md)."
+    help = "Import CSV files (all or nothing) or e-invoices (each file all or nothing); see docs/import-formats.md."
     formats = ("table", "json")
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("kind", choices=KINDS)
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--dry-run", action="store_true", help="validate and count; store nothing")
+        parser.add_argument("kind", choices=(*KINDS, EINVOICE))
+        parser.add_argument("file", type=Path, nargs="+", help="one CSV file, or any number of e-invoices")
+        parser.add_argument("--dry-run", action="store_true", help="check and report; store nothing")
         parser.add_argument("--map", action="append", default=[], metavar="SRC=DST",
-                            help="read the file's column SRC as our column DST (DST '-' ignores it)")
+                            help="CSV only: read the file's column SRC as our column DST (DST '-' ignores it)")
 
     def handle(self, *args, **options):
-        org = self.org(options)
-        path: Path = options["file"]
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"{path}: {exc.strerror}") from None
-        result = import_csv(org=org, kind=options["kind"], name=str(path), data=data,
+        org, files, kind = self.org(options), options["file"], options["kind"]
+        if kind == EINVOICE:
+            return self._einvoices(org, files, options)
+        if len(files) > 1:
+            raise CommandError(f"import {kind} takes one CSV file, not {len(files)}")
+        result = import_csv(org=org, kind=kind, name=str(files[0]), data=_read(files[0]),
                             actor=Actor.system("recoup import"), now=timezone.now(),
                             dry_run=options["dry_run"], mapping=_mapping(options["map"]), progress=progress)
         for error in result.errors:
@@ -52,3 +63,21 @@ class Command(OrgCommand):
         self.report(options["format"], headers=list(counts), rows=[list(counts.values())], data=counts)
         if not result.ok:
             raise CommandError(f"{len(result.errors)} error(s); nothing was stored", returncode=1)
+
+    def _einvoices(self, org, files: list[Path], options) -> None:
+        if options["map"]:
+            raise CommandError("--map applies to CSV files only")
+        result = import_einvoices(org=org, files=[(str(p), _read(p)) for p in files],
+                                  actor=Actor.system("recoup import"), now=timezone.now(), dry_run=options["dry_run"])
+        for f in result.files:
+            if f.error:
+                self.stderr.write(f.error)
+        headers = ["file", "status", "kind", "number", "customer", "total", "currency", "due_date", "notes"]
+        rows = [[f.file, f.status, f.kind, f.number, f.customer + (" (new)" if f.customer_created else ""), f.total,
+                 f.currency, f.due_date, "; ".join(f.notes)] for f in result.files]
+        self.report(options["format"], headers=headers, rows=rows, right=["total"],
+                    title="E-invoices" + (" (dry run: nothing stored)" if result.dry_run else ""),
+                    data={"dry_run": result.dry_run, "files": [asdict(f) for f in result.files]})
+        failed = result.count("failed")
+        if failed:
+            raise CommandError(f"{failed} of {len(files)} file(s) failed and stored nothing", returncode=1)
