@@ -13,6 +13,18 @@ from recoup.web.decorators import org_view
 from recoup.web.views.common import org_today
 
 
+def _at_a_glance(org: Organization, today) -> dict:
+    """The insight charts of the organization's own currency: aging trend, DSO trend, cash forecast."""
+    from recoup.insight import selectors as insight
+    from recoup.insight.views import forecast_part, metrics_part
+
+    if org.base_currency not in insight.currencies(org):
+        return {}
+    glance = metrics_part(org, today, org.base_currency)
+    glance.update(forecast_part(org, today, org.base_currency))
+    return {"glance": glance, "glance_currency": org.base_currency}
+
+
 @org_view()
 def dashboard(request: HttpRequest, org: Organization) -> HttpResponse:
     today = org_today(org, timezone.now())
@@ -33,4 +45,5 @@ def dashboard(request: HttpRequest, org: Organization) -> HttpResponse:
         "labels": report.labels,
         "summaries": summaries,
         "most_overdue": selectors.most_overdue(org, today=today),
+        **_at_a_glance(org, today),
     })

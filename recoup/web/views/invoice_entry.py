@@ -33,6 +33,7 @@ def invoice_new(request: HttpRequest, org: Organization) -> HttpResponse:
     form, lines = InvoiceForm(data, org=org, initial=initial), line_formset(data)
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         d = form.cleaned_data
+        warnings = _credit_warnings(org, d["customer"])
         try:
             invoice = invoice_create(
                 org=org, customer=d["customer"], number=d["number"], issue_date=d["issue_date"],
@@ -44,10 +45,30 @@ def invoice_new(request: HttpRequest, org: Organization) -> HttpResponse:
         else:
             total = format_money(invoice.total, invoice.currency, org.locale)
             messages.success(request, f"Invoice {invoice.number} for {total} issued, due {invoice.due_date}.")
+            for text in warnings(invoice.total_minor if invoice.currency == org.base_currency else 0):
+                messages.warning(request, f"Invoice {invoice.number} issued, but: {text}")
             return redirect("invoice_detail", slug=org.slug, pk=invoice.pk)
     return render(request, "web/invoices/form.html", {
         "form": form, "lines": lines, "customer": preset, "currencies": selectors.customers_currencies(org),
+        "credit_notices": _credit_warnings(org, preset)(0) if preset is not None else [],
     })
+
+
+def _credit_warnings(org: Organization, customer: Customer):
+    """Warnings (never a refusal) for a new invoice of ``new_minor``: credit hold, or over the credit limit.
+
+    The balance is read before the invoice is written, so the warning compares what was owed
+    plus the new invoice with the limit."""
+    from recoup.core.risk import credit_warning
+    from recoup.insight.selectors import credit_position
+
+    open_minor, on_hold = credit_position(org=org, customer=customer)
+
+    def warn(new_minor: int) -> list[str]:
+        return credit_warning(open_minor=open_minor, new_minor=new_minor,
+                              credit_limit_minor=customer.credit_limit_minor, on_hold=on_hold)
+
+    return warn
 
 
 @org_view()
