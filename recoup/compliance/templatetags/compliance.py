@@ -1,0 +1,17 @@
+"""``{% load compliance %}{% limitation_box invoice today %}``: an invoice's limitation date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import template
+
+from recoup.compliance.selectors import limitation_summary
+
+register = template.Library()
+
+
+@register.inclusion_tag("compliance/_limitation.html")
+def limitation_box(invoice, on: date) -> dict:
+    """The limitation box of ``invoice`` as of ``on`` (see compliance/_limitation.html)."""
+    return {"limitation": limitation_summary(invoice, on=on)}

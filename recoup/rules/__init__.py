@@ -1,0 +1,1 @@
+"""Legal rules and reference rates as dated data (YAML), read by ``recoup.core.rules``."""
