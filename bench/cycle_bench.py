@@ -15,7 +15,10 @@ installs the default policies. Then it times:
 
 and prints both timings and their ratio (aim: the cycle within 5x of the bare read).
 ``--after-yesterday`` first runs the cycle for real for the day before (untimed), so the timed
-run is an ordinary day: only the steps that fell due since.
+run is an ordinary day: only the steps that fell due since. ``--history`` also records, before
+that, every step decision up to two days before (bulk inserts, as if the cycle had run every day
+until then), so the real run for the day before is itself an ordinary day: the way to measure an
+ordinary day at full size without sending 200,000 first-run messages first.
 ``--profile FILE`` writes a cProfile of the cycle (read it with ``python -m pstats FILE``).
 """
 
@@ -47,6 +50,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--after-yesterday", action="store_true",
                         help="first run the cycle for real for the day before (untimed), so the timed run is an "
                              "ordinary day rather than the first run over a ledger never chased")
+    parser.add_argument("--history", action="store_true",
+                        help="with --after-yesterday: bulk-record every decision up to two days before first")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the cycle to this file")
     return aging_bench.checked_args(parser, argv)
 
@@ -70,6 +75,30 @@ def open_everything_and_add_contacts(org) -> int:
             contacts.add(customer_id, f"Accounts {ref}", f"{ref.lower()}@debtor.example")
         contacts.flush()
     return Invoice.objects.for_org(org).filter(open_minor__gt=0).count()
+
+
+def seed_history(org, through: date) -> int:
+    """Record what daily runs up to ``through`` would have decided (no messages): every occurrence
+    due by then, the most advanced one per invoice "due", the rest "superseded"."""
+    from django.db import connection, transaction
+
+    from recoup.collections.cycle import _decide
+    from recoup.collections.cycle_facts import fetch_cycle_facts
+    from recoup.collections.models import StepDecision
+
+    facts = fetch_cycle_facts(org=org, on=through, full=True)
+    with transaction.atomic(), connection.cursor() as cur:
+        rows = aging_bench.Inserter(cur, StepDecision, ["invoice_id", "customer_id", "policy_id", "step_key",
+                                                        "number", "status", "outcome"],
+                                    {"org_id": org.pk, "decided_on": through})
+        for work in facts.customers:
+            if work.policy_id is None:
+                continue
+            for d in _decide(facts.policies[work.policy_id], work, through):
+                rows.add(d.invoice_id, work.id, work.policy_id, d.step_key, d.number, d.status,
+                         "queued" if d.status == "due" else "")
+        rows.flush()
+    return rows.count
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,7 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"built {counts['customers']:,} customers (one contact each), {counts['invoices']:,} invoices, "
           f"{open_count:,} open, in {time.perf_counter() - started:.1f} s ({db})", flush=True)
 
-    if args.after_yesterday:
+    if args.history:
+        took, seeded = _timed(lambda: seed_history(org, args.as_of - timedelta(days=2)))
+        print(f"recorded {seeded:,} decisions up to {args.as_of - timedelta(days=2)} in {took:.1f} s (not timed)",
+              flush=True)
+    if args.after_yesterday or args.history:
         took, _ = _timed(lambda: cycle_run(org=org, on=args.as_of - timedelta(days=1), now=now - timedelta(days=1)))
         print(f"ran the real cycle for {args.as_of - timedelta(days=1)} in {took:.1f} s (not timed)", flush=True)
 
@@ -117,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cycle (dry run) for {args.as_of}: {cycle_s:.2f} s; {c['customers']:,} customers, "
           f"{c['decisions']:,} decisions, {c['queued']:,} queued, {c['blocked']:,} blocked, "
           f"{c['deferred']:,} deferred; {open_count / cycle_s:,.0f} open invoices/s", flush=True)
-    day = "an ordinary day, after a real run for the day before" if args.after_yesterday else "the first run"
+    day = "an ordinary day, after a real run for the day before" if args.after_yesterday or args.history else "the first run"
     print(f"ratio {cycle_s / bare_s:.1f}x ({day}; aim: within 5x)")
     if not args.keep:
         connection.close()

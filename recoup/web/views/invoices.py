@@ -19,6 +19,7 @@ def invoice_detail(request: HttpRequest, org: Organization, pk: int) -> HttpResp
     today = org_today(org, timezone.now())
     return render(request, "web/invoices/detail.html", {
         "invoice": invoice,
+        "today": today,
         "customer": invoice.customer,
         "terms": invoice.terms_as_agreed(),
         "days_overdue": max(0, (today - invoice.due_date).days) if invoice.open_minor else 0,
