@@ -8,6 +8,7 @@ RECOUP_SMS_URL       text messages: console://, file://[DIR] (default) or twilio
 RECOUP_DEBUG         debug mode, off unless asked
 RECOUP_ALLOWED_HOSTS comma-separated host names
 RECOUP_VAR_DIR       where the SQLite file, secret and uploads live
+RECOUP_BASE_URL      the address debtors reach this server at, for portal links (default http://127.0.0.1:8000)
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "recoup.arrangements",
     "recoup.portal",
     "recoup.insight",
+    "recoup.payments",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +160,7 @@ DEFAULT_FROM_EMAIL = envstr("RECOUP_DEFAULT_FROM_EMAIL", "recoup@localhost")
 # Replies (docs/collections.md): which provider posts inbound mail to /hooks/email/inbound/,
 # the user:password in that webhook URL, Mailgun's signing key, and the domain whose
 # reply+TOKEN@ addresses reach the webhook (unset: Reply-To is the organization's address).
+RECOUP_BASE_URL = envstr("RECOUP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 RECOUP_INBOUND_ESP = envstr("RECOUP_INBOUND_ESP", "")
 RECOUP_INBOUND_WEBHOOK_SECRET = envstr("RECOUP_INBOUND_WEBHOOK_SECRET", "")
 RECOUP_INBOUND_SIGNING_KEY = envstr("RECOUP_INBOUND_SIGNING_KEY", "")

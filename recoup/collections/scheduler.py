@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 
+from recoup.arrangements.check import arrangements_check
 from recoup.collections.cycle import CycleResult, cycle_run
 from recoup.collections.digest import digest_send
 from recoup.collections.models import CycleRun, ScheduledRun
@@ -87,6 +88,8 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
         if claim is None:
             continue
         try:
+            # Arrangements first, so a plan or promise broken today is chased today.
+            arrangements_check(org=org, on=on, now=now)
             result = cycle_run(org=org, on=on, now=now)
         except Exception as exc:  # noqa: BLE001 - logged, released, retried on the next tick
             log.exception("collections cycle of %s for %s failed", org.slug, on)

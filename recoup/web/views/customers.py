@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from recoup.arrangements.selectors import open_arrangements
 from recoup.ledger import selectors as ledger
 from recoup.ledger.models import CreditNote, Customer, Invoice, Payment
 from recoup.messaging import selectors as messaging
@@ -64,4 +65,5 @@ def customer_detail(request: HttpRequest, org: Organization, pk: int) -> HttpRes
         "credit_form": credit_form if can_apply else None,
         "communications": messaging.communication_log(org=org, customer=customer, limit=RECENT_MESSAGES),
         "collections": policy_explanation(org, customer),
+        "arrangements": open_arrangements(org=org, customer=customer),
     })

@@ -1,0 +1,31 @@
+"""Links to the portal for the messages the cycle sends.
+
+Each call issues a new link (a token row): only a hash of a link's secret is
+stored, so an earlier link cannot be shown again. Call it when a message is
+really queued, not for previews or dry runs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.urls import reverse
+
+from recoup.audit.actions import Actor
+from recoup.portal.actions import token_issue
+
+
+def base_url() -> str:
+    return settings.RECOUP_BASE_URL
+
+
+def portal_urls(*, org, customer, now: datetime) -> tuple[str, str]:
+    """(portal_url, preferences_url) for ``customer``: absolute, on one fresh link."""
+    _, secret = token_issue(org=org, customer=customer, actor=Actor.system("collections cycle"), now=now)
+    return urls_for_secret(secret)
+
+
+def urls_for_secret(secret: str) -> tuple[str, str]:
+    base = base_url()
+    return (base + reverse("portal_home", args=[secret]), base + reverse("portal_preferences", args=[secret]))
