@@ -22,15 +22,12 @@ from recoup.orgs.models import Organization
 # --- peers -----------------------------------------------------------------------------------
 
 def record_counts(*, org: Organization, customer_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Broken promises and disputes per customer from the arrangements app; zeros without it."""
-    zeros = {cid: {"promises": 0, "broken_promises": 0, "disputes": 0} for cid in customer_ids}
-    try:
-        from recoup.arrangements import selectors as arrangements
+    """Promises, broken promises and disputes per customer (zeros for a customer without any)."""
+    from recoup.arrangements.selectors import customer_record_counts
 
-        counts = arrangements.customer_record_counts(org=org, customer_ids=customer_ids)
-    except (ImportError, AttributeError):
-        return zeros
-    return {cid: {**zeros[cid], **counts.get(cid, {})} for cid in customer_ids}
+    zeros = {"promises": 0, "broken_promises": 0, "disputes": 0}
+    counts = customer_record_counts(org=org, customer_ids=customer_ids)
+    return {cid: {**zeros, **counts.get(cid, {})} for cid in customer_ids}
 
 
 # --- the ledger as facts -----------------------------------------------------------------------
