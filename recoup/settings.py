@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "recoup.portal",
     "recoup.insight",
     "recoup.payments",
+    "recoup.escalation",
+    "recoup.api",
 ]
 
 MIDDLEWARE = [

@@ -63,6 +63,7 @@ org_patterns = [
     path("rules/", include("recoup.compliance.urls")),
     path("arrangements/", include("recoup.arrangements.urls")),
     path("insight/", include("recoup.insight.urls")),
+    path("escalation/", include("recoup.escalation.urls")),
 ]
 
 urlpatterns = [

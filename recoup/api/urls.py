@@ -1,0 +1,3 @@
+"""The REST API (issue 10)."""
+
+urlpatterns: list = []
