@@ -43,10 +43,15 @@ class LedgerError(ValueError):
 
 @dataclass(frozen=True)
 class LineInput:
+    """One invoice line. ``net_minor``/``tax_minor``, when given, are the amounts as a document
+    states them (an e-invoice's own line net and VAT share), kept instead of recomputing them."""
+
     description: str
     quantity: Decimal
     unit_price: Decimal
     tax_rate: Decimal = Decimal("0")
+    net_minor: int | None = None
+    tax_minor: int | None = None
 
 
 def _same_org(org: Organization, *objs: object) -> None:
@@ -87,7 +92,9 @@ def _lines_totals(lines: Sequence[LineInput], currency: str) -> list[tuple[LineI
     for line in lines:
         net = quantize(line.quantity * line.unit_price, currency)
         tax = quantize(net * line.tax_rate / Decimal(100), currency)
-        out.append((line, to_minor(net, currency), to_minor(tax, currency)))
+        net_minor = to_minor(net, currency) if line.net_minor is None else line.net_minor
+        tax_minor = to_minor(tax, currency) if line.tax_minor is None else line.tax_minor
+        out.append((line, net_minor, tax_minor))
     return out
 
 

@@ -16,18 +16,17 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 
-from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.core.money import minor_to_text
 from recoup.ledger.actions import (
-    LedgerError, LineInput, credit_note_record, effective_terms, invoice_attach_pdf, invoice_create, refresh_invoice,
+    LedgerError, LineInput, credit_note_record, effective_terms, invoice_attach_pdf, invoice_create,
 )
 from recoup.ledger.imports.einvoice import customers
 from recoup.ledger.imports.einvoice.document import Document, DocumentKind, EInvoiceError, Line
 from recoup.ledger.imports.einvoice.reading import Read, read_file
 from recoup.ledger.imports.einvoice.terms import net_days_from_text
 from recoup.ledger.imports.einvoice.totals import ledger_lines
-from recoup.ledger.models import CreditNote, Customer, Invoice, InvoiceLine
+from recoup.ledger.models import CreditNote, Customer, Invoice
 from recoup.orgs.models import Organization
 
 
@@ -84,7 +83,8 @@ def _fits(value: Decimal, places: int, digits: int) -> Decimal:
 def _line_input(doc: Document, line: Line) -> LineInput:
     try:
         return LineInput(description=line.description[:500] or doc.number, quantity=_fits(line.quantity, 4, 14),
-                         unit_price=_fits(line.unit_price, 6, 18), tax_rate=_fits(line.tax_rate, 2, 5))
+                         unit_price=_fits(line.unit_price, 6, 18), tax_rate=_fits(line.tax_rate, 2, 5),
+                         net_minor=line.net_minor, tax_minor=line.tax_minor)
     except ValueError as exc:
         raise EInvoiceError(doc.file, line.place or doc.payable_place, "invoice line", str(exc)) from None
 
@@ -108,32 +108,6 @@ def _due(org: Organization, customer: Customer, doc: Document, result: FileResul
         f"; its terms {doc.terms_text!r} name no days)" if doc.terms_text else ")")
     result.notes.append(f"no due date in the document: due date from {whose} terms ({terms.name})")
     return None
-
-
-def _as_document_states(org: Organization, invoice: Invoice, lines: list[Line], doc: Document,
-                        actor: Actor, now: datetime) -> None:
-    """Keep each line's net and VAT as the document states them, where the ledger's own
-    per-line rounding (quantity x price, VAT per line) gives something else."""
-    stored = list(invoice.lines.order_by("position"))
-    changed = [(row, line) for row, line in zip(stored, lines)
-               if (row.net_minor, row.tax_minor) != (line.net_minor, line.tax_minor)]
-    if not changed:
-        return
-    for row, line in changed:
-        row.net_minor, row.tax_minor = line.net_minor, line.tax_minor
-    InvoiceLine.objects.bulk_update([row for row, _ in changed], ["net_minor", "tax_minor"])
-    before = invoice.total_minor
-    invoice.net_minor = sum(x.net_minor for x in lines)
-    invoice.tax_minor = sum(x.tax_minor for x in lines)
-    invoice.total_minor = invoice.net_minor + invoice.tax_minor
-    invoice.save(update_fields=["net_minor", "tax_minor", "total_minor"])
-    refresh_invoice(invoice)
-    audit.record(org=org, actor=actor, at=now, verb="invoice.amounts_as_document", subject=invoice,
-                 customer=invoice.customer,
-                 summary=f"Invoice {invoice.number}: {len(changed)} line amount(s) set as the e-invoice {doc.file} "
-                         f"states them; total {_money(before, doc.currency)} -> {_money(invoice.total_minor, doc.currency)}",
-                 data={"lines": [row.position for row, _ in changed], "total_before": before,
-                       "total": invoice.total_minor})
 
 
 def _customer(org: Organization, doc: Document, result: FileResult, actor: Actor, now: datetime) -> Customer:
@@ -171,7 +145,6 @@ def _invoice(org: Organization, read: Read, result: FileResult, actor: Actor, no
         )
     except LedgerError as exc:
         raise EInvoiceError(doc.file, doc.places.get("number", "number"), "invoice", str(exc)) from None
-    _as_document_states(org, invoice, lines, doc, actor, now)
     result.due_date, result.lines = invoice.due_date.isoformat(), len(lines)
     if read.pdf is not None and not dry_run:
         invoice_attach_pdf(org=org, invoice=invoice, data=read.pdf, actor=actor, now=now)
