@@ -392,3 +392,25 @@ def invoice_attach_pdf(*, org: Organization, invoice: Invoice, data: bytes, acto
         data={"file": invoice.pdf.name, "previous": previous},
     )
     return invoice
+
+
+@transaction.atomic
+def payment_reverse(*, org: Organization, payment: Payment, reason: str, actor: Actor, now: datetime) -> None:
+    """Take back a recorded payment (a match undone, a direct debit returned): its allocations
+    go, the invoices it paid are open again, and one audit event keeps what was removed."""
+    _same_org(org, payment)
+    if not reason.strip():
+        raise LedgerError("a reversal needs a reason")
+    _lock_customer(payment.customer)
+    allocations = list(payment.allocations.all())
+    invoice_ids = [a.invoice_id for a in allocations]
+    audit.record(
+        org=org, actor=actor, at=now, verb="payment.reversed", subject=payment, customer=payment.customer,
+        summary=f"Payment of {_money(payment.amount_minor, payment.currency)} of {payment.date} reversed: {reason}",
+        data={"amount_minor": payment.amount_minor, "date": payment.date.isoformat(), "reference": payment.reference,
+              "allocations": {a.invoice_id: a.amount_minor for a in allocations}, "reason": reason},
+    )
+    payment.allocations.all().delete()
+    payment.delete()
+    for invoice in Invoice.objects.filter(pk__in=invoice_ids):
+        refresh_invoice(invoice)

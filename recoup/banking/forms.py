@@ -1,0 +1,48 @@
+"""Forms of the banking pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from recoup.banking.models import BankAccount, CsvProfile
+from recoup.banking.parsers import BUILT_IN
+
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="Statement file",
+                           help_text="camt.052/053/054 (or a zip of them), OFX, MT940/MT942 or CSV")
+    account = forms.ModelChoiceField(queryset=BankAccount.objects.none(), required=False, label="Bank account",
+                                     empty_label="The account named in the file")
+    profile = forms.ChoiceField(required=False, label="CSV profile", help_text="Only for CSV files; "
+                                "without one, the first profile whose columns the file has is used")
+
+    def __init__(self, *args, org, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = BankAccount.objects.for_org(org)
+        names = sorted({*CsvProfile.objects.for_org(org).values_list("name", flat=True), *BUILT_IN})
+        self.fields["profile"].choices = [("", "Find it from the columns")] + [(n, n) for n in names]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD:
+            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD // 2**20} MB.")
+        return upload
+
+
+class AccountForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    iban = forms.CharField(max_length=42, required=False, label="IBAN")
+    currency = forms.CharField(max_length=3, required=False)
+
+
+class SettingsForm(forms.Form):
+    auto_threshold = forms.DecimalField(min_value=Decimal("0.50"), max_value=Decimal("1.00"), decimal_places=2,
+                                        label="Apply matches automatically from this confidence")
+
+
+class ChooseInvoicesForm(forms.Form):
+    invoices = forms.CharField(label="Invoice numbers", help_text="One or more, separated by commas")

@@ -1,0 +1,57 @@
+"""recoup statement-import FILE [--account NAME] [--profile NAME]: import and reconcile a bank statement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from recoup.audit.actions import Actor
+from recoup.banking.actions import BankingError, account_create, statement_import
+from recoup.banking.models import BankAccount, LineState
+from recoup.lib.command import OrgCommand
+
+
+class Command(OrgCommand):
+    help = ("Import a bank statement (camt.052/053/054 or a zip of them, OFX, MT940/MT942, CSV) and match its "
+            "payments to open invoices. A file imported before creates nothing; a broken file changes nothing.")
+    formats = ("table", "json")
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--account", metavar="NAME",
+                            help="bank account to import into (created if new); default: the one named in the file")
+        parser.add_argument("--profile", metavar="NAME", help="CSV profile (saved or built in) for a CSV file")
+
+    def handle(self, *args, **options):
+        org, now = self.org(options), timezone.now()
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        actor = Actor.system("statement-import")
+        try:
+            account = None
+            if options["account"]:
+                account = (BankAccount.objects.for_org(org).filter(name=options["account"]).first()
+                           or account_create(org=org, name=options["account"], actor=actor, now=now))
+            result = statement_import(org=org, file_name=path.name, data=path.read_bytes(), account=account,
+                                      profile_name=options["profile"], actor=actor, now=now)
+        except BankingError as exc:
+            raise CommandError(str(exc)) from None
+        if options["format"] == "json":
+            self.report("json", headers=[], rows=[], data=result.as_json())
+            return
+        if result.already_imported:
+            self.stdout.write(f"{path.name} was imported before: nothing new.")
+            return
+        rows = [(s.account.name, s.format, s.period_start or "", s.period_end or "", s.lines.count())
+                for s in result.statements]
+        self.report("table", headers=["account", "format", "from", "to", "lines"], rows=rows,
+                    title=f"{path.name}: {result.lines} new line(s), {result.duplicates} already known")
+        states = result.states
+        self.stdout.write(
+            f"matched automatically: {states.get(LineState.MATCHED, 0)}, to review: "
+            f"{states.get(LineState.REVIEW, 0) + states.get(LineState.UNMATCHED, 0)}, returned: "
+            f"{states.get(LineState.REVERSAL, 0)}, money out: {states.get(LineState.OUTGOING, 0)}")

@@ -1,0 +1,66 @@
+"""Reads of banking: settings, the matching index, statements, the review queue."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet, Sum
+
+from recoup.banking.models import (
+    OPEN_STATES,
+    BankAccount,
+    BankSettings,
+    CandidateStatus,
+    MatchCandidate,
+    RememberedAccount,
+    Statement,
+    StatementLine,
+)
+from recoup.core import matching
+from recoup.ledger.models import Customer, Invoice
+from recoup.orgs.models import Organization
+
+
+def bank_settings(org: Organization) -> BankSettings:
+    settings, _ = BankSettings.objects.get_or_create(org=org)
+    return settings
+
+
+def build_index(org: Organization, currencies: set[str]) -> matching.MatchIndex:
+    """The matching index over this organization's open invoices in these currencies (and nobody else's)."""
+    rows = (Invoice.objects.for_org(org).filter(open_minor__gt=0, currency__in=sorted(currencies))
+            .values_list("id", "number", "customer_id", "currency", "open_minor", "due_date"))
+    invoices = [matching.OpenInvoice(*row) for row in rows.iterator(chunk_size=20_000)]
+    known = dict(RememberedAccount.objects.for_org(org).values_list("account", "customer_id"))
+    wanted = {inv.customer_id for inv in invoices} | set(known.values())
+    names = {}
+    for cid, legal, display in Customer.objects.for_org(org).values_list("id", "legal_name", "display_name") \
+            .iterator(chunk_size=20_000):
+        if cid in wanted:
+            names[cid] = f"{display} {legal}" if display and display != legal else legal
+    return matching.MatchIndex(invoices=invoices, customer_names=names, known_accounts=known)
+
+
+def accounts(org: Organization) -> QuerySet[BankAccount]:
+    return BankAccount.objects.for_org(org)
+
+
+def statements(org: Organization) -> QuerySet[Statement]:
+    return (Statement.objects.for_org(org).select_related("account")
+            .annotate(line_count=Count("lines"), credit_minor=Sum("lines__amount_minor")))
+
+
+def statement_lines(org: Organization, statement: Statement) -> QuerySet[StatementLine]:
+    return StatementLine.objects.for_org(org).filter(statement=statement).select_related("customer")
+
+
+def review_queue(org: Organization) -> QuerySet[StatementLine]:
+    return (StatementLine.objects.for_org(org).filter(state__in=OPEN_STATES, amount_minor__gt=0)
+            .select_related("statement", "account").order_by("booking_date", "id"))
+
+
+def candidates_with_invoices(org: Organization, line: StatementLine) -> list[dict]:
+    """The line's proposals with their invoices, for showing; best first."""
+    rows = list(MatchCandidate.objects.for_org(org).filter(line=line).exclude(status=CandidateStatus.REJECTED)
+                .select_related("customer"))
+    ids = {invoice_id for c in rows for invoice_id, _ in c.parts}
+    invoices = Invoice.objects.for_org(org).in_bulk(list(ids))
+    return [{"candidate": c, "parts": [(invoices.get(i), m) for i, m in c.parts]} for c in rows]
