@@ -59,6 +59,7 @@ org_patterns = [
     path("settings/members/", settings_pages.member_list, name="settings_members"),
     path("settings/members/<int:pk>/role/", settings_pages.member_role, name="settings_member_role"),
     path("settings/members/<int:pk>/remove/", settings_pages.member_delete, name="settings_member_remove"),
+    path("settings/api/", include("recoup.api.web_urls")),
     path("bank/", include("recoup.banking.urls")),
     path("rules/", include("recoup.compliance.urls")),
     path("arrangements/", include("recoup.arrangements.urls")),

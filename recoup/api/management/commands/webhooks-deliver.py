@@ -1,0 +1,22 @@
+"""recoup webhooks-deliver: turn new audit events into webhook deliveries and deliver what is due."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from recoup.api.webhooks.tasks import run_once
+from recoup.lib.command import OrgCommand
+
+
+class Command(OrgCommand):
+    help = ("Dispatch new events to webhook endpoints and deliver every due delivery (all organizations); "
+            "the worker does this by itself, this is for cron or to catch up now.")
+    formats = ("table", "json")
+
+    def handle(self, *args, **options):
+        org = self.org(options) if options["org"] else None
+        report = run_once(now=timezone.now(), org=org)
+        data = {"dispatched": report.dispatched, "delivered": report.delivered, "retried": report.retried,
+                "failed": report.failed}
+        self.report(options["format"], headers=list(data), rows=[list(data.values())], data=data,
+                    title="Webhooks")
