@@ -27,7 +27,7 @@ from recoup.banking.models import (
 from recoup.banking.selectors import bank_settings, build_index
 from recoup.core import matching
 from recoup.core.money import minor_to_text
-from recoup.ledger.actions import payment_record, payment_reverse
+from recoup.ledger.actions import NamedPayment, payment_record, payment_reverse, payments_record_named
 from recoup.ledger.models import Customer, Invoice, PaymentMethod
 from recoup.orgs.models import Organization, check_same_org
 
@@ -40,8 +40,8 @@ def reconcile(*, org: Organization, lines: list[StatementLine], actor: Actor, no
     """Match new lines: credits to invoices, then returns and refunds to the credits they undo.
 
     Credits are decided in date order against one index that learns each applied match,
-    so two lines never both take the same open balance; the writes are then done in bulk
-    (apart from the ledger's own payment_record per invoice paid).
+    so two lines never both take the same open balance; the writes are then done in bulk,
+    the payments through the ledger's ``payments_record_named``.
     """
     threshold = float(bank_settings(org).auto_threshold)
     credits = sorted((line for line in lines if line.amount_minor > 0), key=lambda x: (x.booking_date, x.position))
@@ -74,6 +74,7 @@ def reconcile(*, org: Organization, lines: list[StatementLine], actor: Actor, no
             else:
                 line.state = LineState.REVIEW if rows else LineState.UNMATCHED
                 writes.lines.append(line)
+        writes.record_payments(org, actor, now)
         writes.flush(org)
     for line in sorted((x for x in lines if x.amount_minor < 0), key=lambda x: (x.booking_date, x.position)):
         _match_debit(org, line, actor, now)
@@ -87,6 +88,24 @@ class _Writes:
     lines: list = field(default_factory=list)
     candidates: list = field(default_factory=list)
     remembered: dict = field(default_factory=dict)
+    # Payments decided but not yet recorded: (NamedPayment, line, candidate), then the rests
+    # of lines larger than their invoices: (customer, line, candidate, amount).
+    named: list = field(default_factory=list)
+    rests: list = field(default_factory=list)
+
+    def record_payments(self, org: Organization, actor: Actor, now: datetime) -> None:
+        """Record the pending payments: the named ones in one batch, then the rests (credit on account)."""
+        payments = payments_record_named(org=org, items=[n for n, _, _ in self.named], actor=actor, now=now)
+        for (named, line, candidate), payment in zip(self.named, payments):
+            self.line_payments.append(LinePayment(org=org, line=line, candidate=candidate, payment=payment,
+                                                  amount_minor=named.amount_minor, invoice_number=named.invoice.number))
+        for customer, line, candidate, amount in self.rests:
+            payment = payment_record(org=org, customer=customer, date=line.booking_date, amount_minor=amount,
+                                     currency=line.currency, actor=actor, now=now, method=PaymentMethod.BANK_TRANSFER,
+                                     reference=line.text[:140], payer=line.counterparty_name[:200])
+            self.line_payments.append(LinePayment(org=org, line=line, candidate=candidate, payment=payment,
+                                                  amount_minor=amount))
+        self.named, self.rests = [], []
 
     def flush(self, org: Organization) -> None:
         LinePayment.objects.bulk_create(self.line_payments, batch_size=2000)
@@ -164,19 +183,13 @@ def apply_candidate(*, org, line: StatementLine, candidate: MatchCandidate, stat
             raise BankingError(f"invoice {invoice.number} has only {_money(invoice.open_minor, invoice.currency)} open now")
         if minor <= 0 or minor > remaining:
             raise BankingError("the proposed parts do not fit the amount of the line")
-        payment = payment_record(org=org, customer=customer, date=line.booking_date, amount_minor=minor,
-                                 currency=line.currency, actor=actor, now=now, method=PaymentMethod.BANK_TRANSFER,
-                                 reference=text, payer=line.counterparty_name[:200], invoice=invoice)
+        writes.named.append((NamedPayment(invoice=invoice, date=line.booking_date, amount_minor=minor, reference=text,
+                                          payer=line.counterparty_name[:200], method=PaymentMethod.BANK_TRANSFER),
+                             line, candidate))
         invoice.open_minor -= minor
-        writes.line_payments.append(LinePayment(org=org, line=line, candidate=candidate, payment=payment,
-                                                amount_minor=minor, invoice_number=invoice.number))
         remaining -= minor
     if remaining > 0:
-        payment = payment_record(org=org, customer=customer, date=line.booking_date, amount_minor=remaining,
-                                 currency=line.currency, actor=actor, now=now, method=PaymentMethod.BANK_TRANSFER,
-                                 reference=text, payer=line.counterparty_name[:200])
-        writes.line_payments.append(LinePayment(org=org, line=line, candidate=candidate, payment=payment,
-                                                amount_minor=remaining))
+        writes.rests.append((customer, line, candidate, remaining))
     candidate.status = CandidateStatus.APPLIED
     writes.candidates.append(candidate)
     line.state, line.customer, line.decided_at, line.decided_by = state, customer, now, actor.label[:150]
@@ -185,6 +198,7 @@ def apply_candidate(*, org, line: StatementLine, candidate: MatchCandidate, stat
         writes.remembered[matching.compact(line.counterparty_account)] = (customer.pk, line.booking_date)
     if not single:
         return
+    writes.record_payments(org, actor, now)
     writes.flush(org)
     numbers = ", ".join(invoices[i].number for i, _ in candidate.parts)
     audit.record(

@@ -414,3 +414,76 @@ def payment_reverse(*, org: Organization, payment: Payment, reason: str, actor: 
     payment.delete()
     for invoice in Invoice.objects.filter(pk__in=invoice_ids):
         refresh_invoice(invoice)
+
+
+@dataclass(frozen=True)
+class NamedPayment:
+    """One payment for (at most) the open balance of the invoice it names, for ``payments_record_named``."""
+
+    invoice: Invoice
+    date: date
+    amount_minor: int
+    reference: str = ""
+    payer: str = ""
+    method: str = "bank_transfer"
+
+
+@transaction.atomic
+def payments_record_named(*, org: Organization, items: Sequence[NamedPayment], actor: Actor,
+                          now: datetime) -> list[Payment]:
+    """Record many payments at once, each paying the invoice it names and nothing else: what
+    ``payment_record(invoice=...)`` does for a payment no larger than the invoice's open balance,
+    in a few statements for the whole batch (a bank statement of thousands of lines).
+
+    Raises:
+        LedgerError naming the invoice when a payment is not positive, belongs to another
+        organization, or is larger than what is still open on its invoice (earlier items of the
+        same batch included); nothing is written then.
+    """
+    if not items:
+        return []
+    invoice_ids = sorted({item.invoice.pk for item in items})
+    customer_ids = sorted({item.invoice.customer_id for item in items})
+    # The same locks as payment_record (customers, in id order), so the two never interleave.
+    list(Customer.objects.for_org(org).select_for_update().filter(pk__in=customer_ids).order_by("pk").values_list("pk"))
+    invoices = {i.pk: i for i in Invoice.objects.for_org(org).select_related("customer").filter(pk__in=invoice_ids)}
+    open_now = {pk: invoice.open_minor for pk, invoice in invoices.items()}
+    for item in items:
+        invoice = invoices.get(item.invoice.pk)
+        if invoice is None:
+            raise LedgerError(f"invoice {item.invoice.number} belongs to another organization")
+        if item.amount_minor <= 0:
+            raise LedgerError(f"invoice {invoice.number}: a payment must be more than zero")
+        if item.amount_minor > open_now[invoice.pk]:
+            raise LedgerError(f"invoice {invoice.number}: {_money(item.amount_minor, invoice.currency)} is more than "
+                              f"the {_money(open_now[invoice.pk], invoice.currency)} still open")
+        open_now[invoice.pk] -= item.amount_minor
+    payments = Payment.objects.bulk_create([
+        Payment(org=org, customer_id=invoices[item.invoice.pk].customer_id, date=item.date,
+                amount_minor=item.amount_minor, currency=invoices[item.invoice.pk].currency, method=item.method,
+                reference=item.reference, payer=item.payer, named_invoice_id=item.invoice.pk, unapplied_minor=0)
+        for item in items
+    ], batch_size=1000)
+    Allocation.objects.bulk_create([
+        Allocation(org=org, invoice_id=item.invoice.pk, payment=payment, amount_minor=item.amount_minor,
+                   date=max(item.date, invoices[item.invoice.pk].issue_date))
+        for item, payment in zip(items, payments)
+    ], batch_size=1000)
+    written_off = set(WriteOff.objects.filter(invoice_id__in=invoice_ids).values_list("invoice_id", flat=True))
+    for invoice in invoices.values():
+        if invoice.pk in written_off:
+            refresh_invoice(invoice)  # the rare invoice whose status needs the full rule
+        else:
+            invoice.open_minor = open_now[invoice.pk]
+            invoice.status = InvoiceStatus.OPEN if invoice.open_minor > 0 else InvoiceStatus.PAID
+    Invoice.objects.bulk_update([i for i in invoices.values() if i.pk not in written_off], ["open_minor", "status"],
+                                batch_size=500)
+    for item, payment in zip(items, payments):
+        invoice = invoices[item.invoice.pk]
+        audit.record(
+            org=org, actor=actor, at=now, verb="payment.recorded", subject=payment, customer=invoice.customer,
+            summary=f"Payment of {_money(payment.amount_minor, payment.currency)} received {payment.date}",
+            data={"amount": str(payment.amount), "reference": payment.reference, "method": payment.method,
+                  "allocations": {invoice.pk: payment.amount_minor}},
+        )
+    return payments
