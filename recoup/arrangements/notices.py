@@ -10,7 +10,6 @@ under ``arrangements/messages/``).
 
 from __future__ import annotations
 
-import inspect
 from datetime import date, datetime
 
 from django.template.loader import render_to_string
@@ -23,10 +22,6 @@ from recoup.ledger.models import Contact, Customer
 from recoup.messaging.actions import message_queue
 from recoup.messaging.models import ContactPointStatus, Message
 from recoup.orgs.models import Organization
-
-
-# The gate of issue 4 takes the purpose and the address; the stand-in before it does not.
-_GATE_KNOWS_PURPOSE = "purpose" in inspect.signature(contact_gate).parameters
 
 
 def money(org: Organization, minor: int, currency: str) -> str:
@@ -42,8 +37,8 @@ def send_notice(*, org: Organization, customer: Customer, template: str, context
     contact = contact_point(contacts, "email", unusable)
     if contact is None:
         return None
-    extra = {"purpose": "notice", "address": contact.email} if _GATE_KNOWS_PURPOSE else {}
-    answer = contact_gate(org=org, customer=customer, channel="email", step_key=template, on=on, now=now, **extra)
+    answer = contact_gate(org=org, customer=customer, channel="email", step_key=template, on=on, now=now,
+                          purpose="notice", address=contact.email)
     if answer.verdict == "block":
         return None
     context = {"org": org, "customer": customer, **context}

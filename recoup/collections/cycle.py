@@ -213,7 +213,7 @@ def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions
     if not plans:
         return []
     step = policy.step(plans[0].step_key)
-    outcomes = send_plans(org=org, customer=customer, plans=plans, step=step, on=on, now=now, actor=ACTOR)
+    outcomes = send_plans(org=org, customer=customer, plans=plans, policy=policy, on=on, now=now, actor=ACTOR)
     listed = tuple(numbers[i] for i in plans[0].invoice_ids)
     actions = [CycleAction(customer_ref=customer.ref, invoices=listed, step=step.key, channel=o.channel,
                            status=str(o.status), reason=o.reason) for o in outcomes]

@@ -4,20 +4,26 @@ A step sends one consolidated message on each of its channels (e-mail and a lett
 each to the first contact with an address on that channel, no opt-out and no bounce on
 record, and only when the compliance gate allows it. A channel with no usable contact
 point is reported as blocked with the reason; the others still go.
+
+The gate's answer is reported with its rule id in ``reason``. A message deferred only by
+the debtor's contact window (night, weekend, holiday) is queued to go when the window
+opens (within ``HOLD_FOR_WINDOW``), so the step is not lost, and a later step's message
+replaces one still waiting on the same channel; any other deferral leaves
+the step undecided for the next run; delivery asks the gate again before it sends.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from recoup.audit.actions import Actor
 from recoup.collections.gate import GateAnswer, contact_gate
 from recoup.collections.models import Outcome
-from recoup.core.policy import MessagePlan, Step
+from recoup.core.policy import MessagePlan, Policy, Step
 from recoup.ledger.models import Contact, Customer, Invoice
-from recoup.messaging.actions import message_queue
-from recoup.messaging.models import ContactPointStatus, Message
+from recoup.messaging.actions import message_cancel, message_queue
+from recoup.messaging.models import ContactPointStatus, Message, MessageStatus
 from recoup.messaging.rendering import TemplateMissing, render_message
 from recoup.orgs.models import Organization
 
@@ -28,6 +34,12 @@ CONTACT_FIELDS = {
     "call": ("phone", "opt_out_phone"),
     "letter": ("postal_address", "opt_out_letter"),
 }
+
+
+# A message held by the window (a night, a weekend, a holiday weekend) waits in the outbox;
+# a later step's message on the same channel replaces it while it still waits, so the debtor
+# gets one consolidated message when the window opens. Longer waits defer the step instead.
+HOLD_FOR_WINDOW = timedelta(days=5)
 
 
 @dataclass(frozen=True)
@@ -67,7 +79,39 @@ def _invoice_pdfs(invoices: list[Invoice]) -> list[tuple[str, str, bytes]]:
     return pdfs
 
 
-def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan], step: Step, on: date,
+def _with_disclosures(*, org: Organization, customer: Customer, invoices: list[Invoice], channel: str, on: date,
+                      rendered):
+    """Add the disclosure texts the rules require (California: a letter about a time-barred debt)."""
+    from dataclasses import replace as dc_replace
+    from html import escape
+
+    from recoup.compliance.selectors import customer_jurisdiction, limitation_for_invoice
+    from recoup.core.rules import by_topic, rules_in_force
+
+    jurisdiction = customer_jurisdiction(customer, org)
+    if jurisdiction is None:
+        return rendered
+    texts = []
+    for rule in by_topic(rules_in_force(jurisdiction, on, customer.kind), "disclosure_text"):
+        p = rule.parameters
+        if channel not in p.channels:
+            continue
+        barred = [i for i in invoices if (lim := limitation_for_invoice(i, on=on)) and lim.status(on) == "barred"]
+        if p.when == "time_barred" and not barred:
+            continue
+        # Reportable to credit agencies for about 7 years from the delinquency (FCRA 605(a)).
+        oldest = min((i.due_date for i in barred), default=on)
+        reportable = on < oldest.replace(year=oldest.year + 7) if not (oldest.month == 2 and oldest.day == 29) \
+            else on < oldest.replace(year=oldest.year + 7, day=28)
+        variant = p.texts.get("reportable" if reportable else "not_reportable") or next(iter(p.texts.values()))
+        texts.append(" ".join(variant.split()).replace("{collector}", org.legal_name))
+    if not texts:
+        return rendered
+    html = rendered.html + "".join(f'<p class="disclosure">{escape(t)}</p>' for t in texts) if rendered.html else ""
+    return dc_replace(rendered, text=rendered.text + "\n\n" + "\n\n".join(texts), html=html)
+
+
+def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan], policy: Policy, on: date,
                now: datetime, actor: Actor) -> list[SendOutcome]:
     """Queue the customer's consolidated message on every channel of ``plans`` (same step, same invoices)."""
     contacts = list(Contact.objects.for_org(org).filter(customer=customer).order_by("-is_billing", "name", "id"))
@@ -75,32 +119,60 @@ def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan
                    .values_list("contact_id", "channel", "address"))
     invoices = list(Invoice.objects.for_org(org).filter(pk__in=plans[0].invoice_ids)
                     .prefetch_related("charges").order_by("due_date", "number"))
-    return [_send_one(org=org, customer=customer, plan=plan, step=step, contacts=contacts, unusable=unusable,
+    return [_send_one(org=org, customer=customer, plan=plan, policy=policy, contacts=contacts, unusable=unusable,
                       invoices=invoices, on=on, now=now, actor=actor) for plan in plans]
 
 
-def _send_one(*, org: Organization, customer: Customer, plan: MessagePlan, step: Step, contacts: list[Contact],
+def _waiting(org: Organization, customer: Customer, channel: str, now: datetime) -> list[Message]:
+    """The customer's cycle messages on ``channel`` still waiting for the contact window to open."""
+    return list(Message.objects.for_org(org).filter(customer=customer, channel=channel, source="cycle",
+                                                    status=MessageStatus.QUEUED, attempts=0, next_attempt_at__gt=now))
+
+
+def _step_to_send(policy: Policy, plan: MessagePlan, waiting: list[Message]) -> Step:
+    """The plan's step, or a more advanced one already waiting on this channel: the message that
+    replaces a waiting one never steps the debtor back down the ladder."""
+    keys = [plan.step_key, *(m.step_key for m in waiting if policy.has_step(m.step_key))]
+    return policy.step(max(keys, key=lambda key: policy.rank(key, 0)))
+
+
+def _send_one(*, org: Organization, customer: Customer, plan: MessagePlan, policy: Policy, contacts: list[Contact],
               unusable: set, invoices: list[Invoice], on: date, now: datetime, actor: Actor) -> SendOutcome:
     contact = contact_point(contacts, plan.channel, unusable)
     if contact is None:
         return SendOutcome(Outcome.BLOCKED, plan.channel, f"no usable contact point for {plan.channel}")
+    planned = policy.step(plan.step_key)
+    address = contact.postal_address.strip() if plan.channel == "letter" else \
+        getattr(contact, CONTACT_FIELDS[plan.channel][0]).strip()
     answer: GateAnswer = contact_gate(org=org, customer=customer, channel=plan.channel, step_key=plan.step_key,
-                                      on=on, now=now)
-    if not answer.allowed:
+                                      on=on, now=now, address=address, invoice_ids=plan.invoice_ids,
+                                      template=planned.template_name, action=str(planned.action))
+    not_before = None
+    if answer.verdict == "defer" and answer.gate == "contact_window" and answer.until - now < HOLD_FOR_WINDOW:
+        not_before = answer.until  # queued, reported as queued: the message waits in the outbox
+    elif not answer.allowed:
         status = Outcome.DEFERRED if answer.verdict == "defer" else Outcome.BLOCKED
         return SendOutcome(status, plan.channel, answer.reason or answer.verdict)
+    waiting = _waiting(org, customer, plan.channel, now)
+    step = _step_to_send(policy, plan, waiting)
     try:
         rendered = render_message(org=org, customer=customer, invoices=invoices, template=step.template_name,
                                   channel=plan.channel, language=None, on=on)
     except TemplateMissing as exc:
         return SendOutcome(Outcome.BLOCKED, plan.channel, str(exc))
+    rendered = _with_disclosures(org=org, customer=customer, invoices=invoices, channel=plan.channel, on=on,
+                                 rendered=rendered)
     email = plan.channel == "email"
     message = message_queue(
         org=org, customer=customer, channel=plan.channel, to_address=_to_address(customer, contact, plan.channel),
         subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
         idempotency_key=f"cycle:{org.pk}:{customer.pk}:{on}:{plan.channel}:{plan.step_key}",
         actor=actor, now=now, contact=contact, source="cycle", source_ref=f"{on}:{plan.step_key}#{plan.number}",
-        step_key=plan.step_key, attachments=_invoice_pdfs(invoices) if email else (),
-        statement_as_of=on if email else None,
+        step_key=step.key, attachments=_invoice_pdfs(invoices) if email else (),
+        statement_as_of=on if email else None, not_before=not_before,
     )
+    for old in waiting:
+        if old.pk != message.pk:
+            message_cancel(org=org, message=old, reason=f"replaced by {step.key} of {on} before the window opened",
+                           actor=actor, now=now)
     return SendOutcome(Outcome.QUEUED, plan.channel, None, message)

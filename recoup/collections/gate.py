@@ -1,34 +1,214 @@
-"""The one compliance gate every automatic contact attempt passes (DESIGN invariant 5).
+"""The one compliance gate every contact attempt passes (DESIGN invariant 5).
 
-Issue 4 brings the real rules (contact hours, frequency limits, jurisdictions); until then
-the gate allows everything. The cycle calls it for every message it would send and
-reports its answer, so the rules can arrive here without touching the cycle.
+Fetch, decide: ``contact_gate`` reads the debtor's facts from the database in a few
+queries (restrictions, contacts and opt-outs, pauses in force, recent messages and calls,
+the limitation dates of the invoices concerned when a legal step is asked) and lets
+``recoup.core.compliance.decide_contact`` answer allow, defer until T, or block, with the
+rule id and a plain sentence. The cycle asks before queueing, the manual send paths before
+queueing, and delivery again before a message leaves (``message_gate``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
-from recoup.ledger.models import Customer
+from django.db.models import Q
+
+from recoup.collections.selectors import active_pauses
+from recoup.compliance.models import ContactRestriction, EmployerEmail
+from recoup.compliance.selectors import customer_jurisdiction, limitation_for_invoice
+from recoup.core.compliance import (
+    ALLOWED, Attempt, DebtorFacts, GateAnswer, Restriction, debtor_zones, decide_contact, purpose_of_step,
+)
+from recoup.core.rules import by_topic, rules_in_force
+from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.orgs.models import Organization
 
+__all__ = ["ALLOWED", "GateAnswer", "contact_gate", "message_gate", "gate_facts"]
 
-@dataclass(frozen=True)
-class GateAnswer:
-    verdict: str  # "allow", "defer" or "block"
-    reason: str | None = None
-    until: datetime | None = None
-
-    @property
-    def allowed(self) -> bool:
-        return self.verdict == "allow"
-
-
-ALLOW = GateAnswer("allow")
+ALLOW = ALLOWED  # the name the cycle's tests knew
+ADDRESS_FIELDS = {"email": ("email", "opt_out_email"), "sms": ("phone", "opt_out_sms"),
+                  "call": ("phone", "opt_out_phone"), "letter": ("postal_address", "opt_out_letter")}
+DELIVERED = ("sent", "batched", "posted", "open", "done")
+PENDING = ("queued", "sending")
+CONVERSATIONS = ("reached", "promise_to_pay", "dispute")
+LOOKBACK = timedelta(days=31)
 
 
-def contact_gate(*, org: Organization, customer: Customer, channel: str, step_key: str, on: date,
-                 now: datetime) -> GateAnswer:
-    """May Recoup contact ``customer`` on ``channel`` now? Allow for now (issue 4 adds the rules)."""
-    return ALLOW
+def _rules(org: Organization, customer: Customer, on: date) -> tuple[str | None, dict]:
+    jurisdiction = customer_jurisdiction(customer, org)
+    return jurisdiction, (rules_in_force(jurisdiction, on, customer.kind) if jurisdiction else {})
+
+
+def gate_facts(*, org: Organization, customer: Customer, on: date, now: datetime, invoice_ids: Sequence[int] = (),
+               message_text: str | None = None, exclude_message_id: int | None = None, for_delivery: bool = False,
+               rules: dict | None = None, legal_step: bool = False, check_address: bool = True) -> DebtorFacts:
+    """The debtor's facts for the gate.
+
+    Args: invoice_ids: the invoices the contact is about (their disputes and holds count);
+        message_text: at delivery, a queued message's text: invoice-level disputes and holds
+        count for the invoices it names; for_delivery: count only messages already delivered
+        (this one excluded) for the caps; otherwise messages waiting to go count too;
+        legal_step: look up the limitation dates of the invoices (only needed for legal steps);
+        check_address: pass the customer's own addresses (the third-party check; chosen at queueing).
+    """
+    from recoup.messaging.models import Direction, Message
+
+    country = customer.country or org.country
+    region = customer.region if customer.country else org.region
+    restrictions = tuple(Restriction(kind, start, end) for kind, start, end in ContactRestriction.objects.for_org(org)
+                         .filter(customer=customer, lifted_at__isnull=True).values_list("kind", "starts_on", "ends_on"))
+    own: set[tuple[str, str]] = set()
+    opted: set[tuple[str, str]] = set()
+    for contact in Contact.objects.for_org(org).filter(customer=customer):
+        for channel, (address_field, opt_field) in ADDRESS_FIELDS.items():
+            address = getattr(contact, address_field).strip()
+            if address:
+                own.add((channel, address))
+                if getattr(contact, opt_field):
+                    opted.add((channel, address))
+    employer = frozenset(EmployerEmail.objects.for_org(org).filter(contact__customer=customer, consent=False)
+                         .values_list("address", flat=True))
+    disputes, holds = [], []
+    wanted = set(invoice_ids)
+    pauses = active_pauses(org=org, on=on).filter(customer=customer).values_list("invoice_id", "invoice__number",
+                                                                                 "reason")
+    for invoice_id, number, reason in pauses:
+        if invoice_id is not None and invoice_id not in wanted and not (message_text and number in message_text):
+            continue
+        label = f"{number}: {reason}" if number else reason
+        (disputes if reason.lower().startswith("dispute") else holds).append(label)
+    calls, talks, messages = [], [], []
+    rows = (Message.objects.for_org(org).filter(customer=customer)
+            .filter(Q(created_at__gte=now - LOOKBACK) | Q(sent_at__gte=now - LOOKBACK)
+                    | Q(claimed_at__gte=now - LOOKBACK) | Q(next_attempt_at__gte=now - LOOKBACK))
+            .exclude(pk=exclude_message_id)
+            .values_list("channel", "direction", "status", "created_at", "sent_at", "claimed_at", "next_attempt_at",
+                         "call_outcome"))
+    for channel, direction, status, created, sent, claimed, next_at, outcome in rows:
+        if direction == Direction.IN:
+            if channel == "call":
+                talks.append(sent or created)
+            continue
+        if status in DELIVERED:
+            at = claimed or sent or created
+        elif status in PENDING and not for_delivery:
+            at = next_at or created
+        else:
+            continue
+        if channel == "call":
+            if status == "done" and outcome in CONVERSATIONS:
+                talks.append(sent or at)
+            calls.append(sent if status == "done" and sent else at)
+        else:
+            messages.append(at)
+    jurisdiction, found = (None, rules) if rules is not None else _rules(org, customer, on)
+    barred = False
+    if legal_step and invoice_ids:
+        for invoice in Invoice.objects.for_org(org).filter(pk__in=invoice_ids).select_related("customer", "org"):
+            lim = limitation_for_invoice(invoice, on=on)
+            if lim is not None and lim.status(on) == "barred":
+                barred = True
+                break
+    return DebtorFacts(country=country, region=region or "", timezone=customer.timezone or
+                       ("" if customer.country else org.timezone), fallback_timezone=org.timezone,
+                       restrictions=restrictions, own_addresses=frozenset(own) if check_address else None,
+                       employer_emails=employer,
+                       opted_out=frozenset(opted), disputes=tuple(disputes), holds=tuple(holds),
+                       call_attempts=tuple(calls), conversations=tuple(talks), messages=tuple(messages),
+                       time_barred=barred, jurisdiction=jurisdiction)
+
+
+def contact_gate(*, org: Organization, customer: Customer, channel: str, step_key: str, on: date, now: datetime,
+                 purpose: str | None = None, address: str = "", invoice_ids: Sequence[int] = (),
+                 template: str = "", action: str = "", for_delivery: bool = False,
+                 exclude_message_id: int | None = None, message_text: str | None = None,
+                 check_address: bool = True) -> GateAnswer:
+    """May Recoup contact ``customer`` on ``channel`` at ``now``? Allow, defer until T, or block.
+
+    Args: step_key/template/action: the policy step (its purpose and the action words the
+        time-barred rules look for); purpose: given for non-step contacts ("manual", "notice",
+        "cease-notice", "call"); address: the contact point to use (checked against the
+        customer's own contacts, opt-outs and employer e-mails); invoice_ids: what it is about.
+    """
+    step_purpose, words = purpose_of_step(step_key=step_key or "", template=template or step_key or "",
+                                          action=action or "", channel=channel)
+    purpose = purpose or step_purpose
+    jurisdiction, rules = _rules(org, customer, on)
+    legal = purpose == "legal-threat" or any(
+        set(words) & set(r.parameters.forbidden_actions) for r in by_topic(rules, "time_barred"))
+    facts = gate_facts(org=org, customer=customer, on=on, now=now, invoice_ids=invoice_ids, for_delivery=for_delivery,
+                       exclude_message_id=exclude_message_id, message_text=message_text, rules=rules,
+                       legal_step=legal, check_address=check_address)
+    facts = replace(facts, jurisdiction=jurisdiction)
+    attempt = Attempt(channel=channel, purpose=purpose, debt_kind=customer.kind, address=address,
+                      step_actions=words)
+    return decide_contact(attempt, facts, rules, now)
+
+
+def purpose_of_message(message) -> str:
+    """A queued message's purpose: the cycle's from its step, arrangements' notices, else manual."""
+    if message.source == "cycle":
+        return purpose_of_step(step_key=message.step_key, template=message.step_key, action="",
+                               channel=message.channel)[0]
+    if message.source == "arrangements":
+        return "notice"
+    return "call" if message.channel == "call" and message.source != "manual" else "manual"
+
+
+def message_gate(message, *, now: datetime) -> GateAnswer:
+    """Ask the gate again for a message about to be delivered (its window may have closed, a hold,
+    restriction or opt-out may have started since it was queued). Only delivered messages count
+    for the caps; the choice of address (no third parties) was checked when it was queued."""
+    org, customer = message.org, message.customer
+    on = now.astimezone(debtor_zones(DebtorFacts(
+        country=customer.country or org.country, region=customer.region if customer.country else org.region,
+        timezone=customer.timezone or ("" if customer.country else org.timezone),
+        fallback_timezone=org.timezone))[0]).date()
+    address = message.to_address if message.channel != "letter" else ""
+    return contact_gate(org=org, customer=customer, channel=message.channel, step_key=message.step_key, on=on,
+                        now=now, purpose=purpose_of_message(message), address=address, for_delivery=True,
+                        check_address=False,
+                        exclude_message_id=message.pk, message_text=f"{message.subject}\n{message.body_text}")
+
+
+def contact_explain(*, org: Organization, customer: Customer, now: datetime) -> dict:
+    """What the customer page shows (issue 4, "Explain"): the restrictions in force, the rules that
+    apply to contacting this customer, and the gate's answer for a reminder on each channel now.
+
+    Returns plain values for a template: ``jurisdiction``, ``zones`` (the clocks that count),
+    ``restrictions`` (label, dates), ``rules`` (id, title, source url), ``channels`` (channel,
+    address, verdict, rule_id, sentence, until in the debtor's time and as ``until_text``).
+    """
+    from recoup.compliance.models import RestrictionKind
+
+    facts = gate_facts(org=org, customer=customer, on=now.date(), now=now)
+    zones = debtor_zones(facts)
+    on = now.astimezone(zones[0]).date()
+    jurisdiction, rules = _rules(org, customer, on)
+    contact_rules = [r for r in rules.values() if r.topic in ("contact_window", "call_frequency", "message_cap",
+                                                               "time_barred", "breathing_space", "message_identity")]
+    channels = []
+    contacts = list(Contact.objects.for_org(org).filter(customer=customer).order_by("-is_billing", "name", "id"))
+    for channel, (address_field, _) in ADDRESS_FIELDS.items():
+        contact = next((c for c in contacts if getattr(c, address_field).strip()), None)
+        address = getattr(contact, address_field).strip() if contact else ""
+        if not address:
+            channels.append({"channel": channel, "address": "", "verdict": "block", "rule_id": None,
+                             "sentence": f"No contact has an address for {channel}.", "until": None,
+                             "until_text": ""})
+            continue
+        answer = contact_gate(org=org, customer=customer, channel=channel, step_key="", on=on, now=now,
+                              purpose="call" if channel == "call" else "reminder", address=address)
+        until = answer.until.astimezone(zones[0]) if answer.until else None
+        channels.append({"channel": channel, "address": address, "verdict": answer.verdict,
+                         "rule_id": answer.rule_id, "sentence": answer.sentence, "until": until,
+                         "until_text": until.strftime("%Y-%m-%d %H:%M %Z") if until else ""})
+    restrictions = [{"kind": r.kind, "label": RestrictionKind(r.kind).label, "starts_on": r.starts_on,
+                     "ends_on": r.ends_on} for r in facts.restrictions]
+    return {"jurisdiction": jurisdiction, "zones": [z.key for z in zones], "restrictions": restrictions,
+            "holds": list(facts.holds), "disputes": list(facts.disputes),
+            "rules": [{"id": r.id, "title": r.title, "url": r.source.url} for r in contact_rules],
+            "channels": channels}

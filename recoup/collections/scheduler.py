@@ -20,9 +20,11 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 
 from recoup.arrangements.check import arrangements_check
+from recoup.audit.actions import Actor
 from recoup.collections.cycle import CycleResult, cycle_run
 from recoup.collections.digest import digest_send
 from recoup.collections.models import CycleRun, ScheduledRun
+from recoup.escalation.case_actions import case_reminders
 from recoup.messaging.delivery import DeliveryReport, deliver_due
 from recoup.orgs.models import Organization
 
@@ -90,6 +92,7 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
         try:
             # Arrangements first, so a plan or promise broken today is chased today.
             arrangements_check(org=org, on=on, now=now)
+            case_reminders(org=org, on=on, now=now, actor=Actor.system("scheduler"))
             result = cycle_run(org=org, on=on, now=now)
         except Exception as exc:  # noqa: BLE001 - logged, released, retried on the next tick
             log.exception("collections cycle of %s for %s failed", org.slug, on)

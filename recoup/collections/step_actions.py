@@ -1,4 +1,4 @@
-"""What a due step does besides its message: late fee, credit hold, escalation review.
+"""What a due step does besides its message: late fee, statutory interest, credit hold, escalation review.
 
 Called by the cycle inside the customer's transaction, once per due decision, so the unique
 decision row makes each action happen at most once per invoice and step occurrence.
@@ -10,12 +10,15 @@ from datetime import date, datetime
 
 from django.db.models import Sum
 
+from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
+from recoup.core.interest import statutory_charges
 from recoup.core.policy import Step, StepAction
+from recoup.core.rules import rules_in_force
 from recoup.core.terms import late_fee_minor
 from recoup.ledger.actions import charge_add
 from recoup.ledger.customer_actions import customer_update
-from recoup.ledger.models import Charge, ChargeKind, Customer, CustomerStatus, Invoice
+from recoup.ledger.models import Allocation, Charge, ChargeKind, Customer, CustomerStatus, Invoice
 from recoup.messaging.actions import task_open
 from recoup.messaging.models import Task, TaskKind, TaskStatus
 from recoup.orgs.models import Organization
@@ -35,7 +38,59 @@ def apply_step_action(*, org: Organization, customer: Customer, invoice_id: int,
                             via=f"collections step {step.key}")
     elif step.action == StepAction.ESCALATION_REVIEW:
         _escalation_review(org=org, customer=customer, step=step, now=now, actor=actor)
-    # StepAction.INTEREST waits for the statutory interest rules (recoup.core.interest).
+    elif step.action == StepAction.INTEREST:
+        _interest(org=org, customer=customer, invoice=Invoice.objects.for_org(org).get(pk=invoice_id), step=step,
+                  on=on, now=now, actor=actor)
+
+
+# How the statutory charges are stored: interest as interest, the fixed sums as "other" charges
+# whose description starts with the calculator's label (so what was charged before is known).
+STATUTORY_KINDS = {"interest": ChargeKind.INTEREST, "compensation": ChargeKind.OTHER,
+                   "collection_costs": ChargeKind.OTHER}
+LABELS = {"compensation": "Fixed compensation", "collection_costs": "Statutory collection costs"}
+
+
+def _interest(*, org: Organization, customer: Customer, invoice: Invoice, step: Step, on: date, now: datetime,
+              actor: Actor) -> str | None:
+    """Add the statutory interest and fixed sums owed on ``invoice`` by ``on`` (recoup.core.interest),
+    less what was charged before. Returns why nothing may be charged (also written to the
+    customer's timeline), or None. Never guesses a rate; never a business-only charge on a consumer."""
+    from recoup.compliance.models import ContactRestriction, RestrictionKind
+    from recoup.compliance.selectors import contract_jurisdiction, rate_book
+
+    jurisdiction = contract_jurisdiction(customer, org)
+    breathing = ContactRestriction.objects.for_org(org).filter(
+        customer=customer, kind=RestrictionKind.BREATHING_SPACE, lifted_at__isnull=True, starts_on__lte=on).exclude(
+        ends_on__lt=on).exists()
+    done = {"interest": 0, "compensation": 0, "collection_costs": 0}
+    for kind, description, amount in Charge.objects.filter(invoice=invoice).values_list("kind", "description",
+                                                                                         "amount_minor"):
+        if kind == ChargeKind.INTEREST:
+            done["interest"] += amount
+        for key, label in LABELS.items():
+            if kind == ChargeKind.OTHER and description.startswith(label):
+                done[key] += amount
+    paid = [(d, a) for d, a in Allocation.objects.filter(invoice=invoice, date__lte=on)
+            .values_list("date", "amount_minor") if a > 0]
+    result = statutory_charges(jurisdiction, customer.kind, invoice.total_minor, invoice.currency, invoice.due_date,
+                               on, rate_book(org), done, part_payments=paid, breathing_space=breathing)
+    blocked = result.blocked
+    if blocked is None and customer.kind == "consumer" and jurisdiction:
+        # Belt and braces: every rule used must be one for consumer debts.
+        rules = rules_in_force(jurisdiction, invoice.due_date, "consumer")
+        wrong = [c.rule_id for c in result.charges
+                 if c.rule_id not in rules or rules[c.rule_id].applies_to == "business"]
+        if wrong:
+            blocked = f"consumer debt: {', '.join(wrong)} is for business debts only"
+    if blocked is not None:
+        audit.record(org=org, actor=actor, at=now, verb="charges.blocked", subject=invoice, customer=customer,
+                     summary=f"{invoice.number}: no interest charged ({step.name}): {blocked}"[:500],
+                     data={"step": step.key, "reason": blocked, "rule_ids": list(result.rule_ids)})
+        return blocked
+    for charge in result.charges:
+        charge_add(org=org, invoice=invoice, kind=STATUTORY_KINDS[charge.kind], on=on, amount_minor=charge.amount_minor,
+                   actor=actor, now=now, description=charge.description)
+    return None
 
 
 def _late_fee(*, org: Organization, invoice: Invoice, step: Step, on: date, now: datetime, actor: Actor) -> None:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from email.utils import parseaddr
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -64,11 +65,12 @@ def message_queue(
     *, org: Organization, customer: Customer, channel: str, to_address: str, subject: str, body_text: str,
     body_html: str = "", attachments: Sequence[tuple[str, str, bytes]] = (), idempotency_key: str,
     actor: Actor, now: datetime, contact: Contact | None = None, source: str = "manual", source_ref: str = "",
-    step_key: str = "", statement_as_of: date | None = None,
+    step_key: str = "", statement_as_of: date | None = None, not_before: datetime | None = None,
 ) -> Message:
     """Put one outgoing message in the outbox, or return the one already queued under ``idempotency_key``.
 
-    Runs in the caller's transaction; delivery is enqueued once it commits.
+    Runs in the caller's transaction; delivery is enqueued once it commits. ``not_before``
+    holds delivery until then (the debtor's contact window opens, say).
     Raises MessagingError naming the field for a bad channel, address or key.
     """
     _same_org(org, customer, contact)
@@ -89,7 +91,8 @@ def message_queue(
                 org=org, customer=customer, contact=contact, channel=channel, direction=Direction.OUT,
                 status=MessageStatus.QUEUED, to_address=to_address, subject=subject[:300], body_text=body_text,
                 body_html=body_html, message_id=f"<{uuid.uuid4().hex}@{sending_domain()}>",
-                idempotency_key=idempotency_key, next_attempt_at=now, created_at=now, source=source,
+                idempotency_key=idempotency_key, next_attempt_at=max(now, not_before or now), created_at=now,
+                source=source,
                 source_ref=source_ref, step_key=step_key, statement_as_of=statement_as_of,
             )
     except IntegrityError:
@@ -291,3 +294,52 @@ def reply_done(*, org: Organization, task: Task, resume: bool, actor: Actor, now
                                                reason=REPLY_PAUSE_REASON)
     lifted = [pause_lift(org=org, pause=pause, actor=actor, now=now) for pause in pauses]
     return len(lifted)
+
+
+class ContactRefused(MessagingError):
+    """The compliance gate does not let this contact happen (now); ``answer`` says why and which rule."""
+
+    def __init__(self, answer) -> None:
+        self.answer = answer
+        until = f" (possible from {answer.until.isoformat()})" if answer.until else ""
+        super().__init__(f"{answer.reason}{until}")
+
+
+def message_send(*, org: Organization, customer: Customer, channel: str, to_address: str, subject: str = "",
+                 body_text: str = "", body_html: str = "", actor: Actor, now: datetime,
+                 contact: Contact | None = None, purpose: str = "manual", invoice_ids: Sequence[int] = (),
+                 idempotency_key: str | None = None) -> Message:
+    """An operator's own e-mail, SMS, letter or call task: it passes the one compliance gate, then the outbox.
+
+    Blocked, or deferred by anything but the contact window, raises ContactRefused (the refusal
+    is written to the customer's timeline); held by the window only, it is queued to go when the
+    window opens. Delivery asks the gate again. No override.
+    """
+    from recoup.collections.gate import contact_gate
+
+    _same_org(org, customer, contact)
+    local = now.astimezone(ZoneInfo(org.timezone)).date()
+    address = to_address.strip() if channel != MessageChannel.LETTER else (
+        contact.postal_address.strip() if contact is not None else "")
+    answer = contact_gate(org=org, customer=customer, channel=channel, step_key="", on=local, now=now,
+                          purpose=purpose, address=address, invoice_ids=invoice_ids)
+    window_only = answer.verdict == "defer" and answer.gate == "contact_window"
+    if not answer.allowed and not window_only:
+        with transaction.atomic():  # the refusal stays on the timeline although the caller gets an error
+            audit.record(org=org, actor=actor, at=now, verb="contact.refused", subject=customer, customer=customer,
+                         summary=f"{channel} to {to_address} not sent: {answer.reason}"[:500], data=answer.as_json())
+        raise ContactRefused(answer)
+    key = idempotency_key or f"manual:{uuid.uuid4().hex}"
+    return message_queue(org=org, customer=customer, channel=channel, to_address=to_address, subject=subject,
+                         body_text=body_text, body_html=body_html, idempotency_key=key, actor=actor, now=now,
+                         contact=contact, source="manual", not_before=answer.until if window_only else None)
+
+
+def call_task_open(*, org: Organization, customer: Customer, contact: Contact, actor: Actor, now: datetime,
+                   note: str = "", invoice_ids: Sequence[int] = ()) -> Message:
+    """A call for the operator to make, through the same gate as any contact (call frequency included)."""
+    if contact is None or not contact.phone.strip():
+        raise MessagingError("contact: a call needs a contact with a phone number")
+    return message_send(org=org, customer=customer, channel=MessageChannel.CALL, to_address=contact.phone,
+                        subject=note or f"Call {customer.name}", body_text=note, actor=actor, now=now,
+                        contact=contact, purpose="manual", invoice_ids=invoice_ids)

@@ -5,6 +5,12 @@ attempts + 1) that only one worker can win, so any number of workers may run.
 Delivery is at-least-once: a process killed after sending but before recording
 leaves the message in ``sending``; after ``STALE_AFTER`` another run reclaims it
 and sends it again with the same Message-ID, so the receiver can tell a repeat.
+
+Before a message leaves, the compliance gate is asked again (``message_gate``): a message
+whose contact window has closed (or a cap is full) goes back to the queue until the gate's
+``until``, without counting as an attempt; one that may no longer be sent at all (a hold, a
+dispute, a restriction or an opt-out since it was queued) is cancelled with the reason.
+Nothing is delivered outside the debtor's window.
 """
 
 from __future__ import annotations
@@ -37,10 +43,12 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    deferred: int = 0
+    blocked: int = 0
 
     @property
     def handled(self) -> int:
-        return self.sent + self.retried + self.failed
+        return self.sent + self.retried + self.failed + self.deferred + self.blocked
 
 
 def _due(now: datetime):
@@ -101,11 +109,42 @@ def _record_failure(message: Message, error: DeliveryError, now: datetime) -> bo
     return True
 
 
+def _gate(message: Message, now: datetime) -> str | None:
+    """Ask the gate again; "deferred" or "blocked" when the message must not go now (recorded), else None."""
+    from recoup.collections.gate import message_gate
+
+    answer = message_gate(message, now=now)
+    if answer.allowed:
+        return None
+    with transaction.atomic():
+        if answer.verdict == "defer":
+            Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+                status=MessageStatus.QUEUED, next_attempt_at=answer.until, attempts=F("attempts") - 1,
+                last_error=f"deferred: {answer.reason}"[:2000])
+            verb, outcome = "message.deferred", "deferred"
+        else:
+            Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+                status=MessageStatus.CANCELLED, next_attempt_at=None, last_error=f"blocked: {answer.reason}"[:2000])
+            verb, outcome = "message.blocked", "blocked"
+        audit.record(org=message.org, actor=ACTOR, at=now, verb=verb, subject=message, customer=message.customer,
+                     summary=f"{message.channel} to {message.to_address} {outcome}: {answer.reason}"[:500],
+                     data=answer.as_json())
+    return outcome
+
+
 def deliver_one(message: Message, *, now: datetime) -> str:
-    """Send a claimed message and record what happened: "sent", "retried" or "failed"."""
+    """Send a claimed message and record what happened: "sent", "retried", "failed", "deferred" or "blocked"."""
     if message.attempts > MAX_ATTEMPTS:  # only stale claims get here: something kills every worker that tries
         _record_failure(message, DeliveryError(f"delivery interrupted {message.attempts - 1} times"), now)
         return "failed"
+    try:
+        held = _gate(message, now)
+    except Exception as exc:  # never send what the gate could not judge; retry later
+        log.exception("compliance gate for message %s", message.pk)
+        failed = _record_failure(message, DeliveryError(f"compliance gate error: {exc!r}"), now)
+        return "failed" if failed else "retried"
+    if held is not None:
+        return held
     try:
         result = channel_for(message.channel, now=now).send(message)
     except DeliveryError as error:

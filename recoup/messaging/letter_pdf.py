@@ -42,7 +42,7 @@ def layout_for(country: str) -> Layout:
     return US_10 if country.upper() in US_LETTER_COUNTRIES else DIN_5008_B
 
 
-def _css(lay: Layout) -> str:
+def layout_css(lay: Layout) -> str:
     return f"""
 @page {{ size: {lay.page}; margin: {lay.top} 0 15mm 0; }}
 body {{ font-family: "DejaVu Sans", sans-serif; font-size: 10pt; margin: 0; }}
@@ -65,7 +65,7 @@ def _inner_body(html: str) -> str:
     return match.group(1) if match else html
 
 
-def _letter_html(message: Message) -> str:
+def letter_html(message: Message) -> str:
     org = message.org
     sender = " · ".join([org.legal_name, *[ln.strip() for ln in org.address.splitlines() if ln.strip()]])
     head_lines = "<br>".join(escape(ln) for ln in org.address.splitlines() if ln.strip())
@@ -92,6 +92,6 @@ def letter_batch_pdf(batch: LetterBatch) -> bytes:
 
     if batch.pdf:
         return bytes(batch.pdf)  # posted: exactly what went out
-    letters = "".join(_letter_html(m) for m in batch_letters(batch))
+    letters = "".join(letter_html(m) for m in batch_letters(batch))
     html = f"<!doctype html><html><head><meta charset='utf-8'></head><body>{letters}</body></html>"
-    return HTML(string=html).write_pdf(stylesheets=[CSS(string=_css(layout_for(batch.org.country)))])
+    return HTML(string=html).write_pdf(stylesheets=[CSS(string=layout_css(layout_for(batch.org.country)))])

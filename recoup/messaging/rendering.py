@@ -35,6 +35,9 @@ LANGUAGES = ("en", "de", "fr", "es")
 FALLBACK_LANGUAGE = "en"
 CHANNELS = ("email", "sms", "letter", "call")
 _HTML_CHANNELS = ("email", "letter")
+# Every SMS carries an opt-out (Reg F 1006.6(e), PECR reg. 22): added where the template has none.
+SMS_OPT_OUT = {"en": "Reply STOP to opt out.", "de": "Abmelden: STOP antworten.",
+               "fr": "STOP pour ne plus recevoir.", "es": "Responda STOP para darse de baja."}
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 # Deadlines the texts name as dates: "please pay by ..." (reminders and final
 # notice) and "respond by ..." (letter before action, the usual 14 days).
@@ -95,6 +98,8 @@ def render_message(*, org, customer, invoices: Sequence, template: str, channel:
         subject = _one_line(_render(f"{folder}/subject.txt", context, html=False))
     html = _render(f"{folder}/body.html", context, html=True).strip() if channel in _HTML_CHANNELS else ""
     text = _sms(text) if channel == "sms" else _tidy(text)
+    if channel == "sms" and "STOP" not in text:
+        text = f"{text} {SMS_OPT_OUT.get(lang, SMS_OPT_OUT['en'])}"
     return RenderedMessage(subject=subject, text=text, html=html)
 
 

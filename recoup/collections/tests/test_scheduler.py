@@ -154,6 +154,8 @@ def test_the_command_runs_the_due_cycle_then_delivers_the_reminder(five_step, de
     assert out.getvalue() == "" and Message.objects.for_org(org_a).count() == 0
     call_command("scheduler", "--now", "2026-03-31T07:00:00+01:00", stdout=out)
     assert "acme: cycle for 2026-03-31: 1 queued" in out.getvalue()
+    assert list(Message.objects.for_org(org_a).values_list("status", flat=True)) == [MessageStatus.QUEUED]
+    call_command("scheduler", "--now", "2026-03-31T09:00:00+01:00", stdout=out)  # business hours open
     assert "delivered: sent 1" in out.getvalue()
     assert list(Message.objects.for_org(org_a).values_list("status", flat=True)) == [MessageStatus.SENT]
 

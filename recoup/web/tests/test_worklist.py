@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import io
 from email.message import EmailMessage
 
@@ -51,7 +53,8 @@ def work_b(org_b, ledger_b, system, now):
                          subject="Call", body_text="Call Bolt.", idempotency_key="b-call", actor=system, now=now)
     message_queue(org=org_b, customer=customer, channel="letter", to_address="Bolt Customer\n1 Main St",
                   subject="Letter", body_text="Pay.", idempotency_key="b-letter", actor=system, now=now)
-    deliver_due(now=now)
+    # 31 March is César Chávez Day in California: the next business hours everywhere in the US.
+    deliver_due(now=now + timedelta(days=1, hours=8))
     task = task_open(org=org_b, customer=customer, kind="review", text="Review Bolt", actor=system, now=now)
     return {"call": call, "task": task, "batch": LetterBatch.objects.for_org(org_b).get()}
 

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from recoup.arrangements.selectors import open_arrangements
+from recoup.collections.gate import contact_explain
 from recoup.ledger import selectors as ledger
 from recoup.ledger.models import CreditNote, Customer, Invoice, Payment
 from recoup.messaging import selectors as messaging
@@ -66,4 +67,5 @@ def customer_detail(request: HttpRequest, org: Organization, pk: int) -> HttpRes
         "communications": messaging.communication_log(org=org, customer=customer, limit=RECENT_MESSAGES),
         "collections": policy_explanation(org, customer),
         "arrangements": open_arrangements(org=org, customer=customer),
+        "gate": contact_explain(org=org, customer=customer, now=timezone.now()),
     })
