@@ -26,6 +26,7 @@ from recoup.messaging.actions import message_cancel, message_queue
 from recoup.messaging.models import ContactPointStatus, Message, MessageStatus
 from recoup.messaging.rendering import TemplateMissing, render_message
 from recoup.orgs.models import Organization
+from recoup.portal.links import portal_urls
 
 # channel -> (Contact field holding the address, Contact field saying "do not use")
 CONTACT_FIELDS = {
@@ -119,8 +120,22 @@ def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan
                    .values_list("contact_id", "channel", "address"))
     invoices = list(Invoice.objects.for_org(org).filter(pk__in=plans[0].invoice_ids)
                     .prefetch_related("charges").order_by("due_date", "number"))
+    links = _Links(org=org, customer=customer, now=now)
     return [_send_one(org=org, customer=customer, plan=plan, policy=policy, contacts=contacts, unusable=unusable,
-                      invoices=invoices, on=on, now=now, actor=actor) for plan in plans]
+                      invoices=invoices, on=on, now=now, actor=actor, links=links) for plan in plans]
+
+
+class _Links:
+    """The customer's portal links for the day's messages: one new link, made when a message is
+    really rendered (a dry run rolls it back with everything else)."""
+
+    def __init__(self, *, org: Organization, customer: Customer, now: datetime) -> None:
+        self.org, self.customer, self.now, self._urls = org, customer, now, None
+
+    def urls(self) -> tuple[str, str]:
+        if self._urls is None:
+            self._urls = portal_urls(org=self.org, customer=self.customer, now=self.now)
+        return self._urls
 
 
 def _waiting(org: Organization, customer: Customer, channel: str, now: datetime) -> list[Message]:
@@ -137,7 +152,8 @@ def _step_to_send(policy: Policy, plan: MessagePlan, waiting: list[Message]) -> 
 
 
 def _send_one(*, org: Organization, customer: Customer, plan: MessagePlan, policy: Policy, contacts: list[Contact],
-              unusable: set, invoices: list[Invoice], on: date, now: datetime, actor: Actor) -> SendOutcome:
+              unusable: set, invoices: list[Invoice], on: date, now: datetime, actor: Actor,
+              links: _Links) -> SendOutcome:
     contact = contact_point(contacts, plan.channel, unusable)
     if contact is None:
         return SendOutcome(Outcome.BLOCKED, plan.channel, f"no usable contact point for {plan.channel}")
@@ -156,8 +172,10 @@ def _send_one(*, org: Organization, customer: Customer, plan: MessagePlan, polic
     waiting = _waiting(org, customer, plan.channel, now)
     step = _step_to_send(policy, plan, waiting)
     try:
+        portal_url, preferences_url = links.urls()
         rendered = render_message(org=org, customer=customer, invoices=invoices, template=step.template_name,
-                                  channel=plan.channel, language=None, on=on)
+                                  channel=plan.channel, language=None, on=on, portal_url=portal_url,
+                                  preferences_url=preferences_url)
     except TemplateMissing as exc:
         return SendOutcome(Outcome.BLOCKED, plan.channel, str(exc))
     rendered = _with_disclosures(org=org, customer=customer, invoices=invoices, channel=plan.channel, on=on,
