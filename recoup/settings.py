@@ -9,16 +9,23 @@ RECOUP_DEBUG         debug mode, off unless asked
 RECOUP_ALLOWED_HOSTS comma-separated host names
 RECOUP_VAR_DIR       where the SQLite file, secret and uploads live
 RECOUP_BASE_URL      the address debtors reach this server at, for portal links (default http://127.0.0.1:8000)
+RECOUP_HTTPS         served over HTTPS: secure cookies, HSTS, redirect http to https (default off)
+RECOUP_PROXY_SSL     trust X-Forwarded-Proto: https from a reverse proxy (default off)
+RECOUP_SESSION_HOURS a login lasts this long, and ends when the browser closes (default 12)
+RECOUP_LOGIN_ATTEMPTS / RECOUP_LOGIN_COOLOFF_MINUTES  failed logins before a lock-out (5), and for how long (15)
+RECOUP_CSP           the Content-Security-Policy header (default: recoup.accounts.middleware.DEFAULT_POLICY)
+RECOUP_BACKUP_DIR    where the daily backup goes (default var/backups); RECOUP_BACKUP_KEEP: how many (14)
 """
 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 
-from recoup.lib.env import envbool, envstr
+from recoup.lib.env import envbool, envint, envstr
 from recoup.lib.mailurl import parse_email_url
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -52,6 +59,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "recoup.orgs",
     "recoup.audit",
     "recoup.ledger",
@@ -67,6 +77,8 @@ INSTALLED_APPS = [
     "recoup.payments",
     "recoup.escalation",
     "recoup.api",
+    "recoup.accounts",
+    "recoup.ops",
 ]
 
 MIDDLEWARE = [
@@ -76,9 +88,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "recoup.accounts.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its "too many attempts" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "recoup.urls"
@@ -120,9 +136,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes counts failed logins per username and address; the throttling backend refuses a
+# locked-out pair before the password is checked (recoup/accounts/backends.py).
+AUTHENTICATION_BACKENDS = [
+    "recoup.accounts.backends.ThrottledBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("RECOUP_LOGIN_ATTEMPTS", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=envint("RECOUP_LOGIN_COOLOFF_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Recoup"
+# A login lasts RECOUP_SESSION_HOURS and ends when the browser closes.
+SESSION_COOKIE_AGE = envint("RECOUP_SESSION_HOURS", "12") * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -145,6 +179,23 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Behind HTTPS (RECOUP_HTTPS=1): cookies only over TLS, http redirected, HSTS for a year.
+HTTPS = envbool("RECOUP_HTTPS", "false")
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if envbool("RECOUP_PROXY_SSL", "false"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The content security policy (recoup.accounts.middleware); empty: the built-in one.
+RECOUP_CSP = envstr("RECOUP_CSP", "")
+# Daily backups (recoup.ops): where, and how many to keep.
+RECOUP_BACKUP_DIR = Path(envstr("RECOUP_BACKUP_DIR", str(VAR_DIR / "backups")))
+RECOUP_BACKUP_KEEP = envint("RECOUP_BACKUP_KEEP", "14")
 
 # Until an SMTP server is configured, mail is written to files under var/mail/: a fresh
 # install (and the demo) never e-mails anyone by accident, and nothing floods the terminal.

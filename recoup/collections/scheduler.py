@@ -26,6 +26,7 @@ from recoup.collections.digest import digest_send
 from recoup.collections.models import CycleRun, ScheduledRun
 from recoup.escalation.case_actions import case_reminders
 from recoup.messaging.delivery import DeliveryReport, deliver_due
+from recoup.ops.backup import backup_daily
 from recoup.orgs.models import Organization
 
 log = logging.getLogger(__name__)
@@ -80,9 +81,11 @@ class TickReport:
     delivery: DeliveryReport | None = None
 
 
-def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None, deliver: bool = True) -> TickReport:
+def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None, deliver: bool = True,
+                   backup: bool = False) -> TickReport:
     """One pass: run every due cycle (each org on its own: one failing does not stop the
-    others) and e-mail its digest to the operators, then deliver what is due."""
+    others) and e-mail its digest to the operators, take the day's backup (``backup``),
+    then deliver what is due."""
     report = TickReport()
     orgs = list(Organization.objects.order_by("slug")) if orgs is None else list(orgs)
     for org, on in due_runs(orgs=orgs, now=now):
@@ -105,6 +108,11 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
             digest_send(org=org, on=on)
         except Exception:  # noqa: BLE001 - a mail server down must not undo or repeat the day's run
             log.exception("daily digest of %s for %s could not be sent", org.slug, on)
+    if backup:
+        try:
+            backup_daily(now=now)
+        except Exception:  # noqa: BLE001 - a full disk must not stop the chase; the log says it
+            log.exception("daily backup failed")
     if deliver:
         report.delivery = deliver_due(now=now)
     return report

@@ -36,6 +36,7 @@ MAX_REPEAT_EVERY_DAYS = 365
 MAX_REPEATS = 100
 MAX_KEY_LENGTH = 50
 
+_TEMPLATE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _KEY = re.compile(rf"[a-z0-9-]{{1,{MAX_KEY_LENGTH}}}")
 
 
@@ -153,6 +154,8 @@ class Step:
         if self.repeat_max and self.repeat_every_days is None:
             raise PolicyError("repeat_every_days", "is needed when repeat_max is above 0")
         _text(self.template, "template", empty=True)
+        if self.template and not _TEMPLATE.fullmatch(self.template):
+            raise PolicyError("template", f"{self.template!r} must be a template folder name: a-z, 0-9, '-' and '_'")
 
     def _check_min_overdue(self) -> None:
         value = _amount(self.min_overdue, "min_overdue")

@@ -91,6 +91,8 @@ def _read_yaml(path: Path) -> Any:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         raise RuleFileError(f"{_shown(path)}: not valid YAML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise RuleFileError(f"{_shown(path)}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise RuleFileError(f"{_shown(path)}: cannot be read: {exc.strerror}") from None
 

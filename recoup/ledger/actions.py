@@ -478,12 +478,11 @@ def payments_record_named(*, org: Organization, items: Sequence[NamedPayment], a
             invoice.status = InvoiceStatus.OPEN if invoice.open_minor > 0 else InvoiceStatus.PAID
     Invoice.objects.bulk_update([i for i in invoices.values() if i.pk not in written_off], ["open_minor", "status"],
                                 batch_size=500)
-    for item, payment in zip(items, payments):
-        invoice = invoices[item.invoice.pk]
-        audit.record(
-            org=org, actor=actor, at=now, verb="payment.recorded", subject=payment, customer=invoice.customer,
-            summary=f"Payment of {_money(payment.amount_minor, payment.currency)} received {payment.date}",
-            data={"amount": str(payment.amount), "reference": payment.reference, "method": payment.method,
-                  "allocations": {invoice.pk: payment.amount_minor}},
-        )
+    audit.record_many(org=org, actor=actor, events=[
+        audit.Event(at=now, verb="payment.recorded", subject=payment, customer=invoices[item.invoice.pk].customer,
+                    summary=f"Payment of {_money(payment.amount_minor, payment.currency)} received {payment.date}",
+                    data={"amount": str(payment.amount), "reference": payment.reference, "method": payment.method,
+                          "allocations": {item.invoice.pk: payment.amount_minor}})
+        for item, payment in zip(items, payments)
+    ])
     return payments

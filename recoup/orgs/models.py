@@ -33,6 +33,11 @@ class Organization(models.Model):
     default_terms = models.ForeignKey(
         "ledger.PaymentTerms", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    require_owner_2fa = models.BooleanField(
+        default=False, help_text="Owners must sign in with a code from an authenticator app")
+    collector_write_off_limit_minor = models.BigIntegerField(
+        default=0, help_text="Largest write-off a collector may make, in minor units of the base currency "
+                             "(0: only owners write off)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -127,7 +127,9 @@ def invoice_document(request: HttpRequest, access: PortalAccess, invoice_id: int
     if invoice is None:
         return refused(request)
     if invoice.pdf:
-        return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf")
+        # The business's uploaded file: downloaded, never shown inline, whatever it carries.
+        return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf",
+                            as_attachment=True)
     response = HttpResponse(invoice_pdf_bytes(access.org, invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
     return response

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from recoup.web.views import (
@@ -57,9 +56,9 @@ org_patterns = [
     path("settings/terms/new/", settings_pages.terms_new, name="settings_terms_new"),
     path("settings/terms/<int:pk>/", settings_pages.terms_edit, name="settings_terms_edit"),
     path("settings/members/", settings_pages.member_list, name="settings_members"),
+    path("settings/api/", include("recoup.api.web_urls")),
     path("settings/members/<int:pk>/role/", settings_pages.member_role, name="settings_member_role"),
     path("settings/members/<int:pk>/remove/", settings_pages.member_delete, name="settings_member_remove"),
-    path("settings/api/", include("recoup.api.web_urls")),
     path("bank/", include("recoup.banking.urls")),
     path("rules/", include("recoup.compliance.urls")),
     path("arrangements/", include("recoup.arrangements.urls")),
@@ -69,8 +68,7 @@ org_patterns = [
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("recoup.accounts.urls")),
     path("o/<slug:slug>/", include(org_patterns)),
     path("p/", include("recoup.portal.urls")),
 ]

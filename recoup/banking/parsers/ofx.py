@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element, ParseError as XMLParseError
 
 from ofxtools.header import OFXHeaderError, parse_header
 from ofxtools.Parser import ParseError, TreeBuilder
@@ -127,7 +127,7 @@ def parse(filename: str, data: bytes, *, default_currency: str = "") -> list[Par
     try:
         builder.feed(body)
         root = builder.close()
-    except (ParseError, IndexError, AssertionError) as exc:
+    except (ParseError, XMLParseError, IndexError, AssertionError) as exc:
         found = _POSITION.search(str(exc))
         line = offset + body[: int(found[1])].count("\n") + 1 if found else None
         problem = str(exc).split(" in ")[0].split(" - position")[0]

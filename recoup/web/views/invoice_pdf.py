@@ -35,4 +35,6 @@ def invoice_pdf(request: HttpRequest, org: Organization, pk: int) -> HttpRespons
         return redirect("invoice_detail", slug=org.slug, pk=invoice.pk)
     if not invoice.pdf:
         raise Http404("This invoice has no PDF")
-    return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf")
+    # An uploaded file: downloaded, never shown inline, whatever it carries.
+    return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf",
+                        as_attachment=True)

@@ -44,7 +44,7 @@ class Command(BaseCommand):
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         while not stop.is_set():
-            self._print(scheduler_tick(now=timezone.now()))
+            self._print(scheduler_tick(now=timezone.now(), backup=True))  # the daily backup too
             stop.wait(options["interval"])
 
     def _print(self, report: TickReport) -> None:

@@ -1,0 +1,177 @@
+"""What the fuzzers feed and what counts as a crash (shared by tests/test_fuzz_importers.py and fuzz/run.py).
+
+Each target takes bytes and either returns (the input was read, or refused through the
+result) or raises the importer's own clear error; anything else is a crash. The database
+targets also check that a refused file left nothing behind.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from hypothesis import strategies as st
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 3, 31, 12, 0, tzinfo=timezone.utc)
+
+CSV_SEEDS = {
+    "customers": "ref,name,email,country\nC1,Alpha Ltd,a@example.test,GB\nC2,\"Beta, Inc\",,US\n",
+    "invoices": "number,customer_ref,issue_date,due_date,amount,currency\nI-1,C1,2026-01-01,2026-01-31,120.50,GBP\n",
+    "payments": "customer_ref,date,amount,currency,reference,invoice_number\nC1,2026-02-01,50.00,GBP,x,I-1\n",
+    "credit-notes": "number,customer_ref,date,amount,currency,invoice_number\nCN-1,C1,2026-02-02,10.00,GBP,I-1\n",
+}
+
+
+def shared_files(*folders: str, limit: int = 12) -> list[tuple[str, bytes]]:
+    """Sample files from the shared data folder (read in place), a few per folder."""
+    from conftest import shared_data_dir
+
+    out = []
+    for folder in folders:
+        path = shared_data_dir() / folder
+        if path.is_dir():
+            out += [(p.name, p.read_bytes()) for p in sorted(path.iterdir())[:limit]
+                    if p.is_file() and p.stat().st_size < 400_000]
+    return out
+
+
+def mutated(seeds: list[bytes]) -> st.SearchStrategy[bytes]:
+    """A seed with a few random edits: bytes replaced, inserted or cut, truncated, or pure noise."""
+    @st.composite
+    def build(draw) -> bytes:
+        if not seeds or draw(st.integers(0, 9)) == 0:
+            return draw(st.binary(max_size=400))
+        data = bytearray(draw(st.sampled_from(seeds)))
+        for _ in range(draw(st.integers(1, 6))):
+            op = draw(st.sampled_from(["flip", "insert", "delete", "truncate", "dup", "text"]))
+            at = draw(st.integers(0, max(len(data) - 1, 0)))
+            if op == "flip" and data:
+                data[at] = draw(st.integers(0, 255))
+            elif op == "insert":
+                data[at:at] = draw(st.binary(min_size=1, max_size=16))
+            elif op == "delete":
+                del data[at:at + draw(st.integers(1, 64))]
+            elif op == "truncate":
+                del data[at:]
+            elif op == "dup":
+                data[at:at] = data[at:at + draw(st.integers(1, 200))]
+            else:
+                data[at:at] = draw(st.sampled_from(
+                    ["\x00", ",", "\"", "\n", "-1", "1e309", "NaN", "9" * 40, "2026-02-30", "€", "<", "&x;",
+                     "]]>", "'", ":", "- ", "{", "!!python/object:os.system", "&a [*a, *a]", "\r\n"])).encode()
+        return bytes(data)
+
+    return build()
+
+
+# Crashes reported but not fixed yet ("target": exception names): the fuzzers step over them, so
+# they can find the next one. Each found crash is also a test in tests/test_fuzz_importers.py.
+KNOWN_CRASHES: dict[str, tuple[str, ...]] = {}
+
+
+def _known(target: str, exc: BaseException) -> bool:
+    name = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    return name in KNOWN_CRASHES.get(target, ())
+
+
+# --- targets -------------------------------------------------------------------------------------------
+
+
+def csv_import(org, kind: str, data: bytes) -> None:
+    """CSV import: a result (ok or with row errors), never an exception; a refused file writes nothing."""
+    from recoup.audit.actions import Actor
+    from recoup.audit.models import AuditEvent
+    from recoup.ledger.imports.runner import import_csv
+
+    before = AuditEvent.objects.for_org(org).count()
+    result = import_csv(org=org, kind=kind, name=f"{kind}.csv", data=data, actor=Actor.system("fuzz"), now=NOW)
+    if not result.ok:
+        assert AuditEvent.objects.for_org(org).count() == before, "a refused CSV file wrote something"
+        assert all(str(e) for e in result.errors)
+
+
+def einvoice_read(name: str, data: bytes) -> None:
+    from recoup.ledger.imports.einvoice.document import EInvoiceError
+    from recoup.ledger.imports.einvoice.reading import read_file
+
+    try:
+        read_file(name, data)
+    except EInvoiceError as exc:
+        assert str(exc)
+
+
+def einvoice_import(org, name: str, data: bytes) -> None:
+    """E-invoice import: a per-file result; a refused file writes nothing."""
+    from recoup.audit.actions import Actor
+    from recoup.audit.models import AuditEvent
+    from recoup.ledger.imports.einvoice.importer import import_einvoices
+
+    before = AuditEvent.objects.for_org(org).count()
+    (result,) = import_einvoices(org=org, files=[(name, data)], actor=Actor.system("fuzz"), now=NOW).files
+    if result.status == "failed":
+        assert AuditEvent.objects.for_org(org).count() == before, "a refused e-invoice wrote something"
+
+
+def statement_read(name: str, data: bytes) -> None:
+    from recoup.banking.parsers import StatementError, read_file
+
+    try:
+        read_file(name, data, default_currency="EUR")
+    except StatementError as exc:
+        assert str(exc)
+    except Exception as exc:
+        if not _known("statement", exc):
+            raise
+
+
+def policy_parse(data: bytes) -> None:
+    from recoup.collections.actions import CollectionsError, parse_policy
+
+    try:
+        parse_policy(data.decode("utf-8", errors="replace"))
+    except CollectionsError as exc:
+        assert str(exc)
+
+
+def rule_file_load(name: str, data: bytes) -> None:
+    from recoup.core.rules import RuleFileError, load_rule_file
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        try:
+            load_rule_file(path)
+        except RuleFileError as exc:
+            assert str(exc)
+        except Exception as exc:
+            if not _known("rules", exc):
+                raise
+
+
+def rate_book_load(data: bytes) -> None:
+    from recoup.core.rules import RuleFileError, load_rate_book
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rates.yaml"
+        path.write_bytes(data)
+        try:
+            load_rate_book(path)
+        except RuleFileError as exc:
+            assert str(exc)
+        except Exception as exc:
+            if not _known("rules", exc):
+                raise
+
+
+def policy_seeds() -> list[bytes]:
+    return [p.read_bytes() for p in sorted((ROOT / "recoup/collections/default_policies").glob("*.yaml"))]
+
+
+def rule_seeds() -> list[tuple[str, bytes]]:
+    return [(p.name, p.read_bytes()) for p in sorted((ROOT / "recoup/rules").glob("*.yaml")) if p.name != "rates.yaml"]
+
+
+def rate_seeds() -> list[bytes]:
+    return [(ROOT / "recoup/rules/rates.yaml").read_bytes()]

@@ -1,0 +1,140 @@
+"""A backup restored into an empty install holds the same ledger, the same aging and a verifying chain."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from recoup.ledger.actions import invoice_attach_pdf, payment_record
+from recoup.ops.backup import BackupError, backup_create, backup_daily, backup_restore
+
+ROOT = Path(__file__).resolve().parents[3]
+PDF = b"%PDF-1.4\n% a tiny invoice document\n%%EOF\n"
+
+# Run in a fresh process against the restored database: restore, then the same reports.
+AFTER_RESTORE = """
+import io, json, sys, django
+django.setup()
+from django.core.management import call_command
+call_command("restore", sys.argv[1], stdout=io.StringIO())
+out = {}
+for name, args in (("aging", ["aging", "--org", "acme", "--as-of", "2026-03-31", "--format", "json"]),
+                   ("ledger", ["dumpdata", "ledger", "--indent", "1"]),
+                   ("verify", ["audit", "verify", "--format", "json"])):
+    buf = io.StringIO(); call_command(*args, stdout=buf); out[name] = json.loads(buf.getvalue())
+from django.conf import settings
+out["media"] = sorted(str(p.relative_to(settings.MEDIA_ROOT)) for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())
+print("RESULT" + json.dumps(out))
+"""
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def business(org_a, org_b, make_customer, make_invoice, system, now, media):
+    alpha = make_customer(org_a, "C001", "Alpha Ltd")
+    first = make_invoice(org_a, alpha, "A-1", "120.00", issue=date(2026, 1, 1), due=date(2026, 1, 31))
+    make_invoice(org_a, alpha, "A-2", "80.50", issue=date(2026, 3, 1), due=date(2026, 3, 31))
+    payment_record(org=org_a, customer=alpha, date=date(2026, 2, 10), amount_minor=5000, currency="GBP",
+                   invoice=first, actor=system, now=now)
+    invoice_attach_pdf(org=org_a, invoice=first, data=PDF, actor=system, now=now)
+    make_invoice(org_b, make_customer(org_b, "B001", "Beta Inc"), "B-1", "70.00")
+
+
+def reports_here() -> dict:
+    out = {}
+    for name, args in (("aging", ["aging", "--org", "acme", "--as-of", "2026-03-31", "--format", "json"]),
+                       ("ledger", ["dumpdata", "ledger", "--indent", "1"]),
+                       ("verify", ["audit", "verify", "--format", "json"])):
+        buf = io.StringIO()
+        call_command(*args, stdout=buf)
+        out[name] = json.loads(buf.getvalue())
+    return out
+
+
+def restore_elsewhere(archive: Path, env: dict[str, str]) -> dict:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "recoup.settings", **env}
+    done = subprocess.run([sys.executable, "-c", AFTER_RESTORE, str(archive)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.split("RESULT", 1)[1])
+
+
+def check_same(here: dict, there: dict) -> None:
+    assert there["aging"] == here["aging"] and here["aging"]
+    assert there["ledger"] == here["ledger"]
+    assert all(r["ok"] for r in there["verify"]) and [r["events"] for r in there["verify"]] == \
+        [r["events"] for r in here["verify"]]
+    assert any(name.endswith(".pdf") for name in there["media"]), "the uploaded invoice PDF came back"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sqlite_backup_restores_into_an_empty_install(business, tmp_path):
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite path; PostgreSQL has its own test")
+    result = backup_create(output=tmp_path / "b.tar.gz", now=__import__("datetime").datetime(2026, 3, 31))
+    assert result.method == "sqlite-backup" and result.media_files == 1
+    with tarfile.open(result.path) as tar:
+        assert {"manifest.json", "db.sqlite3"} <= set(tar.getnames())
+    there = restore_elsewhere(result.path, {"RECOUP_VAR_DIR": str(tmp_path / "fresh"),
+                                            "RECOUP_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh' / 'db.sqlite3'}"})
+    check_same(reports_here(), there)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgres_backup_restores_into_an_empty_database(business, tmp_path):
+    import psycopg
+
+    result = backup_create(output=tmp_path / "b.tar.gz", now=__import__("datetime").datetime(2026, 3, 31))
+    assert result.method == "pg_dump"
+    s = connection.settings_dict
+    target = f"{s['NAME']}_restored"
+    admin = f"host={s['HOST'] or '127.0.0.1'} port={s['PORT'] or 5432} user={s['USER']} dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as pg:
+        pg.execute(f'DROP DATABASE IF EXISTS "{target}"')
+        pg.execute(f'CREATE DATABASE "{target}"')
+    try:
+        url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{target}"
+        there = restore_elsewhere(result.path, {"RECOUP_VAR_DIR": str(tmp_path / "fresh"), "RECOUP_DATABASE_URL": url})
+        check_same(reports_here(), there)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as pg:
+            pg.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+
+
+def test_restore_refuses_an_install_that_holds_data(business, tmp_path, now):
+    archive = tmp_path / "b.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        data = json.dumps({"format": 1, "method": "json", "database": "db.json"}).encode()
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(BackupError, match="already holds organizations"):
+        backup_restore(archive=archive)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_daily_backup_keeps_the_newest(tmp_path, media, now):
+    from datetime import timedelta
+
+    if connection.vendor != "sqlite":
+        pytest.skip("uses the SQLite backup path")
+    for day in range(4):
+        backup_daily(now=now + timedelta(days=day), directory=tmp_path, keep=2)
+    assert backup_daily(now=now + timedelta(days=3), directory=tmp_path, keep=2) is None, "once a day"
+    assert sorted(p.name for p in tmp_path.glob("*.tar.gz")) == ["recoup-2026-04-02.tar.gz", "recoup-2026-04-03.tar.gz"]
