@@ -90,7 +90,7 @@ def member_add(*, org: Organization, username: str, role: str, actor: Actor, now
 ORG_FIELDS = (
     "legal_name", "address", "country", "region", "base_currency", "timezone", "locale", "sender_email",
     "sender_phone", "bank_name", "bank_iban", "bank_bic", "bank_account", "tax_id", "default_terms",
-    "cycle_time",
+    "cycle_time", "require_owner_2fa", "collector_write_off_limit_minor",
 )
 
 

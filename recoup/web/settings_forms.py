@@ -8,6 +8,7 @@ from babel.dates import format_date
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 
+from recoup.core.money import from_minor, to_minor
 from recoup.core.terms import LateFeeKind, Terms, discount_deadline, due_date
 from recoup.ledger.models import PaymentTerms
 from recoup.orgs.actions import ORG_FIELDS
@@ -50,13 +51,31 @@ class OrgSettingsForm(forms.Form):
                                            empty_label="(Net 30)", label="Default payment terms")
     cycle_time = forms.TimeField(label="Daily chase at", widget=forms.TimeInput(attrs={"type": "time"}),
                                  help_text="Local time (in the time zone above) when the day's reminders are decided")
+    require_owner_2fa = forms.BooleanField(required=False, label="Owners sign in with a code",
+                                           help_text="From an authenticator app, after the password")
+    collector_write_off_limit = forms.DecimalField(
+        min_value=0, max_digits=15, decimal_places=3, required=False, label="Collectors may write off up to",
+        help_text="Per write-off, in the base currency; 0: only owners write off")
 
     def __init__(self, *args, org: Organization, **kwargs):
-        initial = {f: getattr(org, f) for f in ORG_FIELDS if f != "default_terms"}
+        initial = {f: getattr(org, f) for f in ORG_FIELDS if f not in ("default_terms", "collector_write_off_limit_minor")}
+        initial["collector_write_off_limit"] = from_minor(org.collector_write_off_limit_minor, org.base_currency)
         kwargs.setdefault("initial", {**initial, "default_terms": org.default_terms_id})
         super().__init__(*args, **kwargs)
+        self.org = org
         # Only this organization's terms: another one's id is "not a valid choice".
         self.fields["default_terms"].queryset = PaymentTerms.objects.for_org(org).order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        limit = data.pop("collector_write_off_limit", None)
+        if limit is not None:
+            currency = data.get("base_currency") or self.org.base_currency
+            try:
+                data["collector_write_off_limit_minor"] = to_minor(limit, currency.upper())
+            except (ValueError, ArithmeticError) as exc:
+                self.add_error("collector_write_off_limit", str(exc))
+        return data
 
 
 class TermsForm(forms.Form):

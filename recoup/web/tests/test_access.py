@@ -77,7 +77,18 @@ def test_a_user_logs_in_with_the_login_form(client, org_a, system, now):
     assert response.redirect_chain[-1][0] == reverse("dashboard", args=[org_a.slug])
 
 
-def test_the_admin_lists_ledger_and_audit_rows_for_staff(admin_client, org_a, ledger_a):
+def test_the_admin_asks_staff_for_their_code(admin_client):
+    assert admin_client.get(reverse("admin:ledger_customer_changelist"))["Location"].startswith("/admin/login/")
+
+
+def test_the_admin_lists_ledger_and_audit_rows_for_staff(admin_client, admin_user, org_a, ledger_a):
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=admin_user, name="phone", confirmed=True)
+    session = admin_client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id  # as after giving a code at the admin login
+    session.save()
     for name in ["ledger_customer", "ledger_invoice", "audit_auditevent", "orgs_organization"]:
         assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
     event_url = reverse("admin:audit_auditevent_add")

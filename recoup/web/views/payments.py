@@ -17,7 +17,7 @@ from recoup.ledger.actions import LedgerError, credit_note_record, invoice_write
 from recoup.ledger.models import Customer, Invoice
 from recoup.orgs.models import Organization, Role
 from recoup.web import selectors
-from recoup.web.decorators import org_view
+from recoup.web.decorators import check_write_off_allowed, org_view
 from recoup.web.forms import CreditNoteForm, PaymentForm, WriteOffForm
 from recoup.web.views.common import get_for_org, org_today
 
@@ -77,13 +77,18 @@ def credit_note_new(request: HttpRequest, org: Organization, pk: int) -> HttpRes
     })
 
 
-@org_view(Role.OWNER)
+@org_view(Role.COLLECTOR)
 def write_off_new(request: HttpRequest, org: Organization, pk: int) -> HttpResponse:
+    """Owners write off any amount; collectors up to the organization's limit, in its own currency."""
     invoice = get_for_org(Invoice, org, pk=pk)
     now = timezone.now()
     data = request.POST if request.method == "POST" else None
     form = WriteOffForm(data, invoice=invoice, initial={"date": org_today(org, now), "amount": invoice.open_amount})
     if request.method == "POST" and form.is_valid():
+        amount = form.cleaned_data.get("amount_minor") or invoice.open_minor
+        if invoice.currency != org.base_currency and request.membership.role != Role.OWNER:
+            amount = org.collector_write_off_limit_minor + 1  # the limit is in the base currency: owners only
+        check_write_off_allowed(request.membership, org, amount)
         try:
             write_off = invoice_write_off(
                 org=org, invoice=invoice, on=form.cleaned_data["date"], reason=form.cleaned_data["reason"],
