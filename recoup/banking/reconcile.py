@@ -76,8 +76,10 @@ def reconcile(*, org: Organization, lines: list[StatementLine], actor: Actor, no
                 writes.lines.append(line)
         writes.record_payments(org, actor, now)
         writes.flush(org)
-    for line in sorted((x for x in lines if x.amount_minor < 0), key=lambda x: (x.booking_date, x.position)):
-        _match_debit(org, line, actor, now)
+    debits = sorted((x for x in lines if x.amount_minor < 0), key=lambda x: (x.booking_date, x.position))
+    earlier = _EarlierCredits()
+    for line in debits:
+        _match_debit(org, line, actor, now, earlier)
 
 
 @dataclass
@@ -130,19 +132,35 @@ class _Writes:
             batch_size=1000)
 
 
-def _match_debit(org, line: StatementLine, actor, now) -> None:
-    earlier = (StatementLine.objects.for_org(org).filter(account=line.account, amount_minor__gt=0,
-                                                          booking_date__lte=line.booking_date)
-               .exclude(state=LineState.RETURNED).order_by("-booking_date")[:2000])
-    movements = {c.pk: c for c in earlier}
-    original = matching.original_of(
-        matching.Movement(id=line.pk, amount_minor=line.amount_minor, booking_date=line.booking_date,
-                          end_to_end_id=line.end_to_end_id, bank_ref=line.bank_ref,
-                          counterparty_account=line.counterparty_account, text=line.text),
-        [matching.Movement(id=c.pk, amount_minor=c.amount_minor, booking_date=c.booking_date,
-                           end_to_end_id=c.end_to_end_id, bank_ref=c.bank_ref,
-                           counterparty_account=c.counterparty_account, text=c.text) for c in earlier],
-        is_return=line.is_return)
+def _movement(line: StatementLine) -> matching.Movement:
+    return matching.Movement(id=line.pk, amount_minor=line.amount_minor, booking_date=line.booking_date,
+                             end_to_end_id=line.end_to_end_id, bank_ref=line.bank_ref,
+                             counterparty_account=line.counterparty_account, text=line.text)
+
+
+class _EarlierCredits:
+    """The credits a statement's debits may return or refund, read once per account (the
+    latest 2,000 up to the last debit's date) rather than once per debit."""
+
+    LIMIT = 2000
+
+    def __init__(self) -> None:
+        self._by_account: dict[int, list[tuple[StatementLine, matching.Movement]]] = {}
+
+    def before(self, org, line: StatementLine) -> list[tuple[StatementLine, matching.Movement]]:
+        if line.account_id not in self._by_account:
+            rows = (StatementLine.objects.for_org(org).filter(account=line.account_id, amount_minor__gt=0)
+                    .exclude(state=LineState.RETURNED).order_by("-booking_date", "-pk")[:self.LIMIT * 4])
+            self._by_account[line.account_id] = [(c, _movement(c)) for c in rows]
+        found = [(c, m) for c, m in self._by_account[line.account_id]
+                 if c.booking_date <= line.booking_date and c.state != LineState.RETURNED]
+        return found[:self.LIMIT]
+
+
+def _match_debit(org, line: StatementLine, actor, now, earlier: _EarlierCredits) -> None:
+    candidates = earlier.before(org, line)
+    movements = {c.pk: c for c, _ in candidates}
+    original = matching.original_of(_movement(line), [m for _, m in candidates], is_return=line.is_return)
     if original is None:
         return
     credit = movements[original.id]
