@@ -38,14 +38,11 @@ from recoup.banking.parsers import BUILT_IN, ParsedStatement, StatementError, re
 from recoup.banking.reconcile import apply_candidate, reconcile, reverse_line_payments
 from recoup.banking.selectors import bank_settings
 from recoup.core import matching
-from recoup.core.money import minor_to_text
+from recoup.core.money import minor_with_code
 from recoup.ledger.actions import LedgerError
 from recoup.ledger.models import Invoice
 from recoup.orgs.models import Organization, check_same_org
 
-
-def _money(minor: int, currency: str) -> str:
-    return f"{minor_to_text(minor, currency)} {currency}"
 
 
 @dataclass
@@ -267,7 +264,7 @@ def line_reject(*, org: Organization, line: StatementLine, actor: Actor, now: da
     line.state, line.decided_at, line.decided_by = LineState.IGNORED, now, actor.label[:150]
     line.save(update_fields=["state", "decided_at", "decided_by"])
     audit.record(org=org, actor=actor, at=now, verb="bank_line.rejected", subject=line,
-                 summary=f"{_money(line.amount_minor, line.currency)} of {line.booking_date} marked as not a "
+                 summary=f"{minor_with_code(line.amount_minor, line.currency)} of {line.booking_date} marked as not a "
                          f"customer payment")
     return line
 
@@ -287,5 +284,5 @@ def line_undo(*, org: Organization, line: StatementLine, actor: Actor, now: date
     line.state, line.customer, line.decided_at, line.decided_by = LineState.REVIEW, None, now, actor.label[:150]
     line.save(update_fields=["state", "customer", "decided_at", "decided_by"])
     audit.record(org=org, actor=actor, at=now, verb="bank_line.undone", subject=line, customer=customer,
-                 summary=f"Match of {_money(line.amount_minor, line.currency)} of {line.booking_date} undone")
+                 summary=f"Match of {minor_with_code(line.amount_minor, line.currency)} of {line.booking_date} undone")
     return line

@@ -26,14 +26,11 @@ from recoup.banking.models import (
 )
 from recoup.banking.selectors import bank_settings, build_index
 from recoup.core import matching
-from recoup.core.money import minor_to_text
+from recoup.core.money import minor_with_code
 from recoup.ledger.actions import NamedPayment, payment_record, payment_reverse, payments_record_named
 from recoup.ledger.models import Customer, Invoice, PaymentMethod
 from recoup.orgs.models import Organization, check_same_org
 
-
-def _money(minor: int, currency: str) -> str:
-    return f"{minor_to_text(minor, currency)} {currency}"
 
 
 def reconcile(*, org: Organization, lines: list[StatementLine], actor: Actor, now: datetime) -> None:
@@ -172,7 +169,7 @@ def _match_debit(org, line: StatementLine, actor, now, earlier: _EarlierCredits)
     line.state, line.reverses, line.customer = LineState.REVERSAL, credit, credit.customer
     line.save(update_fields=["state", "reverses", "customer"])
     audit.record(org=org, actor=actor, at=now, verb="bank_line.returned", subject=credit, customer=credit.customer,
-                 summary=f"{_money(credit.amount_minor, credit.currency)} of {credit.booking_date} came back "
+                 summary=f"{minor_with_code(credit.amount_minor, credit.currency)} of {credit.booking_date} came back "
                          f"on {line.booking_date}" + (f" ({line.return_reason})" if line.return_reason else ""))
 
 
@@ -198,7 +195,7 @@ def apply_candidate(*, org, line: StatementLine, candidate: MatchCandidate, stat
         if invoice.currency != line.currency:
             raise BankingError(f"invoice {invoice.number} is in {invoice.currency}, the payment in {line.currency}")
         if minor > invoice.open_minor:
-            raise BankingError(f"invoice {invoice.number} has only {_money(invoice.open_minor, invoice.currency)} open now")
+            raise BankingError(f"invoice {invoice.number} has only {minor_with_code(invoice.open_minor, invoice.currency)} open now")
         if minor <= 0 or minor > remaining:
             raise BankingError("the proposed parts do not fit the amount of the line")
         writes.named.append((NamedPayment(invoice=invoice, date=line.booking_date, amount_minor=minor, reference=text,
@@ -222,7 +219,7 @@ def apply_candidate(*, org, line: StatementLine, candidate: MatchCandidate, stat
     audit.record(
         org=org, actor=actor, at=now, verb="bank_line.matched" if state == LineState.MATCHED else "bank_line.confirmed",
         subject=line, customer=customer,
-        summary=f"{_money(line.amount_minor, line.currency)} of {line.booking_date} "
+        summary=f"{minor_with_code(line.amount_minor, line.currency)} of {line.booking_date} "
                 f"{'matched automatically' if state == LineState.MATCHED else 'confirmed'} to {numbers}"
                 f" (confidence {candidate.confidence})",
         data={"candidate": candidate.pk, "parts": candidate.parts, "reasons": candidate.reasons})

@@ -132,6 +132,12 @@ def minor_to_text(minor: int, currency: str) -> str:
     return f"{'-' if minor < 0 else ''}{whole}.{part:0{exponent}d}"
 
 
+def minor_with_code(minor: int, currency: str) -> str:
+    """A minor-unit amount as plain text with its code, e.g. ``"12.34 GBP"``, for audit summaries
+    and error messages (not for display to debtors: see ``format_money``)."""
+    return f"{minor_to_text(minor, currency)} {currency}"
+
+
 def parse_amount(text: str, currency: str) -> Decimal:
     """Strictly parse a dot-decimal amount typed by a user or read from a file.
 

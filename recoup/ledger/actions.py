@@ -20,7 +20,7 @@ from django.db.models import Sum
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.core import allocation as core_allocation
-from recoup.core.money import from_minor, quantize, to_minor
+from recoup.core.money import minor_with_code, quantize, to_minor
 from recoup.core.terms import Terms, due_date as terms_due_date
 from recoup.ledger.models import (
     Allocation,
@@ -57,9 +57,6 @@ class LineInput:
 def _same_org(org: Organization, *objs: object) -> None:
     check_same_org(org, *objs, error=LedgerError)
 
-
-def _money(minor: int, currency: str) -> str:
-    return f"{from_minor(minor, currency)} {currency}"
 
 
 def effective_terms(*, org: Organization, customer: Customer, terms: PaymentTerms | None) -> tuple[PaymentTerms | None, Terms]:
@@ -161,7 +158,7 @@ def invoice_create(
     )
     audit.record(
         org=org, actor=actor, at=now, verb="invoice.created", subject=invoice, customer=customer,
-        summary=f"Invoice {number} issued for {_money(invoice.total_minor, currency)}, due {due}",
+        summary=f"Invoice {number} issued for {minor_with_code(invoice.total_minor, currency)}, due {due}",
         data={"total": str(invoice.total), "due_date": due.isoformat(), "terms": agreed.to_dict()},
     )
     return invoice
@@ -250,8 +247,8 @@ def payment_record(
     allocations = _apply(org=org, source=payment, named=invoice, on=date)
     audit.record(
         org=org, actor=actor, at=now, verb="payment.recorded", subject=payment, customer=customer,
-        summary=f"Payment of {_money(amount_minor, currency)} received {date}"
-        + (f", {_money(payment.unapplied_minor, currency)} left on account" if payment.unapplied_minor else ""),
+        summary=f"Payment of {minor_with_code(amount_minor, currency)} received {date}"
+        + (f", {minor_with_code(payment.unapplied_minor, currency)} left on account" if payment.unapplied_minor else ""),
         data={
             "amount": str(payment.amount), "reference": reference, "method": method,
             "allocations": {a.invoice_id: a.amount_minor for a in allocations},
@@ -288,7 +285,7 @@ def credit_note_record(
     _apply(org=org, source=note, named=invoice, on=date)
     audit.record(
         org=org, actor=actor, at=now, verb="credit_note.issued", subject=note, customer=customer,
-        summary=f"Credit note {number} for {_money(amount_minor, currency)}",
+        summary=f"Credit note {number} for {minor_with_code(amount_minor, currency)}",
         data={"amount": str(note.amount), "invoice": invoice.number if invoice else None, "reason": reason},
     )
     return note
@@ -316,7 +313,7 @@ def credit_apply(
     refresh_invoice(invoice)
     audit.record(
         org=org, actor=actor, at=now, verb="credit.applied", subject=allocation, customer=invoice.customer,
-        summary=f"{_money(amount, invoice.currency)} of credit on account applied to {invoice.number}",
+        summary=f"{minor_with_code(amount, invoice.currency)} of credit on account applied to {invoice.number}",
     )
     return allocation
 
@@ -337,7 +334,7 @@ def charge_add(
     refresh_invoice(invoice)
     audit.record(
         org=org, actor=actor, at=now, verb="charge.added", subject=charge, customer=invoice.customer,
-        summary=f"{charge.get_kind_display()} of {_money(amount_minor, invoice.currency)} on {invoice.number}",
+        summary=f"{charge.get_kind_display()} of {minor_with_code(amount_minor, invoice.currency)} on {invoice.number}",
     )
     return charge
 
@@ -357,13 +354,13 @@ def invoice_write_off(
         raise LedgerError("a write-off needs a reason")
     if amount <= 0 or amount > invoice.open_minor:
         raise LedgerError(
-            f"write-off must be between 0 and the open balance {_money(invoice.open_minor, invoice.currency)}"
+            f"write-off must be between 0 and the open balance {minor_with_code(invoice.open_minor, invoice.currency)}"
         )
     write_off = WriteOff.objects.create(org=org, invoice=invoice, date=on, amount_minor=amount, reason=reason)
     refresh_invoice(invoice)
     audit.record(
         org=org, actor=actor, at=now, verb="invoice.written_off", subject=write_off, customer=invoice.customer,
-        summary=f"{_money(amount, invoice.currency)} of {invoice.number} written off: {reason}",
+        summary=f"{minor_with_code(amount, invoice.currency)} of {invoice.number} written off: {reason}",
     )
     return write_off
 
@@ -406,7 +403,7 @@ def payment_reverse(*, org: Organization, payment: Payment, reason: str, actor: 
     invoice_ids = [a.invoice_id for a in allocations]
     audit.record(
         org=org, actor=actor, at=now, verb="payment.reversed", subject=payment, customer=payment.customer,
-        summary=f"Payment of {_money(payment.amount_minor, payment.currency)} of {payment.date} reversed: {reason}",
+        summary=f"Payment of {minor_with_code(payment.amount_minor, payment.currency)} of {payment.date} reversed: {reason}",
         data={"amount_minor": payment.amount_minor, "date": payment.date.isoformat(), "reference": payment.reference,
               "allocations": {a.invoice_id: a.amount_minor for a in allocations}, "reason": reason},
     )
@@ -455,8 +452,8 @@ def payments_record_named(*, org: Organization, items: Sequence[NamedPayment], a
         if item.amount_minor <= 0:
             raise LedgerError(f"invoice {invoice.number}: a payment must be more than zero")
         if item.amount_minor > open_now[invoice.pk]:
-            raise LedgerError(f"invoice {invoice.number}: {_money(item.amount_minor, invoice.currency)} is more than "
-                              f"the {_money(open_now[invoice.pk], invoice.currency)} still open")
+            raise LedgerError(f"invoice {invoice.number}: {minor_with_code(item.amount_minor, invoice.currency)} is more than "
+                              f"the {minor_with_code(open_now[invoice.pk], invoice.currency)} still open")
         open_now[invoice.pk] -= item.amount_minor
     payments = Payment.objects.bulk_create([
         Payment(org=org, customer_id=invoices[item.invoice.pk].customer_id, date=item.date,
@@ -480,7 +477,7 @@ def payments_record_named(*, org: Organization, items: Sequence[NamedPayment], a
                                 batch_size=500)
     audit.record_many(org=org, actor=actor, events=[
         audit.Event(at=now, verb="payment.recorded", subject=payment, customer=invoices[item.invoice.pk].customer,
-                    summary=f"Payment of {_money(payment.amount_minor, payment.currency)} received {payment.date}",
+                    summary=f"Payment of {minor_with_code(payment.amount_minor, payment.currency)} received {payment.date}",
                     data={"amount": str(payment.amount), "reference": payment.reference, "method": payment.method,
                           "allocations": {item.invoice.pk: payment.amount_minor}})
         for item, payment in zip(items, payments)

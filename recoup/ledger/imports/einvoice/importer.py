@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 
 from recoup.audit.actions import Actor
-from recoup.core.money import minor_to_text
+from recoup.core.money import minor_to_text, minor_with_code
 from recoup.ledger.actions import (
     LedgerError, LineInput, credit_note_record, effective_terms, invoice_attach_pdf, invoice_create,
 )
@@ -68,9 +68,6 @@ class EInvoiceImportResult:
 class _Skip(Exception):
     pass
 
-
-def _money(minor: int, currency: str) -> str:
-    return f"{minor_to_text(minor, currency)} {currency}"
 
 
 def _fits(value: Decimal, places: int, digits: int) -> Decimal:
@@ -132,8 +129,8 @@ def _invoice(org: Organization, read: Read, result: FileResult, actor: Actor, no
             raise _Skip
         raise EInvoiceError(doc.file, doc.places.get("number", "number"), "invoice number (BT-1)",
                             f"invoice {doc.number} already exists for customer {existing.customer.ref} "
-                            f"({existing.customer.name}, {_money(existing.total_minor, existing.currency)}); this "
-                            f"file is for {doc.buyer.legal_name}, {_money(doc.payable_minor, doc.currency)}")
+                            f"({existing.customer.name}, {minor_with_code(existing.total_minor, existing.currency)}); this "
+                            f"file is for {doc.buyer.legal_name}, {minor_with_code(doc.payable_minor, doc.currency)}")
     customer = _customer(org, doc, result, actor, now)
     lines = ledger_lines(doc)
     due = _due(org, customer, doc, result)
@@ -166,7 +163,7 @@ def _credit_note(org: Organization, read: Read, result: FileResult, actor: Actor
                             "import that invoice first")
     if invoice is None and doc.negated:
         raise EInvoiceError(doc.file, place, "preceding invoice reference (BT-25)",
-                            f"{what} ({_money(-doc.payable_minor, doc.currency)}) but names no invoice it corrects; "
+                            f"{what} ({minor_with_code(-doc.payable_minor, doc.currency)}) but names no invoice it corrects; "
                             "ask the sender for a credit note or a reference")
     if invoice is not None:
         customer = invoice.customer
@@ -185,8 +182,8 @@ def _credit_note(org: Organization, read: Read, result: FileResult, actor: Actor
             result.notes.append(f"credit note {doc.number} of {customer.ref} is already in the ledger")
             raise _Skip
         raise EInvoiceError(doc.file, doc.places.get("number", "number"), "invoice number (BT-1)",
-                            f"credit note {doc.number} already exists ({_money(existing.amount_minor, existing.currency)}"
-                            f" for customer {existing.customer.ref}); this file says {_money(doc.payable_minor, doc.currency)}")
+                            f"credit note {doc.number} already exists ({minor_with_code(existing.amount_minor, existing.currency)}"
+                            f" for customer {existing.customer.ref}); this file says {minor_with_code(doc.payable_minor, doc.currency)}")
     try:
         credit_note_record(org=org, customer=customer, number=doc.number, date=doc.issue_date,
                            amount_minor=doc.payable_minor, currency=doc.currency, invoice=invoice, actor=actor, now=now,
