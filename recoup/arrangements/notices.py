@@ -15,12 +15,12 @@ from datetime import date, datetime
 from django.template.loader import render_to_string
 
 from recoup.audit.actions import Actor
-from recoup.collections.cycle_send import contact_point
+from recoup.collections.cycle_send import contact_point, contact_points
 from recoup.collections.gate import contact_gate
 from recoup.core.money import format_money, from_minor
-from recoup.ledger.models import Contact, Customer
+from recoup.ledger.models import Customer
 from recoup.messaging.actions import message_queue
-from recoup.messaging.models import ContactPointStatus, Message
+from recoup.messaging.models import Message
 from recoup.orgs.models import Organization
 
 
@@ -31,9 +31,7 @@ def money(org: Organization, minor: int, currency: str) -> str:
 def send_notice(*, org: Organization, customer: Customer, template: str, context: dict, key: str, ref: str,
                 on: date, actor: Actor, now: datetime) -> Message | None:
     """Queue ``template`` to the customer's e-mail contact once per ``key``; None when it cannot go."""
-    contacts = list(Contact.objects.for_org(org).filter(customer=customer).order_by("-is_billing", "name", "id"))
-    unusable = set(ContactPointStatus.objects.for_org(org).filter(contact__customer=customer)
-                   .values_list("contact_id", "channel", "address"))
+    contacts, unusable = contact_points(org=org, customer=customer)
     contact = contact_point(contacts, "email", unusable)
     if contact is None:
         return None

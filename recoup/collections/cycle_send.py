@@ -61,6 +61,15 @@ def contact_point(contacts: list[Contact], channel: str, unusable: set[tuple[int
     return None
 
 
+def contact_points(*, org: Organization, customer: Customer) -> tuple[list[Contact], set[tuple[int, str, str]]]:
+    """The customer's contacts (billing contacts first) and the (contact, channel, address)
+    points marked unusable, for ``contact_point``."""
+    contacts = list(Contact.objects.for_org(org).filter(customer=customer).order_by("-is_billing", "name", "id"))
+    unusable = set(ContactPointStatus.objects.for_org(org).filter(contact__customer=customer)
+                   .values_list("contact_id", "channel", "address"))
+    return contacts, unusable
+
+
 def _to_address(customer: Customer, contact: Contact, channel: str) -> str:
     if channel != "letter":
         return getattr(contact, CONTACT_FIELDS[channel][0]).strip()
@@ -115,9 +124,7 @@ def _with_disclosures(*, org: Organization, customer: Customer, invoices: list[I
 def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan], policy: Policy, on: date,
                now: datetime, actor: Actor) -> list[SendOutcome]:
     """Queue the customer's consolidated message on every channel of ``plans`` (same step, same invoices)."""
-    contacts = list(Contact.objects.for_org(org).filter(customer=customer).order_by("-is_billing", "name", "id"))
-    unusable = set(ContactPointStatus.objects.for_org(org).filter(contact__customer=customer)
-                   .values_list("contact_id", "channel", "address"))
+    contacts, unusable = contact_points(org=org, customer=customer)
     invoices = list(Invoice.objects.for_org(org).filter(pk__in=plans[0].invoice_ids)
                     .prefetch_related("charges").order_by("due_date", "number"))
     links = _Links(org=org, customer=customer, now=now)
