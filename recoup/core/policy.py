@@ -31,6 +31,7 @@ from recoup.core.money import D
 
 CHANNELS = ("email", "sms", "letter", "call")
 CUSTOMER_KINDS = ("business", "consumer")
+SEND_MODES = ("", "automatic", "review", "off")
 MAX_OFFSET_DAYS = 3650
 MAX_REPEAT_EVERY_DAYS = 365
 MAX_REPEATS = 100
@@ -124,9 +125,14 @@ class Step:
     repeat_every_days: int | None = None
     repeat_max: int = 0
     template: str = ""
+    # Channels tried in this order, after ``channels``, when the step's message cannot go
+    # (no usable contact point, or a permanent failure such as a hard bounce).
+    fallback: tuple[str, ...] = ()
+    # "" follows the organization's send mode; else automatic, review or off for this step.
+    mode: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("channels", "customer_kinds", "tags"):
+        for name in ("channels", "customer_kinds", "tags", "fallback"):
             value = getattr(self, name)
             if not isinstance(value, (list, tuple)):
                 raise PolicyError(name, f"must be a list, not {value!r}")
@@ -140,6 +146,12 @@ class Step:
         if not self.channels:
             raise PolicyError("channels", "must list at least one channel")
         _choices(self.channels, "channels", CHANNELS)
+        _choices(self.fallback, "fallback", CHANNELS)
+        for i, channel in enumerate(self.fallback):
+            if channel in self.channels:
+                raise PolicyError(f"fallback[{i}]", f"{channel!r} is already one of the step's channels")
+        if self.mode not in SEND_MODES:
+            raise PolicyError("mode", f"{self.mode!r} is not one of {', '.join(m or repr(m) for m in SEND_MODES)}")
         try:
             object.__setattr__(self, "action", StepAction(self.action))
         except ValueError:
@@ -156,6 +168,11 @@ class Step:
         _text(self.template, "template", empty=True)
         if self.template and not _TEMPLATE.fullmatch(self.template):
             raise PolicyError("template", f"{self.template!r} must be a template folder name: a-z, 0-9, '-' and '_'")
+
+    @property
+    def preference(self) -> tuple[str, ...]:
+        """Every channel the step may use, in the order they are tried."""
+        return self.channels + self.fallback
 
     def _check_min_overdue(self) -> None:
         value = _amount(self.min_overdue, "min_overdue")
@@ -280,7 +297,7 @@ def _step_to_dict(step: Step) -> dict[str, Any]:
     out: dict[str, Any] = {"key": step.key, "name": step.name, "offset_days": step.offset_days}
     out["channels"] = list(step.channels)
     for name in ("business_days", "action", "min_overdue", "customer_kinds", "tags",
-                 "repeat_every_days", "repeat_max", "template"):
+                 "repeat_every_days", "repeat_max", "template", "fallback", "mode"):
         value = getattr(step, name)
         if value == getattr(_STEP_DEFAULTS, name):
             continue
@@ -297,7 +314,7 @@ def _step_to_dict(step: Step) -> dict[str, Any]:
 def _step_from_dict(data: Any, path: str) -> Step:
     _known(data, path, _STEP_FIELDS, required={"key", "name", "offset_days"})
     values = dict(data)
-    for name in ("channels", "customer_kinds", "tags"):
+    for name in ("channels", "customer_kinds", "tags", "fallback"):
         if name in values and not isinstance(values[name], (list, tuple)):
             raise PolicyError(f"{path}.{name}", f"must be a list, not {values[name]!r}")
     try:

@@ -17,7 +17,7 @@ from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.core.money import minor_exponent
 from recoup.ledger.models import Invoice, Payment, PaymentTerms
-from recoup.orgs.models import Membership, Organization, Role, slug_validator
+from recoup.orgs.models import Membership, Organization, PaymentOrder, Role, SendMode, slug_validator
 
 
 class OrgError(ValueError):
@@ -91,6 +91,8 @@ ORG_FIELDS = (
     "legal_name", "address", "country", "region", "base_currency", "timezone", "locale", "sender_email",
     "sender_phone", "bank_name", "bank_iban", "bank_bic", "bank_account", "tax_id", "default_terms",
     "cycle_time", "require_owner_2fa", "collector_write_off_limit_minor",
+    "send_mode", "draft_expiry_days", "send_window_start", "send_window_end", "send_window_weekdays",
+    "manual_contact_quiet_days", "payment_order",
 )
 
 
@@ -154,10 +156,33 @@ def _org_values(org: Organization, fields: dict) -> dict:
             raise OrgInputError(field, f"{field.replace('_', ' ')} is longer than {limit} characters")
     if "cycle_time" in values and not isinstance(values["cycle_time"], dt_time):
         raise OrgInputError("cycle_time", "the daily cycle time must be a time of day, e.g. 07:00")
+    _check_sending(org, values)
     terms = values.get("default_terms")
     if terms is not None and (not isinstance(terms, PaymentTerms) or terms.org_id != org.pk):
         raise OrgInputError("default_terms", "the default terms must be payment terms of this organization")
     return values
+
+
+def _check_sending(org: Organization, values: dict) -> None:
+    for field, choices in (("send_mode", SendMode), ("payment_order", PaymentOrder)):
+        if field in values and values[field] not in choices.values:
+            raise OrgInputError(field, f"{values[field]!r} is not one of {', '.join(repr(c) for c in choices.values)}")
+    for field in ("send_window_start", "send_window_end"):
+        if field in values and not isinstance(values[field], dt_time):
+            raise OrgInputError(field, "the send window is given as times of day, e.g. 09:00 and 12:00")
+    start = values.get("send_window_start", org.send_window_start)
+    end = values.get("send_window_end", org.send_window_end)
+    if start >= end:
+        raise OrgInputError("send_window_end", f"the send window must end after it starts ({start:%H:%M})")
+    days = values.get("send_window_weekdays")
+    if days is not None:
+        if not days or any(d not in "1234567" for d in days) or len(set(days)) != len(days):
+            raise OrgInputError("send_window_weekdays", f"{days!r}: list the weekdays as digits 1 (Monday) to 7 "
+                                                        "(Sunday), each once, e.g. 12345")
+        values["send_window_weekdays"] = "".join(sorted(days))
+    for field, least, most in (("draft_expiry_days", 1, 60), ("manual_contact_quiet_days", 0, 60)):
+        if field in values and not (isinstance(values[field], int) and least <= values[field] <= most):
+            raise OrgInputError(field, f"{field.replace('_', ' ')} must be a whole number from {least} to {most}")
 
 
 @transaction.atomic

@@ -13,6 +13,18 @@ from recoup.core.terms import Terms
 slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]{1,48}$", "Use 2-49 lower-case letters, digits or dashes.")
 
 
+class SendMode(models.TextChoices):
+    AUTOMATIC = "automatic", "Automatic: the cycle's messages go out by themselves"
+    REVIEW = "review", "Review: the cycle's messages wait as drafts until approved"
+    OFF = "off", "Off: the cycle decides but sends nothing"
+
+
+class PaymentOrder(models.TextChoices):
+    BY_LAW = "", "As the rules in force say (principal first where they require it, else charges first)"
+    PRINCIPAL_FIRST = "principal_first", "Principal first, then fees and interest"
+    CHARGES_FIRST = "charges_first", "Fees and interest first, then principal"
+
+
 class Organization(models.Model):
     slug = models.SlugField(max_length=50, unique=True, validators=[slug_validator])
     legal_name = models.CharField(max_length=200)
@@ -38,6 +50,20 @@ class Organization(models.Model):
     collector_write_off_limit_minor = models.BigIntegerField(
         default=0, help_text="Largest write-off a collector may make, in minor units of the base currency "
                              "(0: only owners write off)")
+    send_mode = models.CharField(max_length=10, choices=SendMode.choices, default=SendMode.AUTOMATIC,
+                                 help_text="What happens to the cycle's messages (a policy step may say otherwise)")
+    draft_expiry_days = models.PositiveSmallIntegerField(
+        default=3, help_text="A draft not approved within this many days expires; the next cycle decides afresh")
+    send_window_start = models.TimeField(default=time(9, 0),
+                                         help_text="Messages are delivered from this time, in the debtor's local time")
+    send_window_end = models.TimeField(default=time(12, 0), help_text="... until this time (debtor's local time)")
+    send_window_weekdays = models.CharField(
+        max_length=7, default="12345", help_text="Days messages may be delivered: ISO weekday digits, 1 = Monday")
+    manual_contact_quiet_days = models.PositiveSmallIntegerField(
+        default=5, help_text="After a personal contact (a manual message, a call, a reply) the automatic "
+                             "steps wait this many days")
+    payment_order = models.CharField(max_length=16, choices=PaymentOrder.choices, blank=True, default="",
+                                     help_text="What a payment settles first on an invoice with fees or interest")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from recoup.core.money import from_minor, to_minor
 from recoup.core.terms import LateFeeKind, Terms, discount_deadline, due_date
 from recoup.ledger.models import PaymentTerms
 from recoup.orgs.actions import ORG_FIELDS
-from recoup.orgs.models import Membership, Organization, Role
+from recoup.orgs.models import Membership, Organization, PaymentOrder, Role, SendMode
 
 _TZ_WIDGET = forms.TextInput(attrs={"list": "timezones", "autocomplete": "off"})
 
@@ -51,14 +51,33 @@ class OrgSettingsForm(forms.Form):
                                            empty_label="(Net 30)", label="Default payment terms")
     cycle_time = forms.TimeField(label="Daily chase at", widget=forms.TimeInput(attrs={"type": "time"}),
                                  help_text="Local time (in the time zone above) when the day's reminders are decided")
+    send_mode = forms.ChoiceField(choices=SendMode.choices, label="Sending", required=False,
+                                  help_text="A policy step may say otherwise")
+    draft_expiry_days = _days(label="Drafts expire after (days)", max_value=60, required=False,
+                              help_text="An unapproved draft expires; the next cycle decides afresh")
+    send_window_start = forms.TimeField(label="Deliver from", required=False, widget=forms.TimeInput(attrs={"type": "time"}),
+                                        help_text="In the debtor's local time; the law's hours also apply")
+    send_window_end = forms.TimeField(label="Deliver until", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    send_window_weekdays = forms.MultipleChoiceField(
+        choices=[(str(i), name) for i, name in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), 1)],
+        widget=forms.CheckboxSelectMultiple, label="Deliver on", required=False)
+    manual_contact_quiet_days = _days(label="Quiet days after a personal contact", max_value=60, required=False,
+                                      help_text="A manual message, a logged call or a reply postpones automatic "
+                                                "steps by this many days")
+    payment_order = forms.ChoiceField(choices=PaymentOrder.choices, required=False,
+                                      label="A payment settles first")
     require_owner_2fa = forms.BooleanField(required=False, label="Owners sign in with a code",
                                            help_text="From an authenticator app, after the password")
     collector_write_off_limit = forms.DecimalField(
         min_value=0, max_digits=15, decimal_places=3, required=False, label="Collectors may write off up to",
         help_text="Per write-off, in the base currency; 0: only owners write off")
 
+    SENDING = ("send_mode", "draft_expiry_days", "send_window_start", "send_window_end", "send_window_weekdays",
+               "manual_contact_quiet_days", "payment_order")
+
     def __init__(self, *args, org: Organization, **kwargs):
         initial = {f: getattr(org, f) for f in ORG_FIELDS if f not in ("default_terms", "collector_write_off_limit_minor")}
+        initial["send_window_weekdays"] = list(org.send_window_weekdays)
         initial["collector_write_off_limit"] = from_minor(org.collector_write_off_limit_minor, org.base_currency)
         kwargs.setdefault("initial", {**initial, "default_terms": org.default_terms_id})
         super().__init__(*args, **kwargs)
@@ -68,6 +87,12 @@ class OrgSettingsForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        # The sending settings are left as they are when not given (older clients, scripts).
+        for name in self.SENDING:
+            if name not in self.data and name in data:
+                del data[name]
+        if "send_window_weekdays" in data:
+            data["send_window_weekdays"] = "".join(data["send_window_weekdays"])
         limit = data.pop("collector_write_off_limit", None)
         if limit is not None:
             currency = data.get("base_currency") or self.org.base_currency

@@ -40,6 +40,21 @@ def test_an_owner_changes_the_settings_and_it_is_audited(as_user, org_a, frozen_
     assert "Settings saved." in client.get(response["Location"]).content.decode()
 
 
+def test_an_owner_sets_how_and_when_reminders_go(as_user, org_a, frozen_clock):
+    client = as_user("owner")
+    sending = {"send_mode": "review", "draft_expiry_days": "2", "send_window_start": "10:00",
+               "send_window_end": "16:30", "send_window_weekdays": ["2", "1", "3"],
+               "manual_contact_quiet_days": "7", "payment_order": "charges_first"}
+    response = client.post(url("settings_org", org_a), {**SETTINGS, **sending})
+    assert response.status_code == 302
+    org = Organization.objects.get(pk=org_a.pk)
+    assert (org.send_mode, org.draft_expiry_days, org.send_window_weekdays, org.manual_contact_quiet_days,
+            org.payment_order) == ("review", 2, "123", 7, "charges_first")
+    assert (org.send_window_start.isoformat(), org.send_window_end.isoformat()) == ("10:00:00", "16:30:00")
+    refused = client.post(url("settings_org", org_a), {**SETTINGS, **sending, "send_window_end": "09:00"})
+    assert "the send window must end after it starts (10:00)" in refused.content.decode()
+
+
 @pytest.mark.parametrize("changes, message", [
     ({"timezone": "Mars/Olympus_Mons"}, "time zone &#x27;Mars/Olympus_Mons&#x27; is not known"),
     ({"locale": "klingon"}, "locale &#x27;klingon&#x27; is not known"),
