@@ -28,6 +28,9 @@ class Direction(models.TextChoices):
 
 
 class MessageStatus(models.TextChoices):
+    # Review mode: the cycle's message waits for the operator; approving queues it, once.
+    DRAFT = "draft", "Draft (awaiting approval)"
+    EXPIRED = "expired", "Draft expired unapproved"
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
@@ -107,6 +110,11 @@ class Message(OrgOwned):
                               related_name="letters")
     call_outcome = models.CharField(max_length=16, choices=CallOutcome.choices, blank=True)
     call_note = models.TextField(blank=True)
+    # Review mode: who approved (or skipped) the draft, and when.
+    reviewed_by = models.CharField(max_length=200, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Channel fallback: the failed message of the same step this one is sent instead of.
+    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="fallbacks")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -162,6 +170,7 @@ class TaskKind(models.TextChoices):
     REVIEW = "review", "Review"
     ESCALATION_REVIEW = "escalation_review", "Escalation review"
     REPLY = "reply", "Reply received"
+    CONTACT_NEEDED = "contact_needed", "New contact point needed"
 
 
 class TaskStatus(models.TextChoices):
