@@ -14,7 +14,7 @@ the step undecided for the next run; delivery asks the gate again before it send
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from recoup.audit.actions import Actor
@@ -22,8 +22,8 @@ from recoup.collections.gate import GateAnswer, contact_gate
 from recoup.collections.models import Outcome
 from recoup.core.policy import MessagePlan, Policy, Step
 from recoup.ledger.models import Contact, Customer, Invoice
-from recoup.messaging.actions import message_cancel, message_queue
-from recoup.messaging.models import ContactPointStatus, Message, MessageStatus
+from recoup.messaging.actions import message_cancel, message_queue, task_open
+from recoup.messaging.models import ContactPointStatus, Message, MessageStatus, Task, TaskKind, TaskStatus
 from recoup.messaging.rendering import TemplateMissing, render_message
 from recoup.orgs.models import Organization
 from recoup.portal.links import portal_urls
@@ -43,12 +43,18 @@ CONTACT_FIELDS = {
 HOLD_FOR_WINDOW = timedelta(days=5)
 
 
+# Gate answers about one contact point, not the debtor: the step may still go on another channel.
+CHANNEL_GATES = ("third-party", "employer-email", "opt-out")
+
+
 @dataclass(frozen=True)
 class SendOutcome:
     status: str  # Outcome.QUEUED, DEFERRED or BLOCKED
     channel: str
     reason: str | None = None
     message: Message | None = None
+    # Blocked for this channel only (no usable contact point, an opt-out): a fallback channel may go.
+    channel_only: bool = False
 
 
 def contact_point(contacts: list[Contact], channel: str, unusable: set[tuple[int, str, str]]) -> Contact | None:
@@ -123,13 +129,41 @@ def _with_disclosures(*, org: Organization, customer: Customer, invoices: list[I
 
 def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan], policy: Policy, on: date,
                now: datetime, actor: Actor) -> list[SendOutcome]:
-    """Queue the customer's consolidated message on every channel of ``plans`` (same step, same invoices)."""
+    """Queue the customer's consolidated message on every channel of ``plans`` (same step, same invoices).
+
+    A channel that cannot be used for this customer (no usable contact point, an opt-out) hands
+    over to the step's next fallback channel; every attempt is in the outcomes. When a channel
+    and all its fallbacks fail, a task asks the operator for a new contact point.
+    """
     contacts, unusable = contact_points(org=org, customer=customer)
     invoices = list(Invoice.objects.for_org(org).filter(pk__in=plans[0].invoice_ids)
                     .prefetch_related("charges").order_by("due_date", "number"))
     links = _Links(org=org, customer=customer, now=now)
-    return [_send_one(org=org, customer=customer, plan=plan, policy=policy, contacts=contacts, unusable=unusable,
-                      invoices=invoices, on=on, now=now, actor=actor, links=links) for plan in plans]
+    spare = list(policy.step(plans[0].step_key).fallback)
+    outcomes: list[SendOutcome] = []
+    for plan in plans:
+        outcome = _send_one(org=org, customer=customer, plan=plan, policy=policy, contacts=contacts,
+                            unusable=unusable, invoices=invoices, on=on, now=now, actor=actor, links=links)
+        while outcome.channel_only and spare:
+            outcomes.append(outcome)
+            outcome = _send_one(org=org, customer=customer, plan=replace(plan, channel=spare.pop(0)), policy=policy,
+                                contacts=contacts, unusable=unusable, invoices=invoices, on=on, now=now, actor=actor,
+                                links=links)
+        outcomes.append(outcome)
+        if outcome.channel_only:
+            contact_needed(org=org, customer=customer, step=policy.step(plan.step_key), tried=[
+                o.channel for o in outcomes if o.channel_only], actor=actor, now=now)
+    return outcomes
+
+
+def contact_needed(*, org: Organization, customer: Customer, step: Step, tried: list[str], actor: Actor,
+                   now: datetime) -> None:
+    """Ask the operator for a new contact point (once while the task is open)."""
+    text = (f"{customer.ref} ({customer.name}): \"{step.name}\" could not go by {', '.join(tried)}; "
+            "add or correct a contact point.")
+    if not Task.objects.for_org(org).filter(customer=customer, kind=TaskKind.CONTACT_NEEDED,
+                                            status=TaskStatus.OPEN).exists():
+        task_open(org=org, customer=customer, kind=TaskKind.CONTACT_NEEDED, text=text, actor=actor, now=now)
 
 
 class _Links:
@@ -160,10 +194,13 @@ def _step_to_send(policy: Policy, plan: MessagePlan, waiting: list[Message]) -> 
 
 def _send_one(*, org: Organization, customer: Customer, plan: MessagePlan, policy: Policy, contacts: list[Contact],
               unusable: set, invoices: list[Invoice], on: date, now: datetime, actor: Actor,
-              links: _Links) -> SendOutcome:
+              links: _Links, replaces: Message | None = None) -> SendOutcome:
+    """Queue the plan's message on its channel, or say why it cannot go. ``replaces``: a failed message
+    of the same step occurrence this one goes instead of (it keeps that one's ``source_ref``)."""
     contact = contact_point(contacts, plan.channel, unusable)
     if contact is None:
-        return SendOutcome(Outcome.BLOCKED, plan.channel, f"no usable contact point for {plan.channel}")
+        return SendOutcome(Outcome.BLOCKED, plan.channel, f"no usable contact point for {plan.channel}",
+                           channel_only=True)
     planned = policy.step(plan.step_key)
     address = contact.postal_address.strip() if plan.channel == "letter" else \
         getattr(contact, CONTACT_FIELDS[plan.channel][0]).strip()
@@ -175,7 +212,8 @@ def _send_one(*, org: Organization, customer: Customer, plan: MessagePlan, polic
         not_before = answer.until  # queued, reported as queued: the message waits in the outbox
     elif not answer.allowed:
         status = Outcome.DEFERRED if answer.verdict == "defer" else Outcome.BLOCKED
-        return SendOutcome(status, plan.channel, answer.reason or answer.verdict)
+        return SendOutcome(status, plan.channel, answer.reason or answer.verdict,
+                           channel_only=status == Outcome.BLOCKED and answer.gate in CHANNEL_GATES)
     waiting = _waiting(org, customer, plan.channel, now)
     step = _step_to_send(policy, plan, waiting)
     try:
@@ -191,10 +229,12 @@ def _send_one(*, org: Organization, customer: Customer, plan: MessagePlan, polic
     message = message_queue(
         org=org, customer=customer, channel=plan.channel, to_address=_to_address(customer, contact, plan.channel),
         subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
-        idempotency_key=f"cycle:{org.pk}:{customer.pk}:{on}:{plan.channel}:{plan.step_key}",
-        actor=actor, now=now, contact=contact, source="cycle", source_ref=f"{on}:{plan.step_key}#{plan.number}",
+        idempotency_key=f"cycle:{org.pk}:{customer.pk}:{on}:{plan.channel}:{plan.step_key}"
+                        + (f":instead-of:{replaces.pk}" if replaces else ""),
+        actor=actor, now=now, contact=contact, source="cycle",
+        source_ref=replaces.source_ref if replaces else f"{on}:{plan.step_key}#{plan.number}",
         step_key=step.key, attachments=_invoice_pdfs(invoices) if email else (),
-        statement_as_of=on if email else None, not_before=not_before,
+        statement_as_of=on if email else None, not_before=not_before, replaces=replaces,
     )
     for old in waiting:
         if old.pk != message.pk:

@@ -66,11 +66,14 @@ def message_queue(
     body_html: str = "", attachments: Sequence[tuple[str, str, bytes]] = (), idempotency_key: str,
     actor: Actor, now: datetime, contact: Contact | None = None, source: str = "manual", source_ref: str = "",
     step_key: str = "", statement_as_of: date | None = None, not_before: datetime | None = None,
+    draft: bool = False, replaces: Message | None = None,
 ) -> Message:
     """Put one outgoing message in the outbox, or return the one already queued under ``idempotency_key``.
 
     Runs in the caller's transaction; delivery is enqueued once it commits. ``not_before``
-    holds delivery until then (the debtor's contact window opens, say).
+    holds delivery until then (the debtor's contact window opens, say). ``draft``: the message
+    waits for the operator's approval instead (review mode). ``replaces``: the failed message of
+    the same step this one is sent instead of (channel fallback).
     Raises MessagingError naming the field for a bad channel, address or key.
     """
     _same_org(org, customer, contact)
@@ -89,7 +92,8 @@ def message_queue(
         with transaction.atomic():  # a savepoint: a concurrent twin must not break the caller's transaction
             message = Message.objects.create(
                 org=org, customer=customer, contact=contact, channel=channel, direction=Direction.OUT,
-                status=MessageStatus.QUEUED, to_address=to_address, subject=subject[:300], body_text=body_text,
+                status=MessageStatus.DRAFT if draft else MessageStatus.QUEUED, to_address=to_address,
+                replaces=replaces, subject=subject[:300], body_text=body_text,
                 body_html=body_html, message_id=f"<{uuid.uuid4().hex}@{sending_domain()}>",
                 idempotency_key=idempotency_key, next_attempt_at=max(now, not_before or now), created_at=now,
                 source=source,
@@ -104,12 +108,15 @@ def message_queue(
         [Attachment(message=message, filename=name, content_type=ctype, data=bytes(data))
          for name, ctype, data in attachments]
     )
-    audit.record(org=org, actor=actor, at=now, verb="message.queued", subject=message, customer=customer,
-                 summary=f"{channel} to {to_address}: {subject}"[:500],
-                 data={"channel": channel, "source": source, "step": step_key, "key": idempotency_key})
-    from recoup.messaging.tasks import request_delivery
+    data = {"channel": channel, "source": source, "step": step_key, "key": idempotency_key}
+    if replaces is not None:
+        data["replaces"] = replaces.pk
+    audit.record(org=org, actor=actor, at=now, verb="message.drafted" if draft else "message.queued", subject=message,
+                 customer=customer, summary=f"{channel} to {to_address}: {subject}"[:500], data=data)
+    if not draft:
+        from recoup.messaging.tasks import request_delivery
 
-    transaction.on_commit(request_delivery, robust=True)
+        transaction.on_commit(request_delivery, robust=True)
     return message
 
 
