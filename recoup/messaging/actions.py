@@ -220,6 +220,34 @@ def letter_batch_mark_posted(*, org: Organization, batch: LetterBatch, actor: Ac
     return batch
 
 
+@transaction.atomic
+def letter_mark_returned(*, org: Organization, message: Message, reason: str, actor: Actor,
+                         now: datetime) -> Message:
+    """A posted letter came back undelivered: the postal address is unusable and, for a cycle letter,
+    the step goes on its next channel (``recoup.collections.fallback``)."""
+    _same_org(org, message)
+    if not reason.strip():
+        raise MessagingError("reason: say why the letter came back (e.g. addressee unknown)")
+    done = Message.objects.for_org(org).filter(pk=message.pk, channel=MessageChannel.LETTER,
+                                               status=MessageStatus.POSTED).update(
+        status=MessageStatus.FAILED, last_error=f"returned: {reason}"[:2000])
+    if not done:
+        message.refresh_from_db()
+        raise MessagingError(f"message {message.pk} is a {message.status} {message.channel}, not a posted letter")
+    message.refresh_from_db()
+    audit.record(org=org, actor=actor, at=now, verb="letter.returned", subject=message, customer=message.customer,
+                 summary=f"letter to {message.to_address.splitlines()[0]} returned: {reason}"[:500],
+                 data={"reason": reason})
+    if message.contact is not None:
+        contact_point_mark_unusable(org=org, contact=message.contact, channel=MessageChannel.LETTER,
+                                    address=message.contact.postal_address.strip(), reason=f"letter returned: {reason}",
+                                    actor=actor, now=now)
+    from recoup.collections.fallback import step_fallback
+
+    step_fallback(message=message, actor=actor, now=now)
+    return message
+
+
 # A manual contact is a record of something that already happened, so it is never delivered.
 MANUAL_STATUS = {MessageChannel.CALL: MessageStatus.DONE}
 CONTACT_ADDRESS = {MessageChannel.EMAIL: "email", MessageChannel.SMS: "phone", MessageChannel.CALL: "phone",

@@ -106,6 +106,10 @@ def _record_failure(message: Message, error: DeliveryError, now: datetime) -> bo
         why = "the address is unusable" if error.permanent else f"gave up after {message.attempts} attempts"
         task_open(org=message.org, customer=message.customer, message=message, kind=kind, actor=ACTOR, now=now,
                   text=f"{message.get_channel_display()} to {message.to_address} failed ({why}): {error}")
+        if error.permanent:
+            from recoup.collections.fallback import step_fallback
+
+            step_fallback(message=message, actor=ACTOR, now=now)
     return True
 
 

@@ -47,6 +47,12 @@ class StepForm(forms.Form):
     business_days = forms.BooleanField(required=False, label="Count business days (the customer's country)")
     channels = forms.MultipleChoiceField(choices=[(c, c.capitalize()) for c in CHANNELS], required=False,
                                          widget=forms.CheckboxSelectMultiple)
+    fallback = forms.CharField(required=False, max_length=100, label="If a channel fails, try",
+                               help_text="Channels in order, comma-separated, e.g. \"sms, letter\": used when a "
+                                         "channel above has no usable contact point or fails for good")
+    mode = forms.ChoiceField(choices=[("", "As the organization's setting"), ("automatic", "Automatic"),
+                                      ("review", "Review as drafts first"), ("off", "Off")],
+                             required=False, label="Sending")
     action = forms.ChoiceField(choices=[(a.value, _ACTION_LABELS[a]) for a in StepAction])
     min_overdue = forms.DecimalField(label="Minimum overdue", initial=Decimal(0),
                                      help_text="In the invoice's currency; 0 for every amount",
@@ -63,8 +69,9 @@ class StepForm(forms.Form):
     def __init__(self, *args, step: Step | None = None, **kwargs):
         if step is not None:
             kwargs.setdefault("initial", {
-                **{name: getattr(step, name) for name in self.base_fields if name not in ("tags", "action")},
-                "action": step.action.value, "tags": ", ".join(step.tags),
+                **{name: getattr(step, name) for name in self.base_fields
+                   if name not in ("tags", "action", "fallback")},
+                "action": step.action.value, "tags": ", ".join(step.tags), "fallback": ", ".join(step.fallback),
             })
         super().__init__(*args, **kwargs)
         self.step = step
@@ -84,6 +91,8 @@ class StepForm(forms.Form):
             "offset_days": data["offset_days"],
             "business_days": data["business_days"],
             "channels": [c for c in CHANNELS if c in data["channels"]],
+            "fallback": [c.strip().lower() for c in data["fallback"].split(",") if c.strip()],
+            "mode": data["mode"],
             "action": data["action"],
             "min_overdue": f"{data['min_overdue']:f}",
             "customer_kinds": [k for k in CUSTOMER_KINDS if k in data["customer_kinds"]],

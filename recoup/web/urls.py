@@ -29,6 +29,8 @@ org_patterns = [
     path("customers/<int:pk>/messages.csv", communications.message_csv, name="customer_messages_csv"),
     path("customers/<int:pk>/messages/new/", communications.contact_new, name="contact_log_new"),
     path("customers/<int:pk>/messages/<int:message_pk>/", communications.message_detail, name="message_detail"),
+    path("customers/<int:pk>/messages/<int:message_pk>/returned/", communications.letter_returned,
+         name="letter_returned"),
     path("customers/<int:pk>/messages/<int:message_pk>/attachments/<int:attachment_pk>/",
          communications.message_attachment, name="message_attachment"),
     path("worklist/", worklist.worklist, name="worklist"),

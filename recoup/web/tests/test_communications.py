@@ -168,3 +168,28 @@ def test_the_actions_refuse_another_organizations_rows(org_a, org_b, log, ledger
     with pytest.raises(MessagingError, match="channel"):
         contact_log(org=org_a, customer=log["customer"], channel="pigeon", direction="out", summary="x",
                     at=now, actor=system, now=now)
+
+
+def test_a_collector_marks_a_posted_letter_returned_and_its_address_stops_being_used(as_user, org_a, log,
+                                                                                     system, now):
+    from recoup.messaging.models import ContactPointStatus
+
+    contact = log["contact"]
+    contact.postal_address = "2 Low Road\nLeeds"
+    contact.save()
+    letter = message_queue(org=org_a, customer=log["customer"], contact=contact, channel="letter",
+                           to_address="Northwind\n2 Low Road\nLeeds", subject="Final notice", body_text="Pay.",
+                           idempotency_key="letter:1", actor=system, now=now)
+    Message.objects.filter(pk=letter.pk).update(status=MessageStatus.POSTED, sent_at=now)
+    page = url("message_detail", org_a.slug, log["customer"].pk, letter.pk)
+    assert "Mark returned" in as_user("collector").get(page).content.decode()
+    assert "Mark returned" not in as_user("viewer").get(page).content.decode()
+
+    response = as_user("collector").post(url("letter_returned", org_a.slug, log["customer"].pk, letter.pk),
+                                         {"reason": "addressee unknown"})
+    assert response["Location"] == page
+    letter.refresh_from_db()
+    assert (letter.status, letter.last_error) == (MessageStatus.FAILED, "returned: addressee unknown")
+    assert ContactPointStatus.objects.filter(contact=contact, channel="letter").exists()
+    assert as_user("viewer").post(url("letter_returned", org_a.slug, log["customer"].pk, letter.pk),
+                                  {"reason": "x"}).status_code == 403

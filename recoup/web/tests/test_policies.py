@@ -69,6 +69,16 @@ def test_an_owner_changes_a_step_and_it_is_audited(as_user, org_a, business, fro
     assert before["offset_days"] == 3 and event.at == frozen_clock
 
 
+def test_an_owner_sets_a_steps_fallback_channels_and_review_mode(as_user, org_a, business):
+    response = as_user("owner").post(url("policy_step_edit", org_a, business.pk, "first-reminder"),
+                                     {**STEP, "fallback": "SMS, letter", "mode": "review"})
+    assert response.status_code == 302
+    step = next(s for s in steps_of(business) if s["key"] == "first-reminder")
+    assert (step["fallback"], step["mode"]) == (["sms", "letter"], "review")
+    page = as_user("owner").get(url("policy_step_edit", org_a, business.pk, "first-reminder")).content.decode()
+    assert 'value="sms, letter"' in page
+
+
 def test_a_step_moved_past_another_takes_its_place_on_the_ladder(as_user, org_a, business):
     as_user("owner").post(url("policy_step_edit", org_a, business.pk, "first-reminder"),
                           {**STEP, "offset_days": "16"})
@@ -81,6 +91,8 @@ def test_a_step_moved_past_another_takes_its_place_on_the_ladder(as_user, org_a,
     ({"channels": []}, "must list at least one channel"),
     ({"offset_days": "9999"}, "must be between -3650 and 3650, not 9999"),
     ({"repeat_max": "2"}, "is needed when repeat_max is above 0"),
+    ({"fallback": "email"}, "&#x27;email&#x27; is already one of the step&#x27;s channels"),
+    ({"fallback": "fax"}, "&#x27;fax&#x27; is not one of email, sms, letter, call"),
     ({"offset_days": "soon"}, "Enter a whole number."),
 ])
 def test_it_shows_what_is_wrong_with_a_step_and_saves_nothing(as_user, org_a, business, changes, field_error):

@@ -17,11 +17,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from recoup.audit.actions import Actor
 from recoup.ledger.models import Customer
 from recoup.messaging import selectors
-from recoup.messaging.actions import MessagingError, contact_log
+from recoup.messaging.actions import MessagingError, contact_log, letter_mark_returned
 from recoup.orgs.models import Organization, Role
 from recoup.web.comms_forms import ContactLogForm
 from recoup.web.decorators import org_view
@@ -69,6 +70,24 @@ def message_detail(request: HttpRequest, org: Organization, pk: int, message_pk:
     actor = selectors.message_actors(org=org, message_ids=[message.pk]).get(message.pk, "")
     return render(request, "web/communications/detail.html", {"customer": customer, "message": message,
                                                               "actor": actor})
+
+
+@org_view(Role.COLLECTOR)
+@require_POST
+def letter_returned(request: HttpRequest, org: Organization, pk: int, message_pk: int) -> HttpResponse:
+    """A posted letter came back: its address becomes unusable and its step goes on the next channel."""
+    customer = get_for_org(Customer, org, pk=pk)
+    message = selectors.customer_message(org=org, customer=customer, pk=message_pk)
+    if message is None:
+        raise Http404("No such message")
+    try:
+        letter_mark_returned(org=org, message=message, reason=request.POST.get("reason", ""),
+                             actor=Actor.for_user(request.user), now=timezone.now())
+    except MessagingError as exc:
+        messages.error(request, f"Not marked as returned: {exc}")
+    else:
+        messages.success(request, "Letter marked as returned.")
+    return redirect("message_detail", slug=org.slug, pk=customer.pk, message_pk=message.pk)
 
 
 @org_view()
