@@ -24,12 +24,13 @@ UPDATE_FIELDS = ["customer", "next_on", "epoch", "due_date", "open_minor", "kind
 
 
 def chase_epoch(*, org: Organization) -> int:
-    """The organization's current epoch, bumped here when its policies, tag rules or place
-    changed since the stored schedule was computed (such a change can move any invoice's
+    """The organization's current epoch, bumped here when its policies, tag rules, place or quiet
+    days after a personal contact changed since the stored schedule was computed (such a change can move any invoice's
     next step, so every row becomes stale)."""
     policies = Policy.objects.for_org(org).order_by("pk").values_list("pk", "spec", "is_default", "default_for")
     rules = PolicyRule.objects.for_org(org).order_by("pk").values_list("tag", "policy_id", "position")
-    basis = json.dumps([list(policies), list(rules), org.country, org.region], sort_keys=True, default=str)
+    basis = json.dumps([list(policies), list(rules), org.country, org.region,
+                        org.manual_contact_quiet_days], sort_keys=True, default=str)
     digest = hashlib.sha256(basis.encode()).hexdigest()
     state, _ = ChaseState.objects.get_or_create(org=org)
     if state.basis != digest:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
 
 from recoup.collections.chase import chase_epoch, customers_to_look_at
 from recoup.collections.models import Policy, StepDecision
@@ -18,7 +21,12 @@ from recoup.collections.selectors import PolicyAssignment, active_pauses, core_p
 from recoup.core.calendar import BusinessCalendar
 from recoup.core.policy import CustomerFacts, InvoiceFacts, Policy as CorePolicy
 from recoup.ledger.models import Customer, Invoice
+from recoup.messaging.models import CallOutcome, Direction, Message, MessageChannel, MessageStatus
 from recoup.orgs.models import Organization
+
+# A personal contact: the operator wrote, called or logged a contact by hand, or the customer
+# wrote or called in. What was cancelled, failed or never approved did not reach anyone.
+NOT_A_CONTACT = (MessageStatus.CANCELLED, MessageStatus.FAILED, MessageStatus.DRAFT, MessageStatus.EXPIRED)
 
 
 @dataclass
@@ -59,6 +67,33 @@ def _earliest(current: date | None, ends_on: date | None) -> date | None:
         return current
     end = ends_on + timedelta(days=1)
     return end if current is None else min(current, end)
+
+
+def quiet_after_personal_contact(*, org: Organization, on: date) -> dict[int, date]:
+    """Customers contacted personally within ``org.manual_contact_quiet_days`` before ``on``, and the
+    first day automatic steps may go again (the contact's local date plus the quiet days).
+
+    Counts a message the operator sent or logged by hand, a logged call (not a wrong number) and
+    anything the customer sent in; so no reminder lands the morning after the owner wrote.
+    """
+    days = org.manual_contact_quiet_days
+    if not days:
+        return {}
+    zone = ZoneInfo(org.timezone)
+    since = datetime.combine(on - timedelta(days=days), time(0), tzinfo=zone)
+    personal = (Q(direction=Direction.IN) | Q(source="manual")
+                | Q(channel=MessageChannel.CALL, status=MessageStatus.DONE))
+    rows = (Message.objects.for_org(org).filter(personal).exclude(status__in=NOT_A_CONTACT)
+            .exclude(call_outcome=CallOutcome.WRONG_NUMBER)
+            .filter(Q(created_at__gte=since) | Q(sent_at__gte=since))
+            .values_list("customer_id", "created_at", "sent_at"))
+    quiet: dict[int, date] = {}
+    for customer_id, created, sent in rows:
+        at = max(t for t in (created, sent) if t is not None)
+        until = at.astimezone(zone).date() + timedelta(days=days)
+        if until > on:
+            quiet[customer_id] = max(until, quiet.get(customer_id, until))
+    return quiet
 
 
 def horizon_days(policies: list[CorePolicy]) -> int:
@@ -102,6 +137,10 @@ def fetch_cycle_facts(*, org: Organization, on: date, full: bool = False) -> Cyc
     for customer_id, invoice_id, ends_on in pauses:
         table, key = (paused_invoices, invoice_id) if invoice_id else (paused_customers, customer_id)
         table[key] = _earliest(table.get(key), ends_on)
+    for customer_id, quiet_until in quiet_after_personal_contact(org=org, on=on).items():
+        if customer_id not in paused_customers or paused_customers[customer_id] is not None:
+            paused_customers[customer_id] = _earliest(paused_customers.get(customer_id),
+                                                      quiet_until - timedelta(days=1))
 
     decided: dict[int, set[tuple[str, int]]] = defaultdict(set)
     for customer_id, invoice_id, step_key, number in decisions.values_list(
