@@ -182,9 +182,14 @@ def call_log_outcome(*, org: Organization, message: Message, outcome: str, note:
     audit.record(org=org, actor=actor, at=now, verb="call.logged", subject=message, customer=message.customer,
                  summary=f"call to {message.to_address}: {CallOutcome(outcome).label}" + (f" ({note})" if note else ""),
                  data={"outcome": outcome, "note": note})
-    if outcome == CallOutcome.WRONG_NUMBER and message.contact is not None:
-        contact_point_mark_unusable(org=org, contact=message.contact, channel=MessageChannel.CALL,
-                                    address=message.to_address, reason="wrong number (call)", actor=actor, now=now)
+    if outcome == CallOutcome.WRONG_NUMBER:
+        if message.contact is not None:
+            contact_point_mark_unusable(org=org, contact=message.contact, channel=MessageChannel.CALL,
+                                        address=message.to_address, reason="wrong number (call)", actor=actor,
+                                        now=now)
+        from recoup.collections.fallback import step_fallback
+
+        step_fallback(message=message, actor=actor, now=now)  # a cycle's call step goes on its next channel
     return message
 
 

@@ -113,3 +113,20 @@ def test_a_returned_letter_hands_the_step_to_the_next_channel(chased, org_a, sys
     assert letter.status == MessageStatus.FAILED and "addressee unknown" in letter.last_error
     email = Message.objects.get(customer=chased, channel="email")
     assert email.replaces_id == letter.pk and email.status == MessageStatus.QUEUED
+
+
+def test_a_wrong_number_on_a_call_step_sends_the_step_by_its_next_channel(chased, org_a, system):
+    from recoup.messaging.actions import call_log_outcome
+
+    call_first = POLICY.replace("with-fallback", "call-first").replace(
+        "channels: [email], fallback: [sms, letter]", "channels: [call], fallback: [email], template: final-notice")
+    policy_load(org=org_a, data=call_first, actor=system, now=MORNING, make_default_for="")
+    cycle_run(org=org_a, on=CYCLE_DAY, now=MORNING)
+    deliver_due(now=MORNING)
+    call = Message.objects.get(customer=chased, channel="call")
+    assert call.status == MessageStatus.OPEN
+
+    call_log_outcome(org=org_a, message=call, outcome="wrong_number", note="", actor=system, now=MORNING)
+
+    email = Message.objects.get(customer=chased, channel="email")
+    assert (email.replaces_id, email.step_key, email.status) == (call.pk, "first-reminder", MessageStatus.QUEUED)
