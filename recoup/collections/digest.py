@@ -52,7 +52,8 @@ def digest_for(*, org: Organization, on: date) -> Digest:
             status=MessageStatus.BATCHED, batch__in=open_letter_batches(org=org)).count(),
         replies=tasks.pop(TaskKind.REPLY, 0),
         reviews=tasks.pop(TaskKind.ESCALATION_REVIEW, 0) + tasks.pop(TaskKind.REVIEW, 0),
-        contact_problems=tasks.pop(TaskKind.CONTACT_UNUSABLE, 0) + tasks.pop(TaskKind.DELIVERY_FAILED, 0),
+        contact_problems=tasks.pop(TaskKind.CONTACT_UNUSABLE, 0) + tasks.pop(TaskKind.DELIVERY_FAILED, 0)
+        + tasks.pop(TaskKind.CONTACT_NEEDED, 0),
         other_tasks=sum(tasks.values()),
     )
 
