@@ -18,7 +18,8 @@ from recoup.core.rules import rules_in_force
 from recoup.core.terms import late_fee_minor
 from recoup.ledger.actions import charge_add
 from recoup.ledger.customer_actions import customer_update
-from recoup.ledger.models import Allocation, Charge, ChargeKind, Customer, CustomerStatus, Invoice
+from recoup.ledger.models import Charge, ChargeKind, Customer, CustomerStatus, Invoice
+from recoup.ledger.splits import invoice_parts
 from recoup.messaging.actions import task_open
 from recoup.messaging.models import Task, TaskKind, TaskStatus
 from recoup.orgs.models import Organization
@@ -53,8 +54,11 @@ LABELS = {"compensation": "Fixed compensation", "collection_costs": "Statutory c
 def _interest(*, org: Organization, customer: Customer, invoice: Invoice, step: Step, on: date, now: datetime,
               actor: Actor) -> str | None:
     """Add the statutory interest and fixed sums owed on ``invoice`` by ``on`` (recoup.core.interest),
-    less what was charged before. Returns why nothing may be charged (also written to the
-    customer's timeline), or None. Never guesses a rate; never a business-only charge on a consumer."""
+    less what was charged before (waived amounts count as charged: they are not charged again), with
+    interest on the principal still open day by day (``recoup.ledger.splits``), so it stops when the
+    principal is paid and running the step again charges nothing twice. Returns why nothing may be
+    charged (also written to the customer's timeline), or None. Never guesses a rate; never a
+    business-only charge on a consumer."""
     from recoup.compliance.models import ContactRestriction, RestrictionKind
     from recoup.compliance.selectors import contract_jurisdiction, rate_book
 
@@ -70,10 +74,11 @@ def _interest(*, org: Organization, customer: Customer, invoice: Invoice, step: 
         for key, label in LABELS.items():
             if kind == ChargeKind.OTHER and description.startswith(label):
                 done[key] += amount
-    paid = [(d, a) for d, a in Allocation.objects.filter(invoice=invoice, date__lte=on)
-            .values_list("date", "amount_minor") if a > 0]
+    # Interest runs on the principal only: what settled charges (under the payment order in force)
+    # leaves the principal accruing; what settled the principal stops it from the next day.
+    principal_paid = list(invoice_parts(invoice, as_of=on).split.principal_reductions)
     result = statutory_charges(jurisdiction, customer.kind, invoice.total_minor, invoice.currency, invoice.due_date,
-                               on, rate_book(org), done, part_payments=paid, breathing_space=breathing)
+                               on, rate_book(org), done, part_payments=principal_paid, breathing_space=breathing)
     blocked = result.blocked
     if blocked is None and customer.kind == "consumer" and jurisdiction:
         # Belt and braces: every rule used must be one for consumer debts.
@@ -94,14 +99,13 @@ def _interest(*, org: Organization, customer: Customer, invoice: Invoice, step: 
 
 
 def _late_fee(*, org: Organization, invoice: Invoice, step: Step, on: date, now: datetime, actor: Actor) -> None:
-    """Charge the late fee the invoice's agreed terms allow by ``on``, less fees already charged."""
-    sums = Charge.objects.filter(invoice=invoice).values("kind").annotate(total=Sum("amount_minor"))
-    by_kind = {row["kind"]: row["total"] for row in sums}
-    # Fees are charged on the principal still open, not on earlier charges.
-    principal = max(0, invoice.open_minor - sum(by_kind.values()))
+    """Charge the late fee the invoice's agreed terms allow by ``on``, less fees already charged (waived
+    ones included: a waived fee is not charged again)."""
+    charged = Charge.objects.filter(invoice=invoice, kind=ChargeKind.LATE_FEE).aggregate(s=Sum("amount_minor"))["s"]
+    # Fees are charged on the principal still open on ``on`` (recoup.ledger.splits), not on earlier charges.
+    principal = invoice_parts(invoice, as_of=on).principal_open_minor
     fee = late_fee_minor(principal_minor=principal, currency=invoice.currency, due_date=invoice.due_date,
-                         as_of=on, terms=invoice.terms_as_agreed(),
-                         already_charged_minor=by_kind.get(ChargeKind.LATE_FEE, 0))
+                         as_of=on, terms=invoice.terms_as_agreed(), already_charged_minor=charged or 0)
     if fee > 0:
         charge_add(org=org, invoice=invoice, kind=ChargeKind.LATE_FEE, on=on, amount_minor=fee, actor=actor,
                    now=now, description=f"Late fee ({step.name})")

@@ -256,6 +256,23 @@ class DisclosureText(_Strict):
     texts: dict[str, str] = Field(min_length=1)
 
 
+class PaymentAppropriation(_Strict):
+    """The order in which a payment short of the whole debt settles its parts, where the law fixes one.
+
+    ``order`` names the parts the law ranks, first settled first; parts it leaves out go before
+    them (``recoup.core.charges.complete_order``)."""
+
+    order: list[Literal["costs", "interest", "principal"]] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _once_each(self) -> PaymentAppropriation:
+        if len(set(self.order)) != len(self.order):
+            raise ValueError("order names a part twice")
+        if "principal" not in self.order:
+            raise ValueError("order must place the principal")
+        return self
+
+
 TOPICS: dict[str, tuple[str, type[_Strict]]] = {
     "contact_window": ("gate", ContactWindow),
     "call_frequency": ("gate", CallFrequency),
@@ -269,6 +286,7 @@ TOPICS: dict[str, tuple[str, type[_Strict]]] = {
     "legal_interest": ("calculation", LegalInterest),
     "compensation": ("calculation", Compensation),
     "collection_costs": ("calculation", CollectionCosts),
+    "payment_appropriation": ("calculation", PaymentAppropriation),
     "limitation": ("deadline", Limitation),
     "limitation_warning": ("warning", LimitationWarning),
     "disclosure_text": ("disclosure", DisclosureText),

@@ -19,7 +19,8 @@ from recoup.escalation.models import (
     Placement, PlacementStatus,
 )
 from recoup.escalation.rules import CA_FREQUENT_THRESHOLD, Checklist, small_claims_checklist
-from recoup.ledger.models import Allocation, Charge, ChargeKind, Customer, Invoice, Payment
+from recoup.ledger.models import ChargeKind, Customer, Invoice, Payment
+from recoup.ledger.splits import invoice_parts
 from recoup.messaging.models import Task, TaskKind, TaskStatus
 from recoup.messaging.selectors import communication_log
 from recoup.orgs.models import Organization
@@ -79,15 +80,16 @@ def amount_owed(*, org: Organization, customer: Customer, on: date, invoices: li
     book = rate_book(org)
     rows = []
     for inv in invoices:
-        charges = dict(Charge.objects.filter(invoice=inv).values_list("kind").annotate(s=Sum("amount_minor")))
-        charged = sum(charges.values())
-        paid = list(Allocation.objects.filter(invoice=inv, date__lte=on).values_list("date", "amount_minor"))
+        # Principal and charges as the payment order in force splits them (recoup.core.charges):
+        # interest runs on the principal only, and a waived charge is not owed.
+        parts = invoice_parts(inv, as_of=on)
+        charged_interest = sum(c.charge.amount_minor for c in parts.charges if c.charge.kind == ChargeKind.INTEREST)
         interest, how = 0, []
         if inv.open_minor > 0 and on > inv.due_date:
             try:
                 result = statutory_charges(jurisdiction, customer.kind, inv.total_minor, inv.currency, inv.due_date, on,
-                                           book, {"interest": charges.get(ChargeKind.INTEREST, 0)},
-                                           part_payments=paid)
+                                           book, {"interest": charged_interest},
+                                           part_payments=list(parts.split.principal_reductions))
             except Exception as exc:  # a missing rate must not hide the rest of the account
                 how.append(f"statutory interest not computed: {exc}")
             else:
@@ -101,11 +103,10 @@ def amount_owed(*, org: Organization, customer: Customer, on: date, invoices: li
                                        f"{money_text(p.principal_minor, inv.currency)} at {p.rate} % a year "
                                        f"({p.basis})")
                     if interest:
-                        charged_interest = money_text(charges.get(ChargeKind.INTEREST, 0), inv.currency)
-                        how.append(f"less interest already charged: {charged_interest}")
-        rows.append(InvoiceOwed(invoice=inv, principal_open_minor=max(0, inv.open_minor - charged),
-                                charges_minor=min(charged, inv.open_minor), interest_minor=interest, interest_how=how,
-                                limitation=limitation_for_invoice(inv, on=on)))
+                        how.append(f"less interest already charged: {money_text(charged_interest, inv.currency)}")
+        rows.append(InvoiceOwed(invoice=inv, principal_open_minor=parts.principal_open_minor,
+                                charges_minor=sum(c.open_minor for c in parts.open_charges), interest_minor=interest,
+                                interest_how=how, limitation=limitation_for_invoice(inv, on=on)))
     currency = invoices[0].currency if invoices else org.base_currency
     return Owed(currency=currency, invoices=rows)
 

@@ -25,6 +25,7 @@ from recoup.core.terms import Terms, due_date as terms_due_date
 from recoup.ledger.models import (
     Allocation,
     Charge,
+    ChargeWaiver,
     CreditNote,
     Customer,
     Invoice,
@@ -68,10 +69,11 @@ def effective_terms(*, org: Organization, customer: Customer, terms: PaymentTerm
 def refresh_invoice(invoice: Invoice) -> Invoice:
     """Recompute the stored open balance and status from the ledger rows."""
     charges = invoice.charges.aggregate(s=Sum("amount_minor"))["s"] or 0
+    waived = ChargeWaiver.objects.filter(charge__invoice=invoice).aggregate(s=Sum("amount_minor"))["s"] or 0
     paid = invoice.allocations.filter(payment__isnull=False).aggregate(s=Sum("amount_minor"))["s"] or 0
     credited = invoice.allocations.filter(credit_note__isnull=False).aggregate(s=Sum("amount_minor"))["s"] or 0
     written_off = invoice.write_offs.aggregate(s=Sum("amount_minor"))["s"] or 0
-    invoice.open_minor = invoice.total_minor + charges - paid - credited - written_off
+    invoice.open_minor = invoice.total_minor + charges - waived - paid - credited - written_off
     if invoice.open_minor > 0:
         invoice.status = InvoiceStatus.OPEN
     elif written_off:

@@ -65,6 +65,12 @@ class ChargeAdmin(ReadOnlyAdmin):
     list_filter = ["org", "kind"]
 
 
+@admin.register(m.ChargeWaiver)
+class ChargeWaiverAdmin(ReadOnlyAdmin):
+    list_display = ["date", "org", "charge", "amount_minor", "reason"]
+    list_filter = ["org"]
+
+
 @admin.register(m.WriteOff)
 class WriteOffAdmin(ReadOnlyAdmin):
     list_display = ["date", "org", "invoice", "amount_minor", "reason"]

@@ -13,7 +13,7 @@ from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subqu
 from django.db.models.functions import Coalesce
 
 from recoup.ledger.models import (
-    Allocation, Charge, Contact, CreditNote, Invoice, InvoiceLine, InvoiceStatus, Payment, WriteOff,
+    Allocation, Charge, ChargeWaiver, Contact, CreditNote, Invoice, InvoiceLine, InvoiceStatus, Payment, WriteOff,
 )
 from recoup.orgs.models import Organization
 
@@ -51,13 +51,18 @@ def _scoped(model, org: Organization | None) -> QuerySet:
     return model.objects.all() if org is None else model.objects.for_org(org)
 
 
+OPEN_RULE = "open_minor = total + charges - waivers - allocations - write-offs"
+
+
 def _invoice_breaches(org: Organization | None) -> Iterator[Breach]:
     qs = _scoped(Invoice, org).annotate(
         sum_charges=_sum(Charge.objects.all(), "invoice"),
+        sum_waived=_sum(ChargeWaiver.objects.all(), "charge__invoice"),
         sum_paid=_sum(Allocation.objects.filter(payment__isnull=False), "invoice"),
         sum_credited=_sum(Allocation.objects.filter(credit_note__isnull=False), "invoice"),
         sum_written=_sum(WriteOff.objects.all(), "invoice"),
-    ).annotate(expected=F("total_minor") + F("sum_charges") - F("sum_paid") - F("sum_credited") - F("sum_written"))
+    ).annotate(expected=F("total_minor") + F("sum_charges") - F("sum_waived") - F("sum_paid") - F("sum_credited")
+               - F("sum_written"))
     qs = qs.annotate(expected_status=Case(
         When(expected__gt=0, then=Value(InvoiceStatus.OPEN.value)),
         When(sum_written__gt=0, then=Value(InvoiceStatus.WRITTEN_OFF.value)),
@@ -68,7 +73,7 @@ def _invoice_breaches(org: Organization | None) -> Iterator[Breach]:
     for inv in bad.select_related("org").order_by("org_id", "id"):
         what = f"invoice {inv.pk} ({inv.org.slug} {inv.number})"
         if inv.open_minor != inv.expected:
-            yield Breach(what, "open_minor = total + charges - allocations - write-offs", inv.expected, inv.open_minor)
+            yield Breach(what, OPEN_RULE, inv.expected, inv.open_minor)
         if inv.status != inv.expected_status:
             yield Breach(what, "status follows the balance", inv.expected_status, inv.status)
         if inv.open_minor < 0:
@@ -82,6 +87,15 @@ def _invoice_breaches(org: Organization | None) -> Iterator[Breach]:
     for inv in lines.select_related("org").order_by("org_id", "id"):
         yield Breach(f"invoice {inv.pk} ({inv.org.slug} {inv.number})", "total = sum of lines",
                      inv.lines_net + inv.lines_tax, inv.total_minor)
+
+
+def _waiver_breaches(org: Organization | None) -> Iterator[Breach]:
+    """No charge is waived beyond its amount."""
+    over = (_scoped(Charge, org).annotate(waived=_sum(ChargeWaiver.objects.all(), "charge"))
+            .filter(waived__gt=F("amount_minor")).select_related("org", "invoice"))
+    for charge in over.order_by("org_id", "id"):
+        yield Breach(f"charge {charge.pk} ({charge.org.slug} {charge.invoice.number})",
+                     "waivers do not exceed the charge", f"<= {charge.amount_minor}", charge.waived)
 
 
 def _source_breaches(model, label: str, org: Organization | None) -> Iterator[Breach]:
@@ -105,6 +119,7 @@ _SAME_ORG = [
     (Invoice, "invoice", "customer"), (Payment, "payment", "customer"), (CreditNote, "credit note", "customer"),
     (Contact, "contact", "customer"), (Allocation, "allocation", "invoice"), (Allocation, "allocation", "payment"),
     (Allocation, "allocation", "credit_note"), (Charge, "charge", "invoice"), (WriteOff, "write-off", "invoice"),
+    (ChargeWaiver, "charge waiver", "charge"),
     (Payment, "payment", "named_invoice"), (CreditNote, "credit note", "named_invoice"),
 ]
 
@@ -121,6 +136,7 @@ def check_ledger(*, org: Organization | None = None) -> CheckResult:
     """Verify the stored balances and cross-references of one organization or all."""
     breaches = [
         *_invoice_breaches(org),
+        *_waiver_breaches(org),
         *_source_breaches(Payment, "payment", org),
         *_source_breaches(CreditNote, "credit note", org),
         *_org_breaches(org),

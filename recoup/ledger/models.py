@@ -12,6 +12,7 @@ only ``ledger.actions`` writes them and ``recoup check`` recomputes them.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import models
 from django.db.models import Q
@@ -178,6 +179,14 @@ class Invoice(OrgOwned):
     def open_amount(self) -> Decimal:
         return from_minor(self.open_minor, self.currency)
 
+    @cached_property
+    def parts(self):
+        """Principal and charges, each with what is still open (``recoup.ledger.splits.invoice_parts``),
+        read once per instance: for pages and messages, never for a decision that writes."""
+        from recoup.ledger.splits import invoice_parts
+
+        return invoice_parts(self)
+
 
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
@@ -314,6 +323,22 @@ class Charge(OrgOwned):
     class Meta:
         ordering = ["date", "id"]
         constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="charge_positive")]
+        indexes = [models.Index(fields=["org", "date"])]
+
+
+class ChargeWaiver(OrgOwned):
+    """Part or all of a charge the business gave up, with a reason: its own row, so the charge
+    stays as it was charged and the history shows who waived what and why."""
+
+    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, related_name="waivers")
+    date = models.DateField()
+    amount_minor = models.BigIntegerField()
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="charge_waiver_positive")]
         indexes = [models.Index(fields=["org", "date"])]
 
 

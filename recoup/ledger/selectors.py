@@ -16,11 +16,12 @@ from django.db.models import Sum
 
 from recoup.core.money import from_minor
 from recoup.ledger.actions import LedgerError
-from recoup.ledger.models import Allocation, Charge, CreditNote, Customer, Invoice, Payment, WriteOff
+from recoup.ledger.models import Allocation, Charge, ChargeWaiver, CreditNote, Customer, Invoice, Payment, WriteOff
+from recoup.ledger.splits import invoice_parts
 from recoup.orgs.models import Organization
 
-# Same-day movements: what was owed first, then what reduced it.
-_KIND_ORDER = {"invoice": 0, "charge": 1, "payment": 2, "credit_note": 3, "write_off": 4}
+# Same-day movements: what was owed first, then what reduced it (as recoup.core.charges counts them).
+_KIND_ORDER = {"invoice": 0, "charge": 1, "waiver": 2, "payment": 3, "credit_note": 4, "write_off": 5}
 
 
 def _check(org: Organization, customer: Customer) -> None:
@@ -60,12 +61,25 @@ def customer_balances(*, org: Organization, customer: Customer) -> dict[str, Dec
 @dataclass(frozen=True)
 class StatementLine:
     date: date
-    kind: str  # invoice | payment | credit_note | charge | write_off
+    kind: str  # invoice | payment | credit_note | charge | waiver | write_off
     reference: str
     description: str
     debit: Decimal
     credit: Decimal
     balance: Decimal  # running balance after this line
+
+
+@dataclass(frozen=True)
+class OpenCharge:
+    """A charge on an open invoice as of the statement's date: what is still owed, what was waived."""
+
+    kind: str  # late_fee | interest | other
+    label: str  # "Late fee", "Interest", "Other charge"
+    date: date
+    description: str
+    amount: Decimal
+    open_amount: Decimal
+    waived_amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,9 @@ class OpenInvoice:
     due_date: date
     days_overdue: int
     open_amount: Decimal
+    principal_open: Decimal  # open_amount = principal_open + the open charges (less money ahead, rarely)
+    charges: list[OpenCharge] = field(default_factory=list)  # still owed, oldest first
+    waived: list[OpenCharge] = field(default_factory=list)  # charges given up in part or whole
 
 
 @dataclass(frozen=True)
@@ -112,13 +129,20 @@ class Statement:
                     "open_invoices": [
                         {"number": o.number, "issue_date": o.issue_date.isoformat(),
                          "due_date": o.due_date.isoformat(), "days_overdue": o.days_overdue,
-                         "open_amount": str(o.open_amount)}
+                         "open_amount": str(o.open_amount), "principal_open": str(o.principal_open),
+                         "charges": [_charge_json(c) for c in o.charges],
+                         "waived": [_charge_json(c) for c in o.waived]}
                         for o in s.open_invoices
                     ],
                 }
                 for s in self.sections
             ],
         }
+
+
+def _charge_json(c: OpenCharge) -> dict[str, str]:
+    return {"kind": c.kind, "date": c.date.isoformat(), "description": c.description, "amount": str(c.amount),
+            "open_amount": str(c.open_amount), "waived_amount": str(c.waived_amount)}
 
 
 def _movements(org: Organization, customer: Customer, as_of: date) -> list[tuple]:
@@ -131,6 +155,12 @@ def _movements(org: Organization, customer: Customer, as_of: date) -> list[tuple
     for ch in Charge.objects.for_org(org).filter(invoice__customer=customer, date__lte=as_of).select_related("invoice"):
         out.append((ch.date, "charge", ch.invoice.number, ch.description or ch.get_kind_display(),
                     ch.invoice.currency, ch.amount_minor))
+    waivers = (ChargeWaiver.objects.for_org(org).filter(charge__invoice__customer=customer, date__lte=as_of)
+               .select_related("charge__invoice"))
+    for w in waivers:
+        out.append((w.date, "waiver", w.charge.invoice.number,
+                    f"{w.charge.get_kind_display()} of {w.charge.date.isoformat()} waived: {w.reason}",
+                    w.charge.invoice.currency, -w.amount_minor))
     for p in Payment.objects.for_org(org).filter(customer=customer, date__lte=as_of):
         out.append((p.date, "payment", p.reference, f"Payment ({p.get_method_display().lower()})",
                     p.currency, -p.amount_minor))
@@ -147,32 +177,54 @@ def _movements(org: Organization, customer: Customer, as_of: date) -> list[tuple
 def _open_invoices(org: Organization, customer: Customer, as_of: date) -> dict[str, list[OpenInvoice]]:
     """Invoices with a non-zero balance as of the date, oldest due first, per currency."""
     later: dict[int, int] = defaultdict(int)
-    for model, sign in ((Allocation, 1), (WriteOff, 1), (Charge, -1)):
-        rows = (model.objects.for_org(org).filter(invoice__customer=customer, date__gt=as_of)
-                .values_list("invoice_id").annotate(s=Sum("amount_minor")))
+    undo = ((Allocation, "invoice", 1), (WriteOff, "invoice", 1), (ChargeWaiver, "charge__invoice", 1),
+            (Charge, "invoice", -1))
+    for model, link, sign in undo:
+        rows = (model.objects.for_org(org).filter(**{f"{link}__customer": customer, "date__gt": as_of})
+                .values_list(f"{link}_id").annotate(s=Sum("amount_minor")).order_by())
         for invoice_id, s in rows:
             later[invoice_id] += sign * s
     out: dict[str, list[OpenInvoice]] = defaultdict(list)
     invoices = (Invoice.objects.for_org(org).filter(customer=customer, issue_date__lte=as_of)
+                .select_related("org", "customer").prefetch_related("charges")
                 .order_by("due_date", "issue_date", "number"))
     for inv in invoices:
         open_minor = inv.open_minor + later.get(inv.pk, 0)
         if open_minor:
-            out[inv.currency].append(OpenInvoice(
-                number=inv.number, issue_date=inv.issue_date, due_date=inv.due_date,
-                days_overdue=max(0, (as_of - inv.due_date).days), open_amount=from_minor(open_minor, inv.currency),
-            ))
+            out[inv.currency].append(_open_invoice(inv, open_minor, as_of))
     return out
+
+
+def _open_invoice(inv: Invoice, open_minor: int, as_of: date) -> OpenInvoice:
+    """One open invoice with its principal and its charges as of the date (``recoup.ledger.splits``)."""
+    cur = inv.currency
+    principal, charges, waived = open_minor, [], []
+    if any(c.date <= as_of for c in inv.charges.all()):
+        parts = invoice_parts(inv, as_of=as_of)
+        principal = parts.principal_open_minor
+        for row in parts.charges:
+            c = row.charge
+            item = OpenCharge(kind=c.kind, label=c.get_kind_display(), date=c.date, description=c.description,
+                              amount=from_minor(c.amount_minor, cur), open_amount=from_minor(row.open_minor, cur),
+                              waived_amount=from_minor(row.waived_minor, cur))
+            if row.open_minor > 0:
+                charges.append(item)
+            if row.waived_minor > 0:
+                waived.append(item)
+    return OpenInvoice(number=inv.number, issue_date=inv.issue_date, due_date=inv.due_date,
+                       days_overdue=max(0, (as_of - inv.due_date).days), open_amount=from_minor(open_minor, cur),
+                       principal_open=from_minor(principal, cur), charges=charges, waived=waived)
 
 
 def statement(*, org: Organization, customer: Customer, as_of: date, since: date | None = None) -> Statement:
     """A customer's statement as of a date: one section per currency.
 
-    Lines are every invoice, charge, payment, credit note and write-off dated
+    Lines are every invoice, charge, charge waiver, payment, credit note and write-off dated
     on or before ``as_of`` with a running balance (debits raise it). With
     ``since``, earlier movements are folded into the opening balance. The
     closing balance equals the aging report's total for the customer and
-    currency as of the same date.
+    currency as of the same date. Each open invoice shows its principal and each
+    charge still open (kind, date, amount open), and the charges waived.
     """
     _check(org, customer)
     moves = _movements(org, customer, as_of)

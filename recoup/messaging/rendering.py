@@ -177,8 +177,10 @@ def message_context(*, org, customer, invoices: Sequence, language: str, on: dat
     Keys: org, customer, language, today, pay_by, respond_by, invoices (rows),
     overdue_invoices, invoice_count, overdue_count, max_days_overdue, totals
     (per currency: currency, amount, overdue, has_overdue, all_overdue),
-    overdue_totals (currency, amount), discount (or None), charges, bank (or
-    None), reference, portal_url, preferences_url.
+    overdue_totals (currency, amount), discount (or None), charges (per invoice
+    with charges still open: invoice, principal, charges: invoice, kind, date,
+    amount open, charged, part_settled), bank (or None), reference, portal_url,
+    preferences_url.
     """
     locale = babel_locale(language, org, customer)
 
@@ -266,16 +268,27 @@ def _earliest_discount(invoices: Sequence, on: date, money, day, locale: str) ->
     }
 
 
-def _charges(invoices: Sequence, on: date, money, day) -> list[dict[str, str]]:
-    """Late fees, interest and other charges already added on or before ``on``."""
-    rows = []
+def _charges(invoices: Sequence, on: date, money, day) -> list[dict[str, Any]]:
+    """Per invoice with late fees, interest or other charges still open (added on or before
+    ``on``): its principal still open and each open charge (kind, date, amount open, and what
+    was charged when part of it is settled). Charges paid or waived are no longer owed and
+    are left out; how payments split between principal and charges is ``ledger.splits``."""
+    from recoup.ledger.splits import invoice_parts
+
+    groups = []
     for inv in invoices:
-        # .all() so that a caller's prefetch_related("charges") is used.
-        for charge in sorted(inv.charges.all(), key=lambda c: (c.date, c.pk)):
-            if charge.date <= on:
-                rows.append({"invoice": inv.number, "kind": charge.kind, "date": day(charge.date, "medium"),
-                             "amount": money(charge.amount_minor, inv.currency)})
-    return rows
+        # .all() so that a caller's prefetch_related("charges") is used; most invoices have none.
+        if not any(charge.date <= on for charge in inv.charges.all()):
+            continue
+        parts = invoice_parts(inv)
+        rows = [{"invoice": inv.number, "kind": row.charge.kind, "date": day(row.charge.date, "medium"),
+                 "amount": money(row.open_minor, inv.currency), "charged": money(row.charge.amount_minor, inv.currency),
+                 "part_settled": row.open_minor != row.charge.amount_minor}
+                for row in parts.open_charges if row.charge.date <= on]
+        if rows:
+            groups.append({"invoice": inv.number, "principal": money(parts.principal_open_minor, inv.currency),
+                           "charges": rows})
+    return groups
 
 
 def _bank(org) -> dict[str, str] | None:

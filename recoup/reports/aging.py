@@ -31,6 +31,9 @@ _INVOICE_DELTA = """
         SELECT invoice_id, amount_minor FROM ledger_writeoff WHERE org_id = %(org)s AND date > %(d)s
         UNION ALL
         SELECT invoice_id, -amount_minor FROM ledger_charge WHERE org_id = %(org)s AND date > %(d)s
+        UNION ALL
+        SELECT c.invoice_id, w.amount_minor FROM ledger_chargewaiver w JOIN ledger_charge c ON c.id = w.charge_id
+         WHERE w.org_id = %(org)s AND w.date > %(d)s
     ) moves GROUP BY invoice_id
 """
 

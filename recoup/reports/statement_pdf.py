@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 
 from recoup.core.money import format_money
 from recoup.ledger.models import Contact
-from recoup.ledger.selectors import Statement
+from recoup.ledger.selectors import OpenCharge, Statement
 from recoup.orgs.models import Organization
 
 _CSS = Path(__file__).parent / "templates" / "reports" / "statement.css"
@@ -18,8 +18,17 @@ def _money(amount, currency: str, locale: str) -> str:
     return format_money(amount, currency, locale=locale)
 
 
+def _charge(c: OpenCharge, fmt) -> dict:
+    return {"label": c.label, "date": c.date, "description": c.description, "amount": fmt(c.amount),
+            "open": fmt(c.open_amount), "waived": fmt(c.waived_amount), "part_settled": c.open_amount != c.amount}
+
+
 def statement_context(statement: Statement, org: Organization) -> dict:
-    """Template context with amounts already formatted in the organization's locale."""
+    """Template context with amounts already formatted in the organization's locale.
+
+    Each open invoice carries its principal and its open charges (label, date, open, of
+    amount) and the charges waived, so the debtor sees what is principal and what is charges.
+    """
     locale = org.locale or "en"
     billing = (Contact.objects.for_org(org).filter(customer=statement.customer, is_billing=True)
                .order_by("-id").first())
@@ -36,8 +45,12 @@ def statement_context(statement: Statement, org: Organization) -> dict:
                        "description": ln.description, "debit": fmt(ln.debit) if ln.debit else "",
                        "credit": fmt(ln.credit) if ln.credit else "", "balance": fmt(ln.balance)}
                       for ln in s.lines],
+            "has_charges": any(o.charges or o.waived for o in s.open_invoices),
             "open_invoices": [{"number": o.number, "issue_date": o.issue_date, "due_date": o.due_date,
-                               "days_overdue": o.days_overdue, "open": fmt(o.open_amount)}
+                               "days_overdue": o.days_overdue, "open": fmt(o.open_amount),
+                               "principal": fmt(o.principal_open),
+                               "charges": [_charge(c, fmt) for c in o.charges],
+                               "waived": [_charge(c, fmt) for c in o.waived]}
                               for o in s.open_invoices],
         })
     return {"org": org, "customer": statement.customer, "contact": billing, "as_of": statement.as_of,
@@ -45,7 +58,8 @@ def statement_context(statement: Statement, org: Organization) -> dict:
 
 
 def render_statement_pdf(statement: Statement, org: Organization) -> bytes:
-    """The statement as PDF bytes: letterhead, address, lines, open invoices, how to pay."""
+    """The statement as PDF bytes: letterhead, address, lines, open invoices (principal and open
+    charges apart), how to pay."""
     from weasyprint import CSS, HTML
 
     html = render_to_string("reports/statement.html", statement_context(statement, org))

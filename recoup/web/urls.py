@@ -6,6 +6,7 @@ from recoup.web.views import (
 from recoup.web.views import settings as settings_pages
 from recoup.web.views import communications, worklist
 from recoup.web.views import policies
+from recoup.web.views import charges as charge_views
 
 org_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -25,6 +26,7 @@ org_patterns = [
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/document.pdf", invoice_pdf.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/write-off/", payments.write_off_new, name="write_off_new"),
+    path("invoices/<int:pk>/charges/<int:charge_pk>/waive/", charge_views.charge_waive_view, name="charge_waive"),
     path("customers/<int:pk>/messages/", communications.message_list, name="customer_messages"),
     path("customers/<int:pk>/messages.csv", communications.message_csv, name="customer_messages_csv"),
     path("customers/<int:pk>/messages/new/", communications.contact_new, name="contact_log_new"),
