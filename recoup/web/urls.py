@@ -26,6 +26,7 @@ org_patterns = [
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/document.pdf", invoice_pdf.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/write-off/", payments.write_off_new, name="write_off_new"),
+    path("invoices/<int:pk>/sent-by-hand/", invoices.invoice_sent_by_hand, name="invoice_sent_by_hand"),
     path("invoices/<int:pk>/charges/<int:charge_pk>/waive/", charge_views.charge_waive_view, name="charge_waive"),
     path("customers/<int:pk>/messages/", communications.message_list, name="customer_messages"),
     path("customers/<int:pk>/messages.csv", communications.message_csv, name="customer_messages_csv"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.urls import reverse
@@ -124,3 +124,19 @@ def test_an_aging_bucket_drills_down_to_the_customers_invoices_in_it(as_user, or
     assert "A-1" in page and "A-2" not in page  # A-1 is 59 days past due, A-2 not yet due
     page = client.get(url, {"as_of": "2026-03-31", "bucket": "current"}).content.decode()
     assert "A-2" in page and "A-1" not in page
+
+
+def test_an_invoice_sent_by_hand_is_logged_and_quiets_the_reminders(as_user, org_a, ledger_a, frozen_clock):
+    from recoup.collections.cycle_facts import quiet_after_personal_contact
+    from recoup.messaging.models import Message
+
+    invoice = ledger_a["old"]
+    response = as_user("collector").post(reverse("invoice_sent_by_hand", args=[org_a.slug, invoice.pk]),
+                                         {"channel": "email"})
+    assert response["Location"] == reverse("invoice_detail", args=[org_a.slug, invoice.pk])
+    logged = Message.objects.get(customer=ledger_a["customer"])
+    assert (logged.subject, logged.source, logged.direction) == ("Invoice A-1 sent by hand (e-mail)", "manual", "out")
+    today = frozen_clock.date()
+    assert quiet_after_personal_contact(org=org_a, on=today) == {ledger_a["customer"].pk: today + timedelta(days=5)}
+    assert as_user("viewer").post(reverse("invoice_sent_by_hand", args=[org_a.slug, invoice.pk]),
+                                  {"channel": "email"}).status_code == 403
