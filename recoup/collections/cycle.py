@@ -26,6 +26,7 @@ from recoup.collections.chase import chase_save
 from recoup.collections.cycle_facts import CustomerWork, fetch_cycle_facts
 from recoup.collections.cycle_send import send_plans
 from recoup.collections.models import CycleRun, DecisionStatus, InvoiceChase, Outcome, Policy, StepDecision
+from recoup.collections.review import drafts_expire
 from recoup.collections.step_actions import apply_step_action
 from recoup.core.money import minor_exponent
 from recoup.core.policy import (
@@ -47,7 +48,7 @@ class CycleAction:
     invoices: tuple[str, ...]
     step: str
     channel: str
-    status: str  # queued, deferred or blocked
+    status: str  # queued, draft (review mode), deferred or blocked
     reason: str | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -100,9 +101,13 @@ def _run(*, org: Organization, on: date, now: datetime, dry_run: bool, full: boo
     if not Policy.objects.for_org(org).exists():
         policies_install_defaults(org=org, actor=ACTOR, now=now)
     run = CycleRun.objects.create(org=org, date=on, started_at=now, dry_run=dry_run)
+    # Drafts left unapproved too long give their steps back to be decided afresh, today.
+    expired = drafts_expire(org=org, now=now, actor=ACTOR)
     facts = fetch_cycle_facts(org=org, on=on, full=full)
     result = CycleResult(date=on, dry_run=dry_run, run_id=run.pk)
     counts = result.counts
+    if expired:
+        counts["drafts_expired"] = expired
     chase: list[InvoiceChase] = []
     for work in facts.customers:
         counts["customers"] += 1
@@ -140,7 +145,8 @@ def _run(*, org: Organization, on: date, now: datetime, dry_run: bool, full: boo
     run.save(update_fields=["finished_at", "counts"])
     audit.record(org=org, actor=ACTOR, at=now, verb="cycle.ran", subject=run,
                  summary=f"Collections cycle for {on}{' (dry run)' if dry_run else ''}: "
-                         f"{counts['queued']} queued, {counts['blocked']} blocked, {counts['deferred']} deferred",
+                         f"{counts['queued']} queued, {counts['draft']} drafts for review, "
+                         f"{counts['blocked']} blocked, {counts['deferred']} deferred",
                  data={"date": on.isoformat(), "counts": dict(counts)})
     return result
 
@@ -220,7 +226,7 @@ def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions
     if all(o.status == Outcome.DEFERRED for o in outcomes):
         # Not decided after all: the step is tried again on the next run.
         raise _Deferred(actions)
-    queued = [o for o in outcomes if o.status == Outcome.QUEUED]
+    queued = [o for o in outcomes if o.status in (Outcome.QUEUED, Outcome.DRAFT)]
     first = queued[0] if queued else outcomes[0]
     reasons = "; ".join(f"{o.channel}: {o.reason}" for o in outcomes if o.reason)
     StepDecision.objects.filter(cycle_run=run, customer_id=work.id, status=DecisionStatus.DUE).update(

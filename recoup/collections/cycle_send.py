@@ -10,6 +10,13 @@ the debtor's contact window (night, weekend, holiday) is queued to go when the w
 opens (within ``HOLD_FOR_WINDOW``), so the step is not lost, and a later step's message
 replaces one still waiting on the same channel; any other deferral leaves
 the step undecided for the next run; delivery asks the gate again before it sends.
+
+Send modes (``send_mode.step_mode``: the step's own, else the organization's): in review
+mode the message is created as a draft for the operator (``recoup.collections.review``) and
+the step is decided; a later message on the channel replaces a draft not yet reviewed the
+same way. When sending is off nothing is sent and nothing decided: the step is reported
+deferred, so the cycle rolls the customer's decisions back and catches the step up once
+sending is on again.
 """
 
 from __future__ import annotations
@@ -17,15 +24,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from django.db.models import Q
+
 from recoup.audit.actions import Actor
 from recoup.collections.gate import GateAnswer, contact_gate
 from recoup.collections.models import Outcome
+from recoup.collections.review import draft_withdraw
+from recoup.collections.send_mode import step_mode
 from recoup.core.policy import MessagePlan, Policy, Step
 from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.messaging.actions import message_cancel, message_queue, task_open
 from recoup.messaging.models import ContactPointStatus, Message, MessageStatus, Task, TaskKind, TaskStatus
 from recoup.messaging.rendering import TemplateMissing, render_message
-from recoup.orgs.models import Organization
+from recoup.orgs.models import Organization, SendMode
 from recoup.portal.links import portal_urls
 
 # channel -> (Contact field holding the address, Contact field saying "do not use")
@@ -49,7 +60,7 @@ CHANNEL_GATES = ("third-party", "employer-email", "opt-out")
 
 @dataclass(frozen=True)
 class SendOutcome:
-    status: str  # Outcome.QUEUED, DEFERRED or BLOCKED
+    status: str  # Outcome.QUEUED, DRAFT (review mode), DEFERRED or BLOCKED
     channel: str
     reason: str | None = None
     message: Message | None = None
@@ -180,9 +191,10 @@ class _Links:
 
 
 def _waiting(org: Organization, customer: Customer, channel: str, now: datetime) -> list[Message]:
-    """The customer's cycle messages on ``channel`` still waiting for the contact window to open."""
-    return list(Message.objects.for_org(org).filter(customer=customer, channel=channel, source="cycle",
-                                                    status=MessageStatus.QUEUED, attempts=0, next_attempt_at__gt=now))
+    """The customer's cycle messages on ``channel`` not yet on their way: queued and still waiting for
+    the contact window to open, or drafts not yet reviewed."""
+    return list(Message.objects.for_org(org).filter(customer=customer, channel=channel, source="cycle").filter(
+        Q(status=MessageStatus.QUEUED, attempts=0, next_attempt_at__gt=now) | Q(status=MessageStatus.DRAFT)))
 
 
 def _step_to_send(policy: Policy, plan: MessagePlan, waiting: list[Message]) -> Step:
@@ -197,11 +209,16 @@ def _send_one(*, org: Organization, customer: Customer, plan: MessagePlan, polic
               links: _Links, replaces: Message | None = None) -> SendOutcome:
     """Queue the plan's message on its channel, or say why it cannot go. ``replaces``: a failed message
     of the same step occurrence this one goes instead of (it keeps that one's ``source_ref``)."""
+    planned = policy.step(plan.step_key)
+    mode = step_mode(org, planned)
+    if mode == SendMode.OFF:
+        # Deferred, not blocked: nothing is decided, and the step is caught up once sending is on again.
+        return SendOutcome(Outcome.DEFERRED, plan.channel,
+                           f"sending is off ({'step' if planned.mode else 'organization'} setting)")
     contact = contact_point(contacts, plan.channel, unusable)
     if contact is None:
         return SendOutcome(Outcome.BLOCKED, plan.channel, f"no usable contact point for {plan.channel}",
                            channel_only=True)
-    planned = policy.step(plan.step_key)
     address = contact.postal_address.strip() if plan.channel == "letter" else \
         getattr(contact, CONTACT_FIELDS[plan.channel][0]).strip()
     answer: GateAnswer = contact_gate(org=org, customer=customer, channel=plan.channel, step_key=plan.step_key,
@@ -216,13 +233,15 @@ def _send_one(*, org: Organization, customer: Customer, plan: MessagePlan, polic
                            channel_only=status == Outcome.BLOCKED and answer.gate in CHANNEL_GATES)
     waiting = _waiting(org, customer, plan.channel, now)
     step = _step_to_send(policy, plan, waiting)
+    # A draft when the step asked for or the step sent (a more advanced one waiting) is in review mode.
+    draft = SendMode.REVIEW in (mode, step_mode(org, step))
     try:
         portal_url, preferences_url = links.urls()
         rendered = render_message(org=org, customer=customer, invoices=invoices, template=step.template_name,
                                   channel=plan.channel, language=None, on=on, portal_url=portal_url,
                                   preferences_url=preferences_url)
     except TemplateMissing as exc:
-        return SendOutcome(Outcome.BLOCKED, plan.channel, str(exc))
+        return SendOutcome(Outcome.BLOCKED, plan.channel, str(exc), channel_only=True)
     rendered = _with_disclosures(org=org, customer=customer, invoices=invoices, channel=plan.channel, on=on,
                                  rendered=rendered)
     email = plan.channel == "email"
@@ -234,10 +253,16 @@ def _send_one(*, org: Organization, customer: Customer, plan: MessagePlan, polic
         actor=actor, now=now, contact=contact, source="cycle",
         source_ref=replaces.source_ref if replaces else f"{on}:{plan.step_key}#{plan.number}",
         step_key=step.key, attachments=_invoice_pdfs(invoices) if email else (),
-        statement_as_of=on if email else None, not_before=not_before, replaces=replaces,
+        statement_as_of=on if email else None, not_before=not_before, replaces=replaces, draft=draft,
     )
     for old in waiting:
-        if old.pk != message.pk:
+        if old.pk == message.pk:
+            continue
+        if old.status == MessageStatus.DRAFT:
+            draft_withdraw(org=org, message=old, reason=f"replaced by {step.key} of {on} before it was reviewed",
+                           actor=actor, now=now)
+        else:
             message_cancel(org=org, message=old, reason=f"replaced by {step.key} of {on} before the window opened",
                            actor=actor, now=now)
-    return SendOutcome(Outcome.QUEUED, plan.channel, None, message)
+    return SendOutcome(Outcome.DRAFT if message.status == MessageStatus.DRAFT else Outcome.QUEUED, plan.channel,
+                       None, message)

@@ -128,6 +128,8 @@ class DecisionStatus(models.TextChoices):
 
 class Outcome(models.TextChoices):
     QUEUED = "queued", "Message queued"
+    # Review mode: the message waits as a draft for the operator's approval; the step is decided.
+    DRAFT = "draft", "Draft awaiting approval"
     DEFERRED = "deferred", "Deferred"
     BLOCKED = "blocked", "Blocked"
     LISTED = "listed", "Listed in the customer's message"

@@ -7,6 +7,7 @@ from recoup.web.views import settings as settings_pages
 from recoup.web.views import communications, worklist
 from recoup.web.views import policies
 from recoup.web.views import charges as charge_views
+from recoup.web.views import review
 
 org_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -52,6 +53,8 @@ org_patterns = [
     path("policies/<int:pk>/steps/<slug:key>/delete/", policies.step_delete, name="policy_step_delete"),
     path("policies/<int:pk>/steps/<slug:key>/preview/", policies.step_preview, name="policy_step_preview"),
     path("cycle/", policies.cycle, name="cycle_run"),
+    path("review/", review.review_list, name="review_list"),
+    path("review/<int:pk>/", review.draft_detail, name="review_draft"),
     path("aging/", aging.aging_report, name="aging"),
     path("aging/customers/<int:pk>/", aging.aging_customer, name="aging_customer"),
     path("imports/", imports.import_upload, name="import_upload"),

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from recoup.collections.review import drafts_count
 from recoup.orgs.models import Organization
 from recoup.reports.aging import aging_totals
 from recoup.web import charts, selectors
@@ -45,5 +46,6 @@ def dashboard(request: HttpRequest, org: Organization) -> HttpResponse:
         "labels": report.labels,
         "summaries": summaries,
         "most_overdue": selectors.most_overdue(org, today=today),
+        "drafts_waiting": drafts_count(org=org),
         **_at_a_glance(org, today),
     })

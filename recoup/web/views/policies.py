@@ -213,4 +213,5 @@ def cycle(request: HttpRequest, org: Organization) -> HttpResponse:
     return render(request, "web/policies/cycle.html", {
         "form": form, "result": result, "rows": rows,
         "queued": sum(1 for a in result.actions if a.status == "queued") if result else 0,
+        "drafts": sum(1 for a in result.actions if a.status == "draft") if result else 0,
     })

@@ -45,3 +45,6 @@ class Command(OrgCommand):
             title = f"Cycle of {org.slug} for {result.date}{' (dry run: nothing written)' if result.dry_run else ''}"
             self.report("table", headers=["customer", "invoices", "step", "channel", "status", "reason"],
                         rows=rows, title=title)
+            c = result.counts
+            self.stdout.write(f"{c['queued']} queued, {c['draft']} draft{'s' * (c['draft'] != 1)} waiting for review, "
+                              f"{c['deferred']} deferred, {c['blocked']} blocked")
