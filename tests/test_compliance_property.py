@@ -2,7 +2,8 @@
 the daily cycle and hourly delivery run for months; then, over everything delivered:
 
 - nothing was delivered outside the debtor's contact window (in every zone of its country
-  where its own zone is unknown);
+  where its own zone is unknown), nor an automated e-mail or SMS outside the organization's
+  send window (the whole day, or the default weekday mornings);
 - no customer got more than the cap of messages in any 7 days;
 - no opted-out channel was used after the opt-out;
 - nothing automatic went during a hold (a plan on the customer, a dispute on a listed invoice);
@@ -59,6 +60,8 @@ POLICIES = {
     ],
 }
 DELIVERED = ("sent", "batched", "posted", "open", "done")
+# The organization's send window: the whole day (the law's window alone decides) or the default.
+SEND_WINDOWS = {"any-time": (time(0), time(23, 59), "1234567"), "default": (time(9), time(12), "12345")}
 
 
 @dataclass(frozen=True)
@@ -84,11 +87,13 @@ customers = st.builds(
 
 @settings(max_examples=3, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(plans=st.lists(customers, min_size=2, max_size=4), policy=st.sampled_from(sorted(POLICIES)))
-def test_months_of_cycles_and_deliveries_keep_every_contact_rule(plans, policy, system, settings):
+@given(plans=st.lists(customers, min_size=2, max_size=4), policy=st.sampled_from(sorted(POLICIES)),
+       window=st.sampled_from(sorted(SEND_WINDOWS)))
+def test_months_of_cycles_and_deliveries_keep_every_contact_rule(plans, policy, window, system, settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.RECOUP_SMS_URL = f"file://{tmp_path}"  # the text messages go to a folder of the test's own
     with transaction.atomic():
-        _simulate_and_check(plans, policy, system)
+        _simulate_and_check(plans, policy, SEND_WINDOWS[window], system)
         transaction.set_rollback(True)
 
 
@@ -96,7 +101,7 @@ def _day(n: int) -> date:
     return START + timedelta(days=n)
 
 
-def _simulate_and_check(plans: list[Plan], policy: str, system) -> None:
+def _simulate_and_check(plans: list[Plan], policy: str, window: tuple, system) -> None:
     from recoup.collections.actions import pause_add, policy_load
     from recoup.collections.cycle import cycle_run
     from recoup.ledger.models import Contact, Customer
@@ -109,7 +114,8 @@ def _simulate_and_check(plans: list[Plan], policy: str, system) -> None:
     org = org_create(slug="prop", legal_name="Property Test Ltd", currency="GBP", country="GB",
                      timezone="Europe/London", actor=system, now=t0)
     org.sender_email = "accounts@prop.example"
-    org.save(update_fields=["sender_email"])
+    org.send_window_start, org.send_window_end, org.send_window_weekdays = window
+    org.save(update_fields=["sender_email", "send_window_start", "send_window_end", "send_window_weekdays"])
     policy_load(org=org, actor=system, now=t0, make_default_for="", data={"name": policy, "steps": POLICIES[policy]})
     made = []
     events: dict[int, list] = {}
@@ -156,7 +162,16 @@ def _simulate_and_check(plans: list[Plan], policy: str, system) -> None:
         for hour in range(24):
             deliver_due(now=datetime.combine(day, time(hour), tzinfo=UTC))
 
-    _check(org, made, events)
+    _check(org, made, events, window)
+
+
+def _send_window_open(window: tuple, zones: tuple[str, ...], at: datetime) -> bool:
+    start, end, weekdays = window
+    for name in zones:
+        local = at.astimezone(ZoneInfo(name))
+        if local.fold or not start <= local.time() < end or str(local.isoweekday()) not in weekdays:
+            return False
+    return True
 
 
 def _window_open(kind: str, country: str, region: str, zones: tuple[str, ...], at: datetime) -> bool:
@@ -171,7 +186,7 @@ def _window_open(kind: str, country: str, region: str, zones: tuple[str, ...], a
     return True
 
 
-def _check(org, made, events) -> None:
+def _check(org, made, events, window: tuple) -> None:
     from recoup.ledger.models import Charge
     from recoup.messaging.models import Message
 
@@ -186,6 +201,9 @@ def _check(org, made, events) -> None:
             if m.channel in ("email", "sms", "call"):
                 assert _window_open(plan.kind, country, region, zones, at), \
                     f"{m.channel} to {customer.ref} ({plan.place}, {plan.kind}) at {at.isoformat()} outside the window"
+            if m.channel in ("email", "sms") and m.source in ("cycle", "arrangements"):
+                assert _send_window_open(window, zones, at), \
+                    f"{m.channel} to {customer.ref} ({plan.place}) at {at.isoformat()} outside the send window"
             if plan.opt_out_day is not None and at.date() > _day(plan.opt_out_day):
                 channel = {"email": "email", "sms": "sms", "phone": "call"}[plan.opt_out_channel]
                 assert m.channel != channel, f"{channel} to {customer.ref} after opting out on {plan.opt_out_day}"

@@ -5,7 +5,8 @@ queries (restrictions, contacts and opt-outs, pauses in force, recent messages a
 the limitation dates of the invoices concerned when a legal step is asked) and lets
 ``recoup.core.compliance.decide_contact`` answer allow, defer until T, or block, with the
 rule id and a plain sentence. The cycle asks before queueing, the manual send paths before
-queueing, and delivery again before a message leaves (``message_gate``).
+queueing, and delivery again before a message leaves (``message_gate``). The facts carry the
+organization's send window (``org_send_window``), which the core applies to automated messages.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from recoup.collections.selectors import active_pauses
 from recoup.compliance.models import ContactRestriction, EmployerEmail
 from recoup.compliance.selectors import customer_jurisdiction, limitation_for_invoice
 from recoup.core.compliance import (
-    ALLOWED, Attempt, DebtorFacts, GateAnswer, Restriction, debtor_zones, decide_contact, purpose_of_step,
+    ALLOWED, Attempt, DebtorFacts, GateAnswer, Restriction, SendWindow, debtor_zones, decide_contact,
+    purpose_of_step,
 )
 from recoup.core.rules import by_topic, rules_in_force
 from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.orgs.models import Organization
 
-__all__ = ["ALLOWED", "GateAnswer", "contact_gate", "message_gate", "gate_facts"]
+__all__ = ["ALLOWED", "GateAnswer", "contact_gate", "message_gate", "gate_facts", "org_send_window"]
 
 ALLOW = ALLOWED  # the name the cycle's tests knew
 ADDRESS_FIELDS = {"email": ("email", "opt_out_email"), "sms": ("phone", "opt_out_sms"),
@@ -35,6 +37,11 @@ DELIVERED = ("sent", "batched", "posted", "open", "done")
 PENDING = ("queued", "sending")
 CONVERSATIONS = ("reached", "promise_to_pay", "dispute")
 LOOKBACK = timedelta(days=31)
+
+
+def org_send_window(org: Organization) -> SendWindow:
+    """The organization's window for automated messages (its settings), in the debtor's local time."""
+    return SendWindow(org.send_window_start, org.send_window_end, org.send_window_weekdays)
 
 
 def _rules(org: Organization, customer: Customer, on: date) -> tuple[str | None, dict]:
@@ -118,7 +125,7 @@ def gate_facts(*, org: Organization, customer: Customer, on: date, now: datetime
                        employer_emails=employer,
                        opted_out=frozenset(opted), disputes=tuple(disputes), holds=tuple(holds),
                        call_attempts=tuple(calls), conversations=tuple(talks), messages=tuple(messages),
-                       time_barred=barred, jurisdiction=jurisdiction)
+                       time_barred=barred, jurisdiction=jurisdiction, send_window=org_send_window(org))
 
 
 def contact_gate(*, org: Organization, customer: Customer, channel: str, step_key: str, on: date, now: datetime,
@@ -180,7 +187,9 @@ def contact_explain(*, org: Organization, customer: Customer, now: datetime) -> 
 
     Returns plain values for a template: ``jurisdiction``, ``zones`` (the clocks that count),
     ``restrictions`` (label, dates), ``rules`` (id, title, source url), ``channels`` (channel,
-    address, verdict, rule_id, sentence, until in the debtor's time and as ``until_text``).
+    address, verdict, rule_id, sentence, until in the debtor's time and as ``until_text``),
+    ``send_window`` (the organization's window for automated messages in words, e.g. "Mon-Fri
+    09:00-12:00", in the debtor's local time; the e-mail and SMS answers already keep to it).
     """
     from recoup.compliance.models import RestrictionKind
 
@@ -210,5 +219,6 @@ def contact_explain(*, org: Organization, customer: Customer, now: datetime) -> 
                      "ends_on": r.ends_on} for r in facts.restrictions]
     return {"jurisdiction": jurisdiction, "zones": [z.key for z in zones], "restrictions": restrictions,
             "holds": list(facts.holds), "disputes": list(facts.disputes),
+            "send_window": facts.send_window.describe() if facts.send_window else "",
             "rules": [{"id": r.id, "title": r.title, "url": r.source.url} for r in contact_rules],
             "channels": channels}

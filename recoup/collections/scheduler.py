@@ -4,7 +4,9 @@
 An organization is due when its local clock has passed ``cycle_time`` and its local date has
 no real (non-dry) cycle run yet, whoever ran it (the scheduler or ``recoup cycle``). Only
 today is ever due: after days of downtime the scheduler runs today once, and the cycle
-itself catches up the steps missed meanwhile. Before running, a scheduler claims the day
+itself catches up the steps missed meanwhile, each decided once; their messages wait in the
+outbox for the send window (the next morning in the debtor's time, when the day's window has
+passed) and delivery sends them then. Before running, a scheduler claims the day
 with a ``ScheduledRun`` row (unique per organization and date), so two schedulers at once
 run an organization's day once.
 """

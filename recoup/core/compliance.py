@@ -21,7 +21,13 @@ The gates, in the order they are asked (the first that says no answers):
    (max attempts in N days per debt, quiet days after a conversation), the message cap
    per customer, and the contact window in the debtor's local time (working days and
    public holidays for businesses). An unknown time zone means the window that is open
-   in every zone of the debtor's country at once.
+   in every zone of the debtor's country at once. Automated e-mails and SMS (the cycle's
+   reminders and notices, an arrangement's notices) keep to the organization's send window
+   too (``DebtorFacts.send_window``, rule ``house.send-window``): they go only when both
+   windows are open. An operator's own message and a call task (a person decides when to
+   dial) keep to the legal window only; letters have no clock. Clock changes are exact
+   (``recoup.core.windows``): a start inside a skipped hour opens at the jump, and the
+   repeated hour of an autumn change counts once.
 
 No Django, no clock: ``now`` is passed in. The rules come from ``recoup.core.rules``.
 """
@@ -36,6 +42,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from recoup.core.calendar import BusinessCalendar
 from recoup.core.rules import Rule, by_topic
+from recoup.core.windows import EVERY_DAY, WORKING_DAYS, Hours, describe_days, next_open, open_at
 
 ALLOW, DEFER, BLOCK = "allow", "defer", "block"
 CHANNELS = ("email", "sms", "letter", "call")
@@ -46,6 +53,11 @@ AUTOMATED = ("reminder", "final-notice", "legal-threat", "call")
 # Channels whose time of arrival matters: a letter arrives with the post.
 TIMED_CHANNELS = ("email", "sms", "call")
 CAPPED_CHANNELS = ("email", "sms", "letter")
+# What the organization's send window holds back: messages the system sends by itself, on channels
+# that arrive when sent. Manual messages and call tasks (an operator chooses the moment) do not.
+SEND_WINDOW_PURPOSES = ("reminder", "final-notice", "legal-threat", "notice")
+SEND_WINDOW_CHANNELS = ("email", "sms")
+SEND_WINDOW_RULE = "house.send-window"
 RESTRICTION_KINDS = ("deceased", "insolvency", "attorney", "cease_contact", "breathing_space")
 # Zones of each country the rules know, for a debtor whose own zone is unknown (mainland zones;
 # a region code narrows the US to one state's zones where listed).
@@ -125,6 +137,35 @@ class Restriction:
 
 
 @dataclass(frozen=True)
+class SendWindow:
+    """The organization's window for automated messages, in the debtor's local time: from
+    ``start`` until before ``end`` on ``weekdays`` (ISO digits, "12345" = Monday to Friday)."""
+
+    start: time = time(9)
+    end: time = time(12)
+    weekdays: str = "12345"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.start, time) or not isinstance(self.end, time):
+            raise ValueError("send_window_start/send_window_end: give times of day, e.g. 09:00 and 12:00")
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("send_window_start: the send window is in the debtor's local time (no zone)")
+        if self.start >= self.end:
+            raise ValueError(f"send_window_end: the send window must end after it starts ({self.start:%H:%M})")
+        if not self.weekdays or any(d not in "1234567" for d in self.weekdays) \
+                or len(set(self.weekdays)) != len(self.weekdays):
+            raise ValueError(f"send_window_weekdays: {self.weekdays!r}: digits 1 (Monday) to 7 (Sunday), each once")
+
+    @property
+    def days(self) -> frozenset[int]:
+        return frozenset(int(d) for d in self.weekdays)
+
+    def describe(self) -> str:
+        """In words, e.g. "Mon-Fri 09:00-12:00"."""
+        return f"{describe_days(self.days)} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+@dataclass(frozen=True)
 class DebtorFacts:
     """What the gate knows about the debtor at the moment of the attempt.
 
@@ -134,6 +175,7 @@ class DebtorFacts:
     ``opted_out``: (channel, address) pairs, or (channel, "*") for the whole channel.
     ``call_attempts``/``conversations``/``messages``: instants of earlier contacts (messages
     sent or waiting to go; calls per debt, or per customer where debts are not told apart).
+    ``send_window``: the organization's window for automated messages; None: the legal window only.
     """
 
     country: str = ""
@@ -151,6 +193,7 @@ class DebtorFacts:
     messages: tuple[datetime, ...] = ()
     time_barred: bool = False
     jurisdiction: str | None = None
+    send_window: SendWindow | None = None
 
 
 def _norm(address: str) -> str:
@@ -308,10 +351,8 @@ def contact_window(rules: Mapping[str, Rule]):
     return found[0] if found else None
 
 
-def _window(attempt: Attempt, facts: DebtorFacts, rules: Mapping[str, Rule], at: datetime,
-            zones: Sequence[ZoneInfo]) -> GateAnswer | None:
-    if attempt.channel not in TIMED_CHANNELS:
-        return None
+def _legal_hours(attempt: Attempt, facts: DebtorFacts, rules: Mapping[str, Rule]) -> tuple[str, Hours, str]:
+    """The legal contact window: its rule id, hours and words for a sentence."""
     rule = contact_window(rules)
     if rule is None and attempt.debt_kind == "business":
         rid, start, end, working, holidays_off = "house.business-hours", time(9), time(17), True, True
@@ -324,31 +365,62 @@ def _window(attempt: Attempt, facts: DebtorFacts, rules: Mapping[str, Rule], at:
     # The GB rules are England and Wales': without a region, England's bank holidays.
     region = facts.region or ("ENG" if facts.country.upper() in ("GB", "UK") else "")
     calendar = BusinessCalendar(facts.country.upper(), region or None) if holidays_off and facts.country else None
+    hours = Hours(start, end, WORKING_DAYS if working else EVERY_DAY, calendar)
+    what = "business hours on working days" if working else f"{start:%H:%M}-{end:%H:%M}"
+    return rid, hours, what
 
-    def open_at(t: datetime) -> bool:
-        for zone in zones:
-            local = t.astimezone(zone)
-            if not start <= local.time() < end:
-                return False
-            if working and local.weekday() >= 5:
-                return False
-            if calendar is not None and calendar.is_holiday(local.date()):
-                return False
-        return True
 
-    if open_at(at):
+def _send_window_applies(attempt: Attempt, facts: DebtorFacts) -> bool:
+    return (facts.send_window is not None and attempt.channel in SEND_WINDOW_CHANNELS
+            and attempt.purpose in SEND_WINDOW_PURPOSES)
+
+
+def _window(attempt: Attempt, facts: DebtorFacts, rules: Mapping[str, Rule], at: datetime,
+            zones: Sequence[ZoneInfo]) -> GateAnswer | None:
+    """The legal contact window and, for automated messages, the organization's send window:
+    both must be open, in every zone that counts; else defer to the first instant they are."""
+    if attempt.channel not in TIMED_CHANNELS:
         return None
-    candidates = sorted({datetime.combine(at.astimezone(z).date() + timedelta(days=d), start, tzinfo=z)
-                         for z in zones for d in range(SEARCH_DAYS)})
-    for t in candidates:
-        t = t.astimezone(at.tzinfo)
-        if t > at and open_at(t):
-            what = "business hours on working days" if working else f"{start:%H:%M}-{end:%H:%M}"
-            zone_text = "the debtor's local time" if facts.timezone else "every time zone of the debtor's country"
-            return GateAnswer(DEFER, rid, f"Outside the contact window ({what}, {zone_text}).", until=t,
-                              gate="contact_window")
-    return GateAnswer(BLOCK, rid, "The contact window never opens in the coming weeks in every zone of the "
-                                  "debtor's country; set the customer's time zone.", gate="contact_window")
+    rid, legal, what = _legal_hours(attempt, facts, rules)
+    windows = [legal]
+    send = facts.send_window if _send_window_applies(attempt, facts) else None
+    one_zone = len(zones) == 1
+    zone_text = "the debtor's local time" if one_zone else "in every time zone of the debtor's country"
+    where = "in the debtor's local time" if one_zone else "in every time zone of the debtor's country at once"
+    if send is not None:
+        windows.append(Hours(send.start, send.end, send.days))
+        never = _never_meets(send, legal, what)
+        if never:
+            return GateAnswer(BLOCK, SEND_WINDOW_RULE, never, gate="contact_window")
+    if open_at(windows, zones, at):
+        return None
+    until = next_open(windows, zones, at, SEARCH_DAYS)
+    if until is None:
+        if send is not None:
+            return GateAnswer(BLOCK, SEND_WINDOW_RULE,
+                              f"The send window ({send.describe()}) and the contact window ({what}) are never open "
+                              f"together {where} in the coming weeks; set the customer's time zone or widen the "
+                              "send window.", gate="contact_window")
+        return GateAnswer(BLOCK, rid, "The contact window never opens in the coming weeks in every zone of the "
+                                      "debtor's country; set the customer's time zone.", gate="contact_window")
+    if send is None or not open_at([legal], zones, at):
+        also = f" Automated messages also keep to the send window ({send.describe()})." if send else ""
+        return GateAnswer(DEFER, rid, f"Outside the contact window ({what}, {zone_text}).{also}", until=until,
+                          gate="contact_window")
+    return GateAnswer(DEFER, SEND_WINDOW_RULE, f"Outside the organization's send window for automated messages "
+                                               f"({send.describe()}, {zone_text}).", until=until,
+                      gate="contact_window")
+
+
+def _never_meets(send: SendWindow, legal: Hours, what: str) -> str | None:
+    """A sentence when the send window and the legal window can never be open together."""
+    if not send.days & legal.weekdays:
+        return (f"The send window ({send.describe()}) has no day in common with the contact window ({what}): "
+                "no automated message can go; change the send window in the settings.")
+    if max(send.start, legal.start) >= min(send.end, legal.end):
+        return (f"The send window ({send.describe()}) has no hour in common with the contact window ({what}): "
+                "no automated message can go; change the send window in the settings.")
+    return None
 
 
 @lru_cache(maxsize=256)
@@ -391,5 +463,5 @@ def purpose_of_step(*, step_key: str, template: str, action: str, channel: str) 
     return purpose, tuple(sorted(words))
 
 
-__all__ = ["Attempt", "DebtorFacts", "GateAnswer", "Restriction", "decide_contact", "debtor_zones",
+__all__ = ["Attempt", "DebtorFacts", "GateAnswer", "Restriction", "SendWindow", "decide_contact", "debtor_zones",
            "purpose_of_step", "ALLOW", "DEFER", "BLOCK", "ALLOWED"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
@@ -19,6 +19,12 @@ pytestmark = pytest.mark.django_db
 UTC = timezone.utc
 
 
+def send_any_time(org) -> None:
+    """Widen the organization's send window to the whole day, every day: only the law's window counts."""
+    org.send_window_start, org.send_window_end, org.send_window_weekdays = time(0), time(23, 59), "1234567"
+    org.save(update_fields=["send_window_start", "send_window_end", "send_window_weekdays"])
+
+
 def test_a_restricted_customer_gets_nothing_and_the_cycle_says_which_rule(five_step, debtor, make_invoice, org_a,
                                                                          system, now):
     customer = debtor(org_a, "C001")
@@ -32,6 +38,7 @@ def test_a_restricted_customer_gets_nothing_and_the_cycle_says_which_rule(five_s
 
 
 def test_a_message_decided_before_the_window_opens_is_queued_for_the_opening(five_step, debtor, make_invoice, org_a):
+    send_any_time(org_a)
     customer = debtor(org_a, "C001", kind="consumer")
     make_invoice(org_a, customer, "INV-1", "100.00", due=date(2026, 3, 1))
     result = cycle_run(org=org_a, on=date(2026, 3, 4), now=at(date(2026, 3, 4), 5))  # 05:00 in London
@@ -109,7 +116,7 @@ def test_the_gate_reads_only_its_own_organization(debtor, make_invoice, org_a, o
     mine, theirs = debtor(org_a, "C001"), debtor(org_b, "C001")
     restriction_set(org=org_b, customer=theirs, kind="insolvency", starts_on=date(2026, 1, 1), actor=system, now=now)
     ok = contact_gate(org=org_a, customer=mine, channel="email", step_key="first-reminder", on=date(2026, 3, 10),
-                      now=datetime(2026, 3, 10, 12, 0, tzinfo=UTC), address=mine.contacts.get().email)
+                      now=datetime(2026, 3, 10, 11, 0, tzinfo=UTC), address=mine.contacts.get().email)
     assert ok.allowed
     refused = contact_gate(org=org_b, customer=theirs, channel="email", step_key="first-reminder",
                            on=date(2026, 3, 10), now=datetime(2026, 3, 10, 18, 0, tzinfo=UTC))
@@ -146,3 +153,88 @@ def test_a_california_letter_about_a_time_barred_consumer_debt_carries_the_discl
     assert [a.status for a in result.actions] == ["queued"]
     text = Message.objects.get().body_text
     assert "you will not be sued for it" in text and "Bolt Widgets Inc may continue to report" in text
+
+
+def test_the_default_send_window_holds_a_reminder_until_nine_on_a_weekday_morning(five_step, debtor, make_invoice,
+                                                                                 org_a, smtp):
+    from recoup.messaging.delivery import deliver_due
+
+    customer = debtor(org_a, "C001", kind="consumer")
+    make_invoice(org_a, customer, "INV-1", "100.00", due=date(2026, 3, 4))
+    # Saturday 07:00 in London: the law's window opens at 08:00, the organization's on Monday at 09:00.
+    result = cycle_run(org=org_a, on=date(2026, 3, 7), now=at(date(2026, 3, 7), 7))
+    assert [a.status for a in result.actions] == ["queued"]
+    message = Message.objects.get()
+    assert message.next_attempt_at == datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
+    assert deliver_due(now=datetime(2026, 3, 9, 8, 59, tzinfo=UTC)).handled == 0
+    assert deliver_due(now=datetime(2026, 3, 9, 9, 0, tzinfo=UTC)).sent == 1
+    assert [m["to"] for m in smtp.received] == ["c001@debtor.example"]
+
+
+def test_delivery_defers_a_reminder_found_after_the_send_window_closed(five_step, debtor, make_invoice, org_a):
+    from recoup.messaging.delivery import deliver_due
+
+    customer = debtor(org_a, "C001", kind="consumer")
+    make_invoice(org_a, customer, "INV-1", "100.00", due=date(2026, 3, 1))
+    cycle_run(org=org_a, on=date(2026, 3, 4), now=at(date(2026, 3, 4), 10))  # Wednesday 10:00: queued to go now
+    # The worker was down until 12:30: inside the law's window (08:00-21:00), outside the send window.
+    report = deliver_due(now=datetime(2026, 3, 4, 12, 30, tzinfo=UTC))
+    assert (report.sent, report.deferred) == (0, 1)
+    message = Message.objects.get()
+    assert message.status == "queued" and message.next_attempt_at == datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+    assert "house.send-window" in message.last_error and "Mon-Fri 09:00-12:00" in message.last_error
+
+
+def test_the_organizations_own_window_is_read_in_the_debtors_local_time(debtor, org_a):
+    org_a.send_window_start, org_a.send_window_end, org_a.send_window_weekdays = time(14), time(16), "2"
+    org_a.save(update_fields=["send_window_start", "send_window_end", "send_window_weekdays"])
+    customer = debtor(org_a, "C001", kind="consumer", country="US", region="NY", timezone="America/New_York")
+    answer = contact_gate(org=org_a, customer=customer, channel="email", step_key="first-reminder",
+                          on=date(2026, 3, 10), now=datetime(2026, 3, 10, 12, 0, tzinfo=UTC),  # Tue 08:00 in NY
+                          address=customer.contacts.get().email)
+    assert (answer.verdict, answer.rule_id, answer.gate) == ("defer", "house.send-window", "contact_window")
+    assert answer.until == datetime(2026, 3, 10, 18, 0, tzinfo=UTC)  # Tuesday 14:00 EDT
+    assert "Tue 14:00-16:00" in answer.sentence
+    after = contact_gate(org=org_a, customer=customer, channel="email", step_key="first-reminder",
+                         on=date(2026, 3, 10), now=datetime(2026, 3, 10, 20, 0, tzinfo=UTC),
+                         address=customer.contacts.get().email)
+    assert after.until == datetime(2026, 3, 17, 18, 0, tzinfo=UTC)  # the next Tuesday
+
+
+def test_an_operators_own_message_keeps_to_the_legal_window_only(debtor, org_a, system):
+    customer = debtor(org_a, "C001", kind="consumer")
+    contact = customer.contacts.get()
+    afternoon = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)  # outside the send window, inside 08:00-21:00
+    sent = message_send(org=org_a, customer=customer, channel="email", to_address=contact.email, subject="Hi",
+                        body_text="...", actor=system, now=afternoon, contact=contact)
+    assert sent.next_attempt_at == afternoon
+
+
+def test_an_arrangement_notice_at_delivery_keeps_to_the_send_window(debtor, org_a, system):
+    from recoup.collections.gate import message_gate
+    from recoup.messaging.actions import message_queue
+
+    customer = debtor(org_a, "C001", kind="consumer")
+    afternoon = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+    notice = message_queue(org=org_a, customer=customer, channel="email", to_address=customer.contacts.get().email,
+                           subject="Your instalment", body_text="Due on Friday.", idempotency_key="plan:1:notice",
+                           actor=system, now=afternoon, source="arrangements", step_key="instalment-due")
+    manual = message_queue(org=org_a, customer=customer, channel="email", to_address=customer.contacts.get().email,
+                           subject="Hello", body_text="...", idempotency_key="manual:1", actor=system, now=afternoon)
+    answer = message_gate(notice, now=afternoon)
+    assert (answer.verdict, answer.rule_id, answer.until) == (
+        "defer", "house.send-window", datetime(2026, 3, 11, 9, 0, tzinfo=UTC))
+    assert message_gate(manual, now=afternoon).allowed
+
+
+def test_the_customer_page_names_the_send_window(debtor, org_a):
+    from recoup.collections.gate import contact_explain
+
+    customer = debtor(org_a, "C001", kind="consumer")
+    customer.contacts.update(phone="+447700900123")
+    gate = contact_explain(org=org_a, customer=customer, now=datetime(2026, 3, 10, 15, 0, tzinfo=UTC))
+    assert gate["send_window"] == "Mon-Fri 09:00-12:00"
+    by_channel = {c["channel"]: c for c in gate["channels"]}
+    assert by_channel["email"]["rule_id"] == "house.send-window"
+    assert by_channel["email"]["until_text"] == "2026-03-11 09:00 GMT"
+    assert by_channel["call"]["verdict"] == "allow"  # a person decides when to dial: the law's window only

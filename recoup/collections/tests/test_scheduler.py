@@ -176,3 +176,31 @@ def test_after_the_days_run_the_operators_get_the_digest_once(org_a, system, now
     scheduler_tick(now=morning + timedelta(minutes=15), deliver=False)
     assert [m.to for m in mailoutbox] == [["olga@acme.example"]]
     assert "waiting for you" in mailoutbox[0].subject
+
+
+@pytest.mark.parametrize("down", [date(2026, 3, 26), date(2026, 3, 29)], ids=["thursday", "clock-change-sunday"])
+def test_a_step_due_on_a_day_the_server_was_down_is_decided_once_and_sent_the_next_morning(
+        five_step, debtor, make_invoice, org_a, smtp, down):
+    from recoup.collections.models import StepDecision
+
+    berlin = ZoneInfo("Europe/Berlin")
+    customer = debtor(org_a, "C001", kind="consumer", country="DE", timezone="Europe/Berlin")
+    make_invoice(org_a, customer, "INV-1", "100.00", due=down - timedelta(days=3))  # first reminder due on `down`
+    london_midnight = datetime.combine(down - timedelta(days=1), time(0), tzinfo=ZoneInfo("Europe/London"))
+    ran = []
+    for now in every_15_minutes(london_midnight.astimezone(UTC), 72):
+        if now.astimezone(ZoneInfo("Europe/London")).date() == down:
+            continue  # the server is down all day
+        if scheduler_tick(now=now, orgs=[org_a]).ran:
+            ran.append(now.astimezone(ZoneInfo("Europe/London")))
+
+    after = down + timedelta(days=1)
+    assert [(t.date(), t.time()) for t in ran] == [(down - timedelta(days=1), time(7)), (after, time(7))]
+    assert list(StepDecision.objects.for_org(org_a).filter(step_key="first-reminder")
+                .values_list("decided_on", flat=True)) == [after]
+    [message] = Message.objects.for_org(org_a).filter(step_key="first-reminder")
+    assert message.status == MessageStatus.SENT
+    assert len(smtp.received) == Message.objects.for_org(org_a).filter(status=MessageStatus.SENT).count()
+    sent = message.sent_at.astimezone(berlin)
+    assert sent.date() == after and time(9) <= sent.time() < time(12), sent
+    assert sent.time() == time(9)  # the first tick of the window: the morning, not later
