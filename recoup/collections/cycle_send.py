@@ -149,15 +149,15 @@ def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan
     contacts, unusable = contact_points(org=org, customer=customer)
     invoices = list(Invoice.objects.for_org(org).filter(pk__in=plans[0].invoice_ids)
                     .prefetch_related("charges").order_by("due_date", "number"))
-    links = _Links(org=org, customer=customer, now=now)
+    links = PortalLinks(org=org, customer=customer, now=now)
     spare = list(policy.step(plans[0].step_key).fallback)
     outcomes: list[SendOutcome] = []
     for plan in plans:
-        outcome = _send_one(org=org, customer=customer, plan=plan, policy=policy, contacts=contacts,
+        outcome = send_one(org=org, customer=customer, plan=plan, policy=policy, contacts=contacts,
                             unusable=unusable, invoices=invoices, on=on, now=now, actor=actor, links=links)
         while outcome.channel_only and spare:
             outcomes.append(outcome)
-            outcome = _send_one(org=org, customer=customer, plan=replace(plan, channel=spare.pop(0)), policy=policy,
+            outcome = send_one(org=org, customer=customer, plan=replace(plan, channel=spare.pop(0)), policy=policy,
                                 contacts=contacts, unusable=unusable, invoices=invoices, on=on, now=now, actor=actor,
                                 links=links)
         outcomes.append(outcome)
@@ -177,7 +177,7 @@ def contact_needed(*, org: Organization, customer: Customer, step: Step, tried: 
         task_open(org=org, customer=customer, kind=TaskKind.CONTACT_NEEDED, text=text, actor=actor, now=now)
 
 
-class _Links:
+class PortalLinks:
     """The customer's portal links for the day's messages: one new link, made when a message is
     really rendered (a dry run rolls it back with everything else)."""
 
@@ -204,9 +204,9 @@ def _step_to_send(policy: Policy, plan: MessagePlan, waiting: list[Message]) -> 
     return policy.step(max(keys, key=lambda key: policy.rank(key, 0)))
 
 
-def _send_one(*, org: Organization, customer: Customer, plan: MessagePlan, policy: Policy, contacts: list[Contact],
+def send_one(*, org: Organization, customer: Customer, plan: MessagePlan, policy: Policy, contacts: list[Contact],
               unusable: set, invoices: list[Invoice], on: date, now: datetime, actor: Actor,
-              links: _Links, replaces: Message | None = None) -> SendOutcome:
+              links: PortalLinks, replaces: Message | None = None) -> SendOutcome:
     """Queue the plan's message on its channel, or say why it cannot go. ``replaces``: a failed message
     of the same step occurrence this one goes instead of (it keeps that one's ``source_ref``)."""
     planned = policy.step(plan.step_key)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
-from recoup.collections.cycle_send import SendOutcome, _Links, _send_one, contact_needed, contact_points
+from recoup.collections.cycle_send import SendOutcome, PortalLinks, send_one, contact_needed, contact_points
 from recoup.collections.models import Outcome, StepDecision
 from recoup.collections.selectors import core_policy, policy_for_customer
 from recoup.core.policy import MessagePlan
@@ -46,11 +46,11 @@ def step_fallback(*, message: Message, actor: Actor, now: datetime) -> SendOutco
     invoices = list(Invoice.objects.for_org(org).filter(pk__in=invoice_ids).prefetch_related("charges")
                     .order_by("due_date", "number"))
     number = int(message.source_ref.rpartition("#")[2] or 0)
-    links = _Links(org=org, customer=customer, now=now)
+    links = PortalLinks(org=org, customer=customer, now=now)
     failed: list[str] = [message.channel]
     for channel in (c for c in later if c not in tried):
         plan = MessagePlan(channel, step.key, number, tuple(invoice_ids), ())
-        outcome = _send_one(org=org, customer=customer, plan=plan, policy=policy, contacts=contacts,
+        outcome = send_one(org=org, customer=customer, plan=plan, policy=policy, contacts=contacts,
                             unusable=unusable, invoices=invoices, on=on, now=now, actor=actor, links=links,
                             replaces=message)
         if outcome.status in (Outcome.QUEUED, "draft"):

@@ -66,10 +66,15 @@ def test_the_deliver_command_refuses_bad_arguments(db, args, problem):
         call_command("deliver", *args)
 
 
-def test_the_worker_task_schedules_itself_for_the_next_retry(smtp, org_a, customer_a, queue, now):
+def test_the_worker_task_schedules_itself_for_the_next_retry(smtp, org_a, customer_a, queue, now, monkeypatch):
+    from django.utils import timezone as dj_timezone
     from django_tasks_db.models import DBTaskResult
 
     from recoup.messaging.tasks import deliver_outbox
+
+    # The worker reads the clock: pin it to a Tuesday, 13:00 in London, inside the debtor's window
+    # (a business hears nothing in the evening or at weekends).
+    monkeypatch.setattr(dj_timezone, "now", lambda: now)
 
     smtp.refuse["pat@customer.example"] = "451 later"
     queue(org_a, customer_a, "k")  # queued "now" (2026-03-31), already due by the clock
