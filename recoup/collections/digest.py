@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 
 from recoup.collections.models import CycleRun
+from recoup.collections.review import drafts_count
 from recoup.messaging.models import Message, MessageStatus, TaskKind
 from recoup.messaging.selectors import open_calls, open_letter_batches, open_tasks
 from recoup.orgs.models import Membership, Organization, Role
@@ -26,6 +27,7 @@ class Digest:
     org: Organization
     on: date
     cycle: dict[str, int] = field(default_factory=dict)  # queued, blocked, deferred, ... of the day's runs
+    drafts: int = 0  # review mode: messages waiting for approval
     calls: int = 0
     letters: int = 0
     replies: int = 0
@@ -35,7 +37,7 @@ class Digest:
 
     @property
     def waiting(self) -> int:
-        return self.calls + self.letters + self.replies + self.reviews + self.contact_problems + self.other_tasks
+        return self.drafts + self.calls + self.letters + self.replies + self.reviews + self.contact_problems + self.other_tasks
 
 
 def digest_for(*, org: Organization, on: date) -> Digest:
@@ -47,6 +49,7 @@ def digest_for(*, org: Organization, on: date) -> Digest:
     tasks = dict(open_tasks(org=org).values_list("kind").annotate(n=Count("id")).order_by())
     return Digest(
         org=org, on=on, cycle=cycle,
+        drafts=drafts_count(org=org),
         calls=open_calls(org=org).count(),
         letters=Message.objects.for_org(org).filter(
             status=MessageStatus.BATCHED, batch__in=open_letter_batches(org=org)).count(),

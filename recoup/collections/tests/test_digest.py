@@ -34,3 +34,17 @@ def test_owners_and_collectors_get_the_days_counts_and_viewers_do_not(
     text = mail.get_body(("plain",)).get_content()
     assert "Messages queued:   2" in text and "Replies to read:           1" in text
     assert "http://recoup.example/o/acme/worklist/" in text
+
+
+def test_in_review_mode_the_digest_counts_the_drafts_waiting(smtp, five_step, debtor, make_invoice, org_a, system,
+                                                             now):
+    from recoup.collections.digest import digest_for
+
+    org_a.send_mode = "review"
+    org_a.save(update_fields=["send_mode"])
+    make_invoice(org_a, debtor(org_a, "C1"), "INV-C1", "50.00", due=date(2026, 3, 1))
+    cycle_run(org=org_a, on=date(2026, 3, 11), now=at(date(2026, 3, 11)))
+
+    digest = digest_for(org=org_a, on=date(2026, 3, 11))
+
+    assert (digest.drafts, digest.waiting) == (1, 1)
