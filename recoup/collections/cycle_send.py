@@ -211,7 +211,8 @@ def _step_to_send(policy: Policy, plan: MessagePlan, waiting: list[Message]) -> 
 
 def send_one(*, org: Organization, customer: Customer, plan: MessagePlan, policy: Policy, contacts: list[Contact],
               unusable: set, invoices: list[Invoice], on: date, now: datetime, actor: Actor,
-              links: PortalLinks, replaces: Message | None = None, standing: StandingFacts | None = None) -> SendOutcome:
+              links: PortalLinks, replaces: Message | None = None,
+              standing: StandingFacts | None = None) -> SendOutcome:
     """Queue the plan's message on its channel, or say why it cannot go. ``replaces``: a failed message
     of the same step occurrence this one goes instead of (it keeps that one's ``source_ref``);
     ``standing``: the customer's standing facts for the gate when already read."""

@@ -69,7 +69,8 @@ def limitations_for_invoices(invoices: list[Invoice], *, on: date,
     paid_on: dict[int, list[date]] = {invoice.pk: [] for invoice in invoices}
     if invoices:
         org = invoices[0].org
-        rows = (Allocation.objects.for_org(org).filter(invoice_id__in=list(paid_on), payment__isnull=False, date__lte=on)
+        rows = (Allocation.objects.for_org(org)
+                .filter(invoice_id__in=list(paid_on), payment__isnull=False, date__lte=on)
                 .values_list("invoice_id", "date"))
         for invoice_id, paid in rows:
             paid_on[invoice_id].append(paid)
