@@ -27,3 +27,23 @@ def test_the_cycle_benchmark_opens_every_invoice_reaches_every_customer_and_prin
     assert queued.group(1) == queued.group(2)  # every customer with open invoices got its one message
     assert re.search(r"ratio [\d.]+x", done.stdout)
     assert not (tmp_path / "bench.sqlite3").exists()  # removed without --keep
+
+
+def test_the_rerun_script_repeats_a_kept_benchmark_without_touching_it(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RECOUP_", "DJANGO_", "PYTHONPATH"))}
+    db = tmp_path / "bench.sqlite3"
+    built = subprocess.run(
+        [sys.executable, "bench/cycle_bench.py", "--customers", "20", "--invoices", "100", "--db", str(db),
+         "--repeat", "1", "--keep"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stdout + built.stderr
+    first = re.search(r"([\d,]+) customers, [\d,]+ decisions, ([\d,]+) queued", built.stdout)
+    before = db.read_bytes()
+    rerun = subprocess.run([sys.executable, "bench/cycle_rerun.py", str(db), "--warm", "--sites"],
+                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"recoup from {ROOT / 'recoup'}" in rerun.stdout
+    again = re.search(r"\(dry run\) for 2026-03-31: [\d.]+ s wall, [\d.]+ s CPU; ([\d,]+) customers, [\d,]+ decisions, "
+                      r"([\d,]+) queued; ([\d,]+) SQL statements", rerun.stdout)
+    assert again and again.groups()[:2] == first.groups(), rerun.stdout  # the same run, on a copy
+    assert "collections/cycle.py" in rerun.stdout  # statements counted by the line that ran them
+    assert db.read_bytes() == before

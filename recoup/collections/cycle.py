@@ -23,8 +23,9 @@ from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.collections.actions import policies_install_defaults
 from recoup.collections.chase import chase_save
-from recoup.collections.cycle_facts import CustomerWork, fetch_cycle_facts
+from recoup.collections.cycle_facts import CustomerWork, CycleFacts, fetch_cycle_facts
 from recoup.collections.cycle_send import send_plans
+from recoup.collections.gate import StandingFacts, standing_facts
 from recoup.collections.models import CycleRun, DecisionStatus, InvoiceChase, Outcome, Policy, StepDecision
 from recoup.collections.review import drafts_expire
 from recoup.collections.step_actions import apply_step_action
@@ -37,6 +38,7 @@ from recoup.orgs.models import Organization
 
 ACTOR = Actor.system("recoup cycle")
 CHASE_BATCH = 2000  # schedule rows written together
+ACT_CHUNK = 500  # customers decided together, the acting ones' contacts and gate facts read in one go
 CUSTOMER_ACTIONS = (StepAction.CREDIT_HOLD, StepAction.ESCALATION_REVIEW)
 
 
@@ -109,25 +111,24 @@ def _run(*, org: Organization, on: date, now: datetime, dry_run: bool, full: boo
     if expired:
         counts["drafts_expired"] = expired
     chase: list[InvoiceChase] = []
-    for work in facts.customers:
+    for work, policy, decisions, ahead in _decided_ahead(org, facts, on):
         counts["customers"] += 1
         if len(chase) >= CHASE_BATCH:
             chase_save(chase)
             chase.clear()
-        policy = facts.policies[work.policy_id] if work.policy_id is not None else None
         if policy is None:
             counts["without_policy"] += 1
             chase += _chase_rows(work, None, [], on, facts.epoch)
             continue
-        decisions = _decide(policy, work, on)
         if not decisions:
             chase += _chase_rows(work, policy, [], on, facts.epoch)
             continue
         plans = plan_customer(policy=policy, decisions=decisions, invoices=work.invoices, on=on)
         try:
-            with transaction.atomic():
+            # One append to the audit chain per customer: its events are written, in order, as the block ends.
+            with transaction.atomic(), audit.batch():
                 actions = _act(org=org, work=work, policy=policy, decisions=decisions, plans=plans, on=on,
-                               now=now, run=run)
+                               now=now, run=run, ahead=ahead)
         except _DecidedElsewhere:
             counts["decided_elsewhere"] += 1
             continue
@@ -149,6 +150,30 @@ def _run(*, org: Organization, on: date, now: datetime, dry_run: bool, full: boo
                          f"{counts['blocked']} blocked, {counts['deferred']} deferred",
                  data={"date": on.isoformat(), "counts": dict(counts)})
     return result
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """What was read ahead for a chunk of acting customers: the Customer rows and the gate's standing facts."""
+
+    customers: dict[int, Customer]
+    standing: dict[int, StandingFacts]
+
+
+def _decided_ahead(org: Organization, facts: CycleFacts, on: date):
+    """Each customer with its policy, its decisions and what was read ahead for the customers that act:
+    ``ACT_CHUNK`` customers are decided at a time and the acting ones' rows read in a few queries.
+    Nothing the cycle does for one customer changes what is read ahead for another."""
+    for start in range(0, len(facts.customers), ACT_CHUNK):
+        chunk = []
+        for work in facts.customers[start:start + ACT_CHUNK]:
+            policy = facts.policies[work.policy_id] if work.policy_id is not None else None
+            chunk.append((work, policy, _decide(policy, work, on) if policy is not None else []))
+        acting = [work.id for work, _, decisions in chunk if decisions]
+        ahead = _Ahead(customers=Customer.objects.for_org(org).in_bulk(acting) if acting else {},
+                       standing=standing_facts(org=org, customer_ids=acting, on=on))
+        for work, policy, decisions in chunk:
+            yield work, policy, decisions, ahead
 
 
 def _decide(policy: CorePolicy, work: CustomerWork, on: date) -> list[Decision]:
@@ -188,7 +213,7 @@ def _chase_rows(work: CustomerWork, policy: CorePolicy | None, decisions: list[D
 
 
 def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions: list[Decision],
-         plans: list[MessagePlan], on: date, now: datetime, run: CycleRun) -> list[CycleAction]:
+         plans: list[MessagePlan], on: date, now: datetime, run: CycleRun, ahead: _Ahead) -> list[CycleAction]:
     """Record, act and queue for one customer; runs inside that customer's transaction."""
     rows = [StepDecision(org=org, invoice_id=d.invoice_id, customer_id=work.id, policy_id=work.policy_id,
                          step_key=d.step_key, number=d.number, decided_on=on, status=d.status, cycle_run=run)
@@ -198,7 +223,7 @@ def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions
             StepDecision.objects.bulk_create(rows)
     except IntegrityError:
         raise _DecidedElsewhere() from None
-    customer = Customer.objects.for_org(org).get(pk=work.id)
+    customer = ahead.customers.get(work.id) or Customer.objects.for_org(org).get(pk=work.id)
     numbers = {i.id: i.number for i in work.invoices}
     due = [d for d in decisions if d.status == DecisionStatus.DUE]
     acted_for_customer: set[str] = set()
@@ -219,7 +244,8 @@ def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions
     if not plans:
         return []
     step = policy.step(plans[0].step_key)
-    outcomes = send_plans(org=org, customer=customer, plans=plans, policy=policy, on=on, now=now, actor=ACTOR)
+    outcomes = send_plans(org=org, customer=customer, plans=plans, policy=policy, on=on, now=now, actor=ACTOR,
+                          standing=ahead.standing.get(work.id))
     listed = tuple(numbers[i] for i in plans[0].invoice_ids)
     actions = [CycleAction(customer_ref=customer.ref, invoices=listed, step=step.key, channel=o.channel,
                            status=str(o.status), reason=o.reason) for o in outcomes]

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 
 from recoup.audit.actions import Actor
-from recoup.collections.gate import GateAnswer, contact_gate
+from recoup.collections.gate import GateAnswer, StandingFacts, contact_gate
 from recoup.collections.models import Outcome
 from recoup.collections.review import draft_withdraw
 from recoup.collections.send_mode import step_mode
@@ -139,14 +139,18 @@ def _with_disclosures(*, org: Organization, customer: Customer, invoices: list[I
 
 
 def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan], policy: Policy, on: date,
-               now: datetime, actor: Actor) -> list[SendOutcome]:
+               now: datetime, actor: Actor, standing: StandingFacts | None = None) -> list[SendOutcome]:
     """Queue the customer's consolidated message on every channel of ``plans`` (same step, same invoices).
 
     A channel that cannot be used for this customer (no usable contact point, an opt-out) hands
     over to the step's next fallback channel; every attempt is in the outcomes. When a channel
-    and all its fallbacks fail, a task asks the operator for a new contact point.
+    and all its fallbacks fail, a task asks the operator for a new contact point. ``standing``:
+    the customer's contacts and other standing facts when already read (``gate.standing_facts``).
     """
-    contacts, unusable = contact_points(org=org, customer=customer)
+    if standing is None:
+        contacts, unusable = contact_points(org=org, customer=customer)
+    else:
+        contacts, unusable = list(standing.contacts), set(standing.unusable)
     invoices = list(Invoice.objects.for_org(org).filter(pk__in=plans[0].invoice_ids)
                     .prefetch_related("charges").order_by("due_date", "number"))
     links = PortalLinks(org=org, customer=customer, now=now)
@@ -154,12 +158,13 @@ def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan
     outcomes: list[SendOutcome] = []
     for plan in plans:
         outcome = send_one(org=org, customer=customer, plan=plan, policy=policy, contacts=contacts,
-                            unusable=unusable, invoices=invoices, on=on, now=now, actor=actor, links=links)
+                            unusable=unusable, invoices=invoices, on=on, now=now, actor=actor, links=links,
+                            standing=standing)
         while outcome.channel_only and spare:
             outcomes.append(outcome)
             outcome = send_one(org=org, customer=customer, plan=replace(plan, channel=spare.pop(0)), policy=policy,
                                 contacts=contacts, unusable=unusable, invoices=invoices, on=on, now=now, actor=actor,
-                                links=links)
+                                links=links, standing=standing)
         outcomes.append(outcome)
         if outcome.channel_only:
             contact_needed(org=org, customer=customer, step=policy.step(plan.step_key), tried=[
@@ -206,9 +211,11 @@ def _step_to_send(policy: Policy, plan: MessagePlan, waiting: list[Message]) -> 
 
 def send_one(*, org: Organization, customer: Customer, plan: MessagePlan, policy: Policy, contacts: list[Contact],
               unusable: set, invoices: list[Invoice], on: date, now: datetime, actor: Actor,
-              links: PortalLinks, replaces: Message | None = None) -> SendOutcome:
+              links: PortalLinks, replaces: Message | None = None,
+              standing: StandingFacts | None = None) -> SendOutcome:
     """Queue the plan's message on its channel, or say why it cannot go. ``replaces``: a failed message
-    of the same step occurrence this one goes instead of (it keeps that one's ``source_ref``)."""
+    of the same step occurrence this one goes instead of (it keeps that one's ``source_ref``);
+    ``standing``: the customer's standing facts for the gate when already read."""
     planned = policy.step(plan.step_key)
     mode = step_mode(org, planned)
     if mode == SendMode.OFF:
@@ -223,7 +230,7 @@ def send_one(*, org: Organization, customer: Customer, plan: MessagePlan, policy
         getattr(contact, CONTACT_FIELDS[plan.channel][0]).strip()
     answer: GateAnswer = contact_gate(org=org, customer=customer, channel=plan.channel, step_key=plan.step_key,
                                       on=on, now=now, address=address, invoice_ids=plan.invoice_ids,
-                                      template=planned.template_name, action=str(planned.action))
+                                      template=planned.template_name, action=str(planned.action), standing=standing)
     not_before = None
     if answer.verdict == "defer" and answer.gate == "contact_window" and answer.until - now < HOLD_FOR_WINDOW:
         not_before = answer.until  # queued, reported as queued: the message waits in the outbox

@@ -11,15 +11,16 @@ organization's send window (``org_send_window``), which the core applies to auto
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from django.db.models import Q
 
 from recoup.collections.selectors import active_pauses
 from recoup.compliance.models import ContactRestriction, EmployerEmail
-from recoup.compliance.selectors import customer_jurisdiction, limitation_for_invoice
+from recoup.compliance.selectors import customer_jurisdiction, limitations_for_invoices
 from recoup.core.compliance import (
     ALLOWED, Attempt, DebtorFacts, GateAnswer, Restriction, SendWindow, debtor_zones, decide_contact,
     purpose_of_step,
@@ -28,7 +29,8 @@ from recoup.core.rules import by_topic, rules_in_force
 from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.orgs.models import Organization
 
-__all__ = ["ALLOWED", "GateAnswer", "contact_gate", "message_gate", "gate_facts", "org_send_window"]
+__all__ = ["ALLOWED", "GateAnswer", "StandingFacts", "contact_gate", "message_gate", "gate_facts", "org_send_window",
+           "standing_facts"]
 
 ALLOW = ALLOWED  # the name the cycle's tests knew
 ADDRESS_FIELDS = {"email": ("email", "opt_out_email"), "sms": ("phone", "opt_out_sms"),
@@ -44,6 +46,49 @@ def org_send_window(org: Organization) -> SendWindow:
     return SendWindow(org.send_window_start, org.send_window_end, org.send_window_weekdays)
 
 
+@dataclass(frozen=True)
+class StandingFacts:
+    """What the gate (and the cycle's choice of contact point) reads about one customer that the cycle's
+    own actions never change: its contacts (billing contacts first, as ``contact_points`` orders them),
+    the contact points marked unusable, the restrictions not lifted, the employer e-mails without
+    consent and the pauses in force on the day. Read for many customers at once by ``standing_facts``
+    so acting for each costs fewer queries; the messages (which acting does change) are read per
+    customer as before."""
+
+    contacts: tuple[Contact, ...] = ()
+    unusable: frozenset[tuple[int, str, str]] = frozenset()
+    restrictions: tuple[tuple[str, date, date | None], ...] = ()
+    employer: frozenset[str] = frozenset()
+    pauses: tuple[tuple[int | None, str | None, str], ...] = field(default=())
+
+
+def standing_facts(*, org: Organization, customer_ids: Iterable[int], on: date) -> dict[int, StandingFacts]:
+    """``StandingFacts`` of each of ``customer_ids`` (keep the list to a few hundred), in five queries:
+    the same rows, in the same order, as ``gate_facts`` and ``contact_points`` read one customer at a time."""
+    from recoup.messaging.models import ContactPointStatus
+
+    ids = list(customer_ids)
+    contacts, unusable, restrictions, employer, pauses = (defaultdict(list) for _ in range(5))
+    if ids:
+        for contact in Contact.objects.for_org(org).filter(customer_id__in=ids).order_by("-is_billing", "name", "id"):
+            contacts[contact.customer_id].append(contact)
+        for customer_id, *point in ContactPointStatus.objects.for_org(org).filter(contact__customer_id__in=ids) \
+                .values_list("contact__customer_id", "contact_id", "channel", "address"):
+            unusable[customer_id].append(tuple(point))
+        for customer_id, *row in ContactRestriction.objects.for_org(org).filter(
+                customer_id__in=ids, lifted_at__isnull=True).values_list("customer_id", "kind", "starts_on", "ends_on"):
+            restrictions[customer_id].append(tuple(row))
+        for customer_id, address in EmployerEmail.objects.for_org(org).filter(
+                contact__customer_id__in=ids, consent=False).values_list("contact__customer_id", "address"):
+            employer[customer_id].append(address)
+        for customer_id, *row in active_pauses(org=org, on=on).filter(customer_id__in=ids).values_list(
+                "customer_id", "invoice_id", "invoice__number", "reason"):
+            pauses[customer_id].append(tuple(row))
+    return {i: StandingFacts(contacts=tuple(contacts[i]), unusable=frozenset(unusable[i]),
+                             restrictions=tuple(restrictions[i]), employer=frozenset(employer[i]),
+                             pauses=tuple(pauses[i])) for i in ids}
+
+
 def _rules(org: Organization, customer: Customer, on: date) -> tuple[str | None, dict]:
     jurisdiction = customer_jurisdiction(customer, org)
     return jurisdiction, (rules_in_force(jurisdiction, on, customer.kind) if jurisdiction else {})
@@ -51,7 +96,8 @@ def _rules(org: Organization, customer: Customer, on: date) -> tuple[str | None,
 
 def gate_facts(*, org: Organization, customer: Customer, on: date, now: datetime, invoice_ids: Sequence[int] = (),
                message_text: str | None = None, exclude_message_id: int | None = None, for_delivery: bool = False,
-               rules: dict | None = None, legal_step: bool = False, check_address: bool = True) -> DebtorFacts:
+               rules: dict | None = None, legal_step: bool = False, check_address: bool = True,
+               standing: StandingFacts | None = None) -> DebtorFacts:
     """The debtor's facts for the gate.
 
     Args: invoice_ids: the invoices the contact is about (their disputes and holds count);
@@ -59,17 +105,24 @@ def gate_facts(*, org: Organization, customer: Customer, on: date, now: datetime
         count for the invoices it names; for_delivery: count only messages already delivered
         (this one excluded) for the caps; otherwise messages waiting to go count too;
         legal_step: look up the limitation dates of the invoices (only needed for legal steps);
-        check_address: pass the customer's own addresses (the third-party check; chosen at queueing).
+        check_address: pass the customer's own addresses (the third-party check; chosen at queueing);
+        standing: the customer's ``StandingFacts`` already read (the cycle reads them for many
+        customers at once); None reads them here.
     """
     from recoup.messaging.models import Direction, Message
 
     country = customer.country or org.country
     region = customer.region if customer.country else org.region
-    restrictions = tuple(Restriction(kind, start, end) for kind, start, end in ContactRestriction.objects.for_org(org)
-                         .filter(customer=customer, lifted_at__isnull=True).values_list("kind", "starts_on", "ends_on"))
+    if standing is None:
+        restriction_rows = ContactRestriction.objects.for_org(org).filter(
+            customer=customer, lifted_at__isnull=True).values_list("kind", "starts_on", "ends_on")
+    else:
+        restriction_rows = standing.restrictions
+    restrictions = tuple(Restriction(kind, start, end) for kind, start, end in restriction_rows)
     own: set[tuple[str, str]] = set()
     opted: set[tuple[str, str]] = set()
-    for contact in Contact.objects.for_org(org).filter(customer=customer):
+    for contact in (Contact.objects.for_org(org).filter(customer=customer) if standing is None
+                    else standing.contacts):
         for channel, (address_field, opt_field) in ADDRESS_FIELDS.items():
             address = getattr(contact, address_field).strip()
             if address:
@@ -77,11 +130,11 @@ def gate_facts(*, org: Organization, customer: Customer, on: date, now: datetime
                 if getattr(contact, opt_field):
                     opted.add((channel, address))
     employer = frozenset(EmployerEmail.objects.for_org(org).filter(contact__customer=customer, consent=False)
-                         .values_list("address", flat=True))
+                         .values_list("address", flat=True)) if standing is None else standing.employer
     disputes, holds = [], []
     wanted = set(invoice_ids)
-    pauses = active_pauses(org=org, on=on).filter(customer=customer).values_list("invoice_id", "invoice__number",
-                                                                                 "reason")
+    pauses = active_pauses(org=org, on=on).filter(customer=customer).values_list(
+        "invoice_id", "invoice__number", "reason") if standing is None else standing.pauses
     for invoice_id, number, reason in pauses:
         if invoice_id is not None and invoice_id not in wanted and not (message_text and number in message_text):
             continue
@@ -114,11 +167,9 @@ def gate_facts(*, org: Organization, customer: Customer, on: date, now: datetime
     jurisdiction, found = (None, rules) if rules is not None else _rules(org, customer, on)
     barred = False
     if legal_step and invoice_ids:
-        for invoice in Invoice.objects.for_org(org).filter(pk__in=invoice_ids).select_related("customer", "org"):
-            lim = limitation_for_invoice(invoice, on=on)
-            if lim is not None and lim.status(on) == "barred":
-                barred = True
-                break
+        invoices = list(Invoice.objects.for_org(org).filter(pk__in=invoice_ids).select_related("customer", "org"))
+        barred = any(lim is not None and lim.status(on) == "barred"
+                     for lim in limitations_for_invoices(invoices, on=on).values())
     return DebtorFacts(country=country, region=region or "", timezone=customer.timezone or
                        ("" if customer.country else org.timezone), fallback_timezone=org.timezone,
                        restrictions=restrictions, own_addresses=frozenset(own) if check_address else None,
@@ -132,13 +183,14 @@ def contact_gate(*, org: Organization, customer: Customer, channel: str, step_ke
                  purpose: str | None = None, address: str = "", invoice_ids: Sequence[int] = (),
                  template: str = "", action: str = "", for_delivery: bool = False,
                  exclude_message_id: int | None = None, message_text: str | None = None,
-                 check_address: bool = True) -> GateAnswer:
+                 check_address: bool = True, standing: StandingFacts | None = None) -> GateAnswer:
     """May Recoup contact ``customer`` on ``channel`` at ``now``? Allow, defer until T, or block.
 
     Args: step_key/template/action: the policy step (its purpose and the action words the
         time-barred rules look for); purpose: given for non-step contacts ("manual", "notice",
         "cease-notice", "call"); address: the contact point to use (checked against the
-        customer's own contacts, opt-outs and employer e-mails); invoice_ids: what it is about.
+        customer's own contacts, opt-outs and employer e-mails); invoice_ids: what it is about;
+        standing: the customer's ``StandingFacts`` when already read (see ``gate_facts``).
     """
     step_purpose, words = purpose_of_step(step_key=step_key or "", template=template or step_key or "",
                                           action=action or "", channel=channel)
@@ -148,7 +200,7 @@ def contact_gate(*, org: Organization, customer: Customer, channel: str, step_ke
         set(words) & set(r.parameters.forbidden_actions) for r in by_topic(rules, "time_barred"))
     facts = gate_facts(org=org, customer=customer, on=on, now=now, invoice_ids=invoice_ids, for_delivery=for_delivery,
                        exclude_message_id=exclude_message_id, message_text=message_text, rules=rules,
-                       legal_step=legal, check_address=check_address)
+                       legal_step=legal, check_address=check_address, standing=standing)
     facts = replace(facts, jurisdiction=jurisdiction)
     attempt = Attempt(channel=channel, purpose=purpose, debt_kind=customer.kind, address=address,
                       step_actions=words)

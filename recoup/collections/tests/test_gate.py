@@ -238,3 +238,44 @@ def test_the_customer_page_names_the_send_window(debtor, org_a):
     assert by_channel["email"]["rule_id"] == "house.send-window"
     assert by_channel["email"]["until_text"] == "2026-03-11 09:00 GMT"
     assert by_channel["call"]["verdict"] == "allow"  # a person decides when to dial: the law's window only
+
+
+def test_standing_facts_read_for_many_customers_give_the_gate_the_same_facts(debtor, make_invoice, org_a, system,
+                                                                             now):
+    """The cycle reads contacts, restrictions, employer e-mails and pauses for many customers at once:
+    the gate's facts and answers are the same as when it reads them for one customer."""
+    from recoup.collections.actions import pause_add
+    from recoup.collections.cycle_send import contact_points
+    from recoup.collections.gate import gate_facts, standing_facts
+    from recoup.compliance.models import EmployerEmail
+    from recoup.ledger.models import Contact
+    from recoup.messaging.actions import contact_point_mark_unusable
+
+    on = date(2026, 3, 4)
+    busy, plain = debtor(org_a, "C001", kind="consumer"), debtor(org_a, "C002")
+    work = Contact.objects.create(org=org_a, customer=busy, name="Work", email="pat@employer.example",
+                                  phone="+442079460001", opt_out_sms=True, is_billing=True)
+    EmployerEmail.objects.create(org=org_a, contact=work, address="pat@employer.example", created_at=now)
+    contact_point_mark_unusable(org=org_a, contact=work, channel="call", address="+442079460001", reason="wrong",
+                                actor=system, now=now)
+    invoice = make_invoice(org_a, busy, "INV-1", "100.00", due=date(2026, 2, 1))
+    pause_add(org=org_a, customer=busy, invoice=invoice, reason="Dispute: wrong amount", starts_on=date(2026, 3, 1),
+              actor=system, now=now)
+    pause_add(org=org_a, customer=busy, reason="Hardship", starts_on=date(2026, 3, 2), actor=system, now=now)
+    restriction_set(org=org_a, customer=busy, kind="attorney", starts_on=date(2026, 3, 1), actor=system, now=now)
+    restriction_set(org=org_a, customer=busy, kind="breathing_space", starts_on=date(2026, 3, 3), actor=system, now=now)
+
+    standing = standing_facts(org=org_a, customer_ids=[busy.pk, plain.pk], on=on)
+    for customer in (busy, plain):
+        known = standing[customer.pk]
+        contacts, unusable = contact_points(org=org_a, customer=customer)
+        assert (list(known.contacts), set(known.unusable)) == (contacts, unusable)
+        for channel, address in (("email", "pat@employer.example"), ("sms", "+442079460001"), ("letter", "")):
+            asked = dict(org=org_a, customer=customer, on=on, now=at(on, 10), invoice_ids=[invoice.pk])
+            assert gate_facts(**asked, standing=known) == gate_facts(**asked)
+            asked = dict(org=org_a, customer=customer, channel=channel, step_key="final-notice", on=on,
+                         now=at(on, 10), address=address, invoice_ids=[invoice.pk])
+            assert contact_gate(**asked, standing=known) == contact_gate(**asked)
+    facts = gate_facts(org=org_a, customer=busy, on=on, now=at(on, 10), invoice_ids=[invoice.pk],
+                       standing=standing[busy.pk])
+    assert len(facts.restrictions) == 2 and facts.disputes and facts.holds and facts.employer_emails

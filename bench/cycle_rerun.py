@@ -1,0 +1,85 @@
+"""Run the daily cycle again on a copy of a database kept by ``cycle_bench.py --keep``: time it, count its SQL.
+
+    .venv/bin/python bench/cycle_rerun.py /tmp/first.sqlite3 [--date 2026-03-31] [--real] [--sites] [--warm]
+
+A dry run by default (``--real`` commits on the copy); the kept file is never touched. Prints the
+wall-clock and CPU seconds of ``cycle_run`` and the statements it ran (``--sites``: by the line of
+Recoup that ran them). To compare two versions of the code on the same data, run it with
+``PYTHONPATH=<other checkout>`` (the ``recoup`` package is then imported from there; otherwise
+from this checkout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("db", type=Path, help="a database kept by cycle_bench.py --keep")
+    parser.add_argument("--date", dest="on", type=date.fromisoformat, default=date(2026, 3, 31))
+    parser.add_argument("--real", action="store_true", help="commit the run (on the copy) instead of a dry run")
+    parser.add_argument("--sites", action="store_true", help="count the statements by the line that ran them")
+    parser.add_argument("--warm", action="store_true",
+                        help="first run the dry run once untimed (templates, rules and locale data loaded), "
+                             "then time the run: the steady cost per customer of a long run")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="recoup-cycle-rerun-"))
+    copy = work / "copy.sqlite3"
+    shutil.copy(args.db, copy)
+    os.environ["RECOUP_DATABASE_URL"] = f"sqlite:///{copy}"
+    os.environ["RECOUP_VAR_DIR"] = str(work)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "recoup.settings"
+    if not os.environ.get("PYTHONPATH"):
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's recoup
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    import recoup
+    from recoup.collections.cycle import cycle_run
+    from recoup.orgs.models import Organization
+
+    sites: Counter = Counter()
+
+    def count(execute, sql, params, many, context):
+        sites["all"] += 1
+        if args.sites:
+            for frame in reversed(traceback.extract_stack()[:-1]):
+                if "/recoup/" in frame.filename:
+                    sites[f"{frame.filename.split('/recoup/')[1]}:{frame.lineno} {frame.name}"] += 1
+                    break
+        return execute(sql, params, many, context)
+
+    org = Organization.objects.order_by("pk").first()
+    now = datetime.combine(args.on, datetime.min.time(), tzinfo=timezone.utc).replace(hour=7)
+    if args.warm:
+        cycle_run(org=org, on=args.on, now=now, dry_run=True)
+    with connection.execute_wrapper(count):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = cycle_run(org=org, on=args.on, now=now, dry_run=not args.real)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    c = result.counts
+    print(f"recoup from {Path(recoup.__file__).parent}")
+    print(f"cycle ({'real' if args.real else 'dry run'}) for {args.on}: {wall:.2f} s wall, {cpu:.2f} s CPU; "
+          f"{c['customers']:,} customers, {c['decisions']:,} decisions, {c['queued']:,} queued; "
+          f"{sites.pop('all', 0):,} SQL statements")
+    for site, n in sites.most_common(30):
+        print(f"{n:8,d}  {site}")
+    connection.close()
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
