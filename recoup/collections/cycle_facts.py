@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import Max, Q
 
 from recoup.collections.chase import chase_epoch, customers_to_look_at
 from recoup.collections.models import Policy, StepDecision
@@ -83,16 +83,17 @@ def quiet_after_personal_contact(*, org: Organization, on: date) -> dict[int, da
     since = datetime.combine(on - timedelta(days=days), time(0), tzinfo=zone)
     personal = (Q(direction=Direction.IN) | Q(source="manual")
                 | Q(channel=MessageChannel.CALL, status=MessageStatus.DONE))
-    rows = (Message.objects.for_org(org).filter(personal).exclude(status__in=NOT_A_CONTACT)
-            .exclude(call_outcome=CallOutcome.WRONG_NUMBER)
-            .filter(Q(created_at__gte=since) | Q(sent_at__gte=since))
-            .values_list("customer_id", "created_at", "sent_at"))
+    latest = (Message.objects.for_org(org).filter(personal).exclude(status__in=NOT_A_CONTACT)
+              .exclude(call_outcome=CallOutcome.WRONG_NUMBER)
+              .filter(Q(created_at__gte=since) | Q(sent_at__gte=since))
+              .values("customer_id").annotate(created=Max("created_at"), sent=Max("sent_at")).order_by()
+              .values_list("customer_id", "created", "sent"))
     quiet: dict[int, date] = {}
-    for customer_id, created, sent in rows:
+    for customer_id, created, sent in latest:
         at = max(t for t in (created, sent) if t is not None)
         until = at.astimezone(zone).date() + timedelta(days=days)
         if until > on:
-            quiet[customer_id] = max(until, quiet.get(customer_id, until))
+            quiet[customer_id] = until
     return quiet
 
 
