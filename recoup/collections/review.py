@@ -143,11 +143,8 @@ def draft_approve(*, org: Organization, message: Message, actor: Actor, now: dat
                              subject=current.subject if subject is None else subject,
                              body_text=current.body_text if body_text is None else body_text)
     not_before = max(now, current.next_attempt_at or now)  # a draft held for the contact window still waits
-    won = Message.objects.for_org(org).filter(pk=current.pk, status=MessageStatus.DRAFT).update(
-        status=MessageStatus.QUEUED, reviewed_by=actor.label[:200], reviewed_at=now, next_attempt_at=not_before)
-    current.refresh_from_db()
-    if not won:
-        raise DraftGone(gone_reason(org=org, message=current))
+    current = _change_draft(org, current, status=MessageStatus.QUEUED, reviewed_by=actor.label[:200],
+                            reviewed_at=now, next_attempt_at=not_before)
     audit.record(org=org, actor=actor, at=now, verb="message.approved", subject=current, customer=current.customer,
                  summary=f"{current.channel} to {current.to_address}: {current.subject}"[:500],
                  data={"channel": current.channel, "step": current.step_key})
@@ -196,11 +193,7 @@ def draft_edit(*, org: Organization, message: Message, subject: str, body_text: 
     if (subject, body_text, body_html) == (current.subject, current.body_text, current.body_html):
         return current
     before = {"subject": current.subject, "body_text": current.body_text}
-    won = Message.objects.for_org(org).filter(pk=current.pk, status=MessageStatus.DRAFT).update(
-        subject=subject, body_text=body_text, body_html=body_html)
-    current.refresh_from_db()
-    if not won:
-        raise DraftGone(gone_reason(org=org, message=current))
+    current = _change_draft(org, current, subject=subject, body_text=body_text, body_html=body_html)
     audit.record(org=org, actor=actor, at=now, verb="message.edited", subject=current, customer=current.customer,
                  summary=f"draft {current.channel} to {current.to_address} edited: {subject}"[:500],
                  data={"before": before, "after": {"subject": subject, "body_text": body_text}})
@@ -212,16 +205,22 @@ def draft_skip(*, org: Organization, message: Message, actor: Actor, now: dateti
     """Do not send a draft: it is cancelled as "skipped by <user>" and its step stays decided (not tried again).
     Raises DraftGone when it is no longer a draft."""
     current = _draft_for_update(org, message, now, allow_expired=True)
-    won = Message.objects.for_org(org).filter(pk=current.pk, status=MessageStatus.DRAFT).update(
-        status=MessageStatus.CANCELLED, reviewed_by=actor.label[:200], reviewed_at=now,
-        last_error=f"cancelled: skipped by {actor.label}"[:1000])
-    current.refresh_from_db()
-    if not won:
-        raise DraftGone(gone_reason(org=org, message=current))
+    current = _change_draft(org, current, status=MessageStatus.CANCELLED, reviewed_by=actor.label[:200],
+                            reviewed_at=now, last_error=f"cancelled: skipped by {actor.label}"[:1000])
     audit.record(org=org, actor=actor, at=now, verb="message.skipped", subject=current, customer=current.customer,
                  summary=f"draft {current.channel} to {current.to_address} skipped: {current.subject}"[:500],
                  data={"channel": current.channel, "step": current.step_key})
     return current
+
+
+def _change_draft(org: Organization, message: Message, **fields) -> Message:
+    """Write ``fields`` only while the message is still a draft (one conditional UPDATE, so of two
+    reviewers at once only one wins); the message as it now is, or DraftGone saying who got there first."""
+    won = Message.objects.for_org(org).filter(pk=message.pk, status=MessageStatus.DRAFT).update(**fields)
+    message.refresh_from_db()
+    if not won:
+        raise DraftGone(gone_reason(org=org, message=message))
+    return message
 
 
 def draft_withdraw(*, org: Organization, message: Message, reason: str, actor: Actor, now: datetime) -> bool:
