@@ -13,11 +13,11 @@ so a crash leaves either both or neither.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.collections.cycle_send import SendOutcome, PortalLinks, send_one, contact_needed, contact_points
+from recoup.collections.gate import debtor_today
 from recoup.collections.models import Outcome, StepDecision
 from recoup.collections.selectors import core_policy, policy_for_customer
 from recoup.core.policy import MessagePlan
@@ -40,7 +40,7 @@ def step_fallback(*, message: Message, actor: Actor, now: datetime) -> SendOutco
                 .values_list("channel", flat=True))
     later = step.preference[step.preference.index(message.channel) + 1:] if message.channel in step.preference \
         else step.preference
-    on = now.astimezone(ZoneInfo(customer.timezone or org.timezone)).date()
+    on = debtor_today(org=org, customer=customer, now=now)
     invoice_ids = _listed_invoices(message)
     contacts, unusable = contact_points(org=org, customer=customer)
     invoices = list(Invoice.objects.for_org(org).filter(pk__in=invoice_ids).prefetch_related("charges")

@@ -217,15 +217,20 @@ def purpose_of_message(message) -> str:
     return "call" if message.channel == "call" and message.source != "manual" else "manual"
 
 
+def debtor_today(*, org: Organization, customer: Customer, now: datetime) -> date:
+    """The debtor's local date at ``now`` (in the first of the zones the gate's window respects)."""
+    return now.astimezone(debtor_zones(DebtorFacts(
+        country=customer.country or org.country, region=customer.region if customer.country else org.region,
+        timezone=customer.timezone or ("" if customer.country else org.timezone),
+        fallback_timezone=org.timezone))[0]).date()
+
+
 def message_gate(message, *, now: datetime) -> GateAnswer:
     """Ask the gate again for a message about to be delivered (its window may have closed, a hold,
     restriction or opt-out may have started since it was queued). Only delivered messages count
     for the caps; the choice of address (no third parties) was checked when it was queued."""
     org, customer = message.org, message.customer
-    on = now.astimezone(debtor_zones(DebtorFacts(
-        country=customer.country or org.country, region=customer.region if customer.country else org.region,
-        timezone=customer.timezone or ("" if customer.country else org.timezone),
-        fallback_timezone=org.timezone))[0]).date()
+    on = debtor_today(org=org, customer=customer, now=now)
     address = message.to_address if message.channel != "letter" else ""
     return contact_gate(org=org, customer=customer, channel=message.channel, step_key=message.step_key, on=on,
                         now=now, purpose=purpose_of_message(message), address=address, for_delivery=True,
