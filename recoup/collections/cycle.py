@@ -2,10 +2,11 @@
 
 ``cycle_run`` loads the day's facts in a few queries (``cycle_facts``), lets the core decide
 each invoice (``decide_invoice``) and fold a customer's decisions into one message
-(``plan_customer``), then acts in ONE transaction per customer: it records the decisions
-(unique per invoice, step and occurrence), applies the step's action, renders and queues the
-message. A decision already recorded by another run (a unique violation) rolls that
-customer back and moves on, so two cycles at once decide and send each step at most once.
+(``plan_customer``), then acts for each customer in a savepoint of its own, ``ACT_CHUNK``
+customers per transaction: it records the decisions (unique per invoice, step and occurrence),
+applies the step's action, renders and queues the message. A decision already recorded by
+another run (a unique violation) rolls that customer back and moves on, so two cycles at once
+decide and send each step at most once.
 Afterwards it stores, per invoice, the next day it has anything to decide (``chase``), so
 an ordinary day reads only the customers with something due.
 """
@@ -33,13 +34,14 @@ from recoup.core.money import minor_exponent
 from recoup.core.policy import (
     Decision, MessagePlan, Policy as CorePolicy, StepAction, decide_invoice, next_look, overdue_changes_on, plan_customer,
 )
-from recoup.ledger.models import Customer
+from recoup.ledger.models import Customer, Invoice
 from recoup.orgs.models import Organization
 
 ACTOR = Actor.system("recoup cycle")
 CHASE_BATCH = 2000  # schedule rows written together
-ACT_CHUNK = 500  # customers decided together, the acting ones' contacts and gate facts read in one go
+ACT_CHUNK = 100  # customers decided, read ahead for and acted for in one transaction
 CUSTOMER_ACTIONS = (StepAction.CREDIT_HOLD, StepAction.ESCALATION_REVIEW)
+CHARGE_ACTIONS = (StepAction.LATE_FEE, StepAction.INTEREST)
 
 
 @dataclass(frozen=True)
@@ -111,35 +113,37 @@ def _run(*, org: Organization, on: date, now: datetime, dry_run: bool, full: boo
     if expired:
         counts["drafts_expired"] = expired
     chase: list[InvoiceChase] = []
-    for work, policy, decisions, ahead in _decided_ahead(org, facts, on):
-        counts["customers"] += 1
+    for chunk, ahead in _decided_ahead(org, facts, on, now):
+        # Several customers per transaction (one commit, one append to the audit chain), each in a
+        # savepoint of its own: a customer decided elsewhere or deferred is rolled back alone.
+        with transaction.atomic(), audit.batch():
+            for work, policy, decisions, plans in chunk:
+                counts["customers"] += 1
+                if policy is None:
+                    counts["without_policy"] += 1
+                    chase += _chase_rows(work, None, [], on, facts.epoch)
+                    continue
+                if not decisions:
+                    chase += _chase_rows(work, policy, [], on, facts.epoch)
+                    continue
+                try:
+                    with transaction.atomic():
+                        actions = _act(org=org, work=work, policy=policy, decisions=decisions, plans=plans, on=on,
+                                       now=now, run=run, ahead=ahead)
+                except _DecidedElsewhere:
+                    counts["decided_elsewhere"] += 1
+                    continue
+                except _Deferred as deferred:
+                    # Nothing was decided: the stale rows that brought us here bring us back tomorrow.
+                    actions = deferred.actions
+                else:
+                    chase += _chase_rows(work, policy, decisions, on, facts.epoch)
+                counts["decisions"] += len(decisions)
+                result.actions += actions
+                counts.update(action.status for action in actions)
         if len(chase) >= CHASE_BATCH:
             chase_save(chase)
             chase.clear()
-        if policy is None:
-            counts["without_policy"] += 1
-            chase += _chase_rows(work, None, [], on, facts.epoch)
-            continue
-        if not decisions:
-            chase += _chase_rows(work, policy, [], on, facts.epoch)
-            continue
-        plans = plan_customer(policy=policy, decisions=decisions, invoices=work.invoices, on=on)
-        try:
-            # One append to the audit chain per customer: its events are written, in order, as the block ends.
-            with transaction.atomic(), audit.batch():
-                actions = _act(org=org, work=work, policy=policy, decisions=decisions, plans=plans, on=on,
-                               now=now, run=run, ahead=ahead)
-        except _DecidedElsewhere:
-            counts["decided_elsewhere"] += 1
-            continue
-        except _Deferred as deferred:
-            # Nothing was decided: the stale rows that brought us here bring us back tomorrow.
-            actions = deferred.actions
-        else:
-            chase += _chase_rows(work, policy, decisions, on, facts.epoch)
-        counts["decisions"] += len(decisions)
-        result.actions += actions
-        counts.update(action.status for action in actions)
     chase_save(chase)
     run.finished_at = now
     run.counts = dict(counts)
@@ -154,26 +158,33 @@ def _run(*, org: Organization, on: date, now: datetime, dry_run: bool, full: boo
 
 @dataclass(frozen=True)
 class _Ahead:
-    """What was read ahead for a chunk of acting customers: the Customer rows and the gate's standing facts."""
+    """What was read ahead for a chunk of acting customers before any of them acts: the Customer rows,
+    the gate's facts (``gate.standing_facts``) and the invoices their messages list, with charges."""
 
     customers: dict[int, Customer]
     standing: dict[int, StandingFacts]
+    invoices: dict[int, Invoice]
 
 
-def _decided_ahead(org: Organization, facts: CycleFacts, on: date):
-    """Each customer with its policy, its decisions and what was read ahead for the customers that act:
-    ``ACT_CHUNK`` customers are decided at a time and the acting ones' rows read in a few queries.
-    Nothing the cycle does for one customer changes what is read ahead for another."""
+def _decided_ahead(org: Organization, facts: CycleFacts, on: date, now: datetime):
+    """Chunks of ``ACT_CHUNK`` customers, each customer with its policy, decisions and message plans,
+    and what was read ahead for the ones that act, in a few queries per chunk. Acting for one customer
+    changes nothing read ahead for another; what acting changes for the customer itself (its messages,
+    the charges a step adds) is read again by the code that acts."""
     for start in range(0, len(facts.customers), ACT_CHUNK):
         chunk = []
         for work in facts.customers[start:start + ACT_CHUNK]:
             policy = facts.policies[work.policy_id] if work.policy_id is not None else None
-            chunk.append((work, policy, _decide(policy, work, on) if policy is not None else []))
-        acting = [work.id for work, _, decisions in chunk if decisions]
-        ahead = _Ahead(customers=Customer.objects.for_org(org).in_bulk(acting) if acting else {},
-                       standing=standing_facts(org=org, customer_ids=acting, on=on))
-        for work, policy, decisions in chunk:
-            yield work, policy, decisions, ahead
+            decisions = _decide(policy, work, on) if policy is not None else []
+            plans = plan_customer(policy=policy, decisions=decisions, invoices=work.invoices, on=on) \
+                if decisions else []
+            chunk.append((work, policy, decisions, plans))
+        acting = [work.id for work, _, decisions, _ in chunk if decisions]
+        listed = [i for *_, plans in chunk if plans for i in plans[0].invoice_ids]
+        yield chunk, _Ahead(
+            customers=Customer.objects.for_org(org).in_bulk(acting) if acting else {},
+            standing=standing_facts(org=org, customer_ids=acting, on=on, now=now),
+            invoices=Invoice.objects.for_org(org).prefetch_related("charges").in_bulk(listed) if listed else {})
 
 
 def _decide(policy: CorePolicy, work: CustomerWork, on: date) -> list[Decision]:
@@ -219,14 +230,15 @@ def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions
                          step_key=d.step_key, number=d.number, decided_on=on, status=d.status, cycle_run=run)
             for d in decisions]
     try:
-        with transaction.atomic():
-            StepDecision.objects.bulk_create(rows)
+        # No savepoint of its own: the customer's, around this, is rolled back on the way out.
+        StepDecision.objects.bulk_create(rows)
     except IntegrityError:
         raise _DecidedElsewhere() from None
     customer = ahead.customers.get(work.id) or Customer.objects.for_org(org).get(pk=work.id)
     numbers = {i.id: i.number for i in work.invoices}
     due = [d for d in decisions if d.status == DecisionStatus.DUE]
     acted_for_customer: set[str] = set()
+    charged = False
     for decision in due:
         step = policy.step(decision.step_key)
         if step.action in CUSTOMER_ACTIONS:
@@ -236,6 +248,7 @@ def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions
             acted_for_customer.add(step.key)
         apply_step_action(org=org, customer=customer, invoice_id=decision.invoice_id, step=step, on=on, now=now,
                           actor=ACTOR)
+        charged = charged or step.action in CHARGE_ACTIONS
     audit.record(org=org, actor=ACTOR, at=now, verb="collections.decided", subject=customer, customer=customer,
                  summary=f"{customer.ref}: " + "; ".join(
                      f"{numbers[d.invoice_id]} {d.step_key}#{d.number} {d.status}" for d in decisions),
@@ -244,8 +257,10 @@ def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions
     if not plans:
         return []
     step = policy.step(plans[0].step_key)
+    # A fee or interest just added is listed: the invoices are read again with their charges.
+    invoices = None if charged else [ahead.invoices[i] for i in plans[0].invoice_ids]
     outcomes = send_plans(org=org, customer=customer, plans=plans, policy=policy, on=on, now=now, actor=ACTOR,
-                          standing=ahead.standing.get(work.id))
+                          standing=ahead.standing.get(work.id), invoices=invoices)
     listed = tuple(numbers[i] for i in plans[0].invoice_ids)
     actions = [CycleAction(customer_ref=customer.ref, invoices=listed, step=step.key, channel=o.channel,
                            status=str(o.status), reason=o.reason) for o in outcomes]

@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
 
 from recoup.audit.actions import Actor
 from recoup.collections.gate import GateAnswer, StandingFacts, contact_gate
@@ -35,6 +34,7 @@ from recoup.core.policy import MessagePlan, Policy, Step
 from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.messaging.actions import message_cancel, message_queue, task_open
 from recoup.messaging.models import ContactPointStatus, Message, MessageStatus, Task, TaskKind, TaskStatus
+from recoup.messaging.selectors import cycle_messages_waiting
 from recoup.messaging.rendering import TemplateMissing, render_message
 from recoup.orgs.models import Organization, SendMode
 from recoup.portal.links import portal_urls
@@ -139,20 +139,23 @@ def _with_disclosures(*, org: Organization, customer: Customer, invoices: list[I
 
 
 def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan], policy: Policy, on: date,
-               now: datetime, actor: Actor, standing: StandingFacts | None = None) -> list[SendOutcome]:
+               now: datetime, actor: Actor, standing: StandingFacts | None = None,
+               invoices: list[Invoice] | None = None) -> list[SendOutcome]:
     """Queue the customer's consolidated message on every channel of ``plans`` (same step, same invoices).
 
     A channel that cannot be used for this customer (no usable contact point, an opt-out) hands
     over to the step's next fallback channel; every attempt is in the outcomes. When a channel
     and all its fallbacks fail, a task asks the operator for a new contact point. ``standing``:
-    the customer's contacts and other standing facts when already read (``gate.standing_facts``).
+    the customer's contacts and other standing facts when already read (``gate.standing_facts``);
+    ``invoices``: the plans' invoices with their charges when already read.
     """
     if standing is None:
         contacts, unusable = contact_points(org=org, customer=customer)
     else:
         contacts, unusable = list(standing.contacts), set(standing.unusable)
-    invoices = list(Invoice.objects.for_org(org).filter(pk__in=plans[0].invoice_ids)
-                    .prefetch_related("charges").order_by("due_date", "number"))
+    if invoices is None:
+        invoices = list(Invoice.objects.for_org(org).filter(pk__in=plans[0].invoice_ids).prefetch_related("charges"))
+    invoices = sorted(invoices, key=lambda invoice: (invoice.due_date, invoice.number))
     links = PortalLinks(org=org, customer=customer, now=now)
     spare = list(policy.step(plans[0].step_key).fallback)
     outcomes: list[SendOutcome] = []
@@ -166,6 +169,8 @@ def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan
                                 contacts=contacts, unusable=unusable, invoices=invoices, on=on, now=now, actor=actor,
                                 links=links, standing=standing)
         outcomes.append(outcome)
+        if outcome.message is not None and standing is not None:
+            standing = standing.without_messages()  # this customer's messages changed: read them again
         if outcome.channel_only:
             contact_needed(org=org, customer=customer, step=policy.step(plan.step_key), tried=[
                 o.channel for o in outcomes if o.channel_only], actor=actor, now=now)
@@ -195,11 +200,13 @@ class PortalLinks:
         return self._urls
 
 
-def _waiting(org: Organization, customer: Customer, channel: str, now: datetime) -> list[Message]:
+def _waiting(org: Organization, customer: Customer, channel: str, now: datetime,
+             standing: StandingFacts | None = None) -> list[Message]:
     """The customer's cycle messages on ``channel`` not yet on their way: queued and still waiting for
-    the contact window to open, or drafts not yet reviewed."""
-    return list(Message.objects.for_org(org).filter(customer=customer, channel=channel, source="cycle").filter(
-        Q(status=MessageStatus.QUEUED, attempts=0, next_attempt_at__gt=now) | Q(status=MessageStatus.DRAFT)))
+    the contact window to open, or drafts not yet reviewed (``standing.waiting`` when read ahead)."""
+    if standing is not None and standing.waiting is not None:
+        return [message for message in standing.waiting if message.channel == channel]
+    return list(cycle_messages_waiting(org=org, now=now).filter(customer=customer, channel=channel))
 
 
 def _step_to_send(policy: Policy, plan: MessagePlan, waiting: list[Message]) -> Step:
@@ -238,7 +245,7 @@ def send_one(*, org: Organization, customer: Customer, plan: MessagePlan, policy
         status = Outcome.DEFERRED if answer.verdict == "defer" else Outcome.BLOCKED
         return SendOutcome(status, plan.channel, answer.reason or answer.verdict,
                            channel_only=status == Outcome.BLOCKED and answer.gate in CHANNEL_GATES)
-    waiting = _waiting(org, customer, plan.channel, now)
+    waiting = _waiting(org, customer, plan.channel, now, standing)
     step = _step_to_send(policy, plan, waiting)
     # A draft when the step asked for or the step sent (a more advanced one waiting) is in review mode.
     draft = SendMode.REVIEW in (mode, step_mode(org, step))

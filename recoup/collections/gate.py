@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Q
 
@@ -52,23 +53,35 @@ class StandingFacts:
     own actions never change: its contacts (billing contacts first, as ``contact_points`` orders them),
     the contact points marked unusable, the restrictions not lifted, the employer e-mails without
     consent and the pauses in force on the day. Read for many customers at once by ``standing_facts``
-    so acting for each costs fewer queries; the messages (which acting does change) are read per
-    customer as before."""
+    so acting for each costs fewer queries.
+
+    ``recent`` (the gate's rows of the customer's messages around ``now``) and ``waiting`` (its cycle
+    messages not yet on their way) are read ahead too, but acting does change them: they hold only
+    until the customer's own first message is queued, after which ``without_messages`` is passed on
+    and they are read from the database again. None: not read ahead."""
 
     contacts: tuple[Contact, ...] = ()
     unusable: frozenset[tuple[int, str, str]] = frozenset()
     restrictions: tuple[tuple[str, date, date | None], ...] = ()
     employer: frozenset[str] = frozenset()
     pauses: tuple[tuple[int | None, str | None, str], ...] = field(default=())
+    recent: tuple[tuple, ...] | None = None
+    waiting: tuple[Any, ...] | None = None
+
+    def without_messages(self) -> StandingFacts:
+        return replace(self, recent=None, waiting=None)
 
 
-def standing_facts(*, org: Organization, customer_ids: Iterable[int], on: date) -> dict[int, StandingFacts]:
-    """``StandingFacts`` of each of ``customer_ids`` (keep the list to a few hundred), in five queries:
-    the same rows, in the same order, as ``gate_facts`` and ``contact_points`` read one customer at a time."""
+def standing_facts(*, org: Organization, customer_ids: Iterable[int], on: date,
+                   now: datetime | None = None) -> dict[int, StandingFacts]:
+    """``StandingFacts`` of each of ``customer_ids`` (keep the list to a few hundred), in five queries
+    (seven with ``now``: the messages as of then too): the same rows, in the same order, as ``gate_facts``,
+    ``contact_points`` and the cycle's look for waiting messages read one customer at a time."""
     from recoup.messaging.models import ContactPointStatus
+    from recoup.messaging.selectors import cycle_messages_waiting
 
     ids = list(customer_ids)
-    contacts, unusable, restrictions, employer, pauses = (defaultdict(list) for _ in range(5))
+    contacts, unusable, restrictions, employer, pauses, recent, waiting = (defaultdict(list) for _ in range(7))
     if ids:
         for contact in Contact.objects.for_org(org).filter(customer_id__in=ids).order_by("-is_billing", "name", "id"):
             contacts[contact.customer_id].append(contact)
@@ -84,9 +97,30 @@ def standing_facts(*, org: Organization, customer_ids: Iterable[int], on: date) 
         for customer_id, *row in active_pauses(org=org, on=on).filter(customer_id__in=ids).values_list(
                 "customer_id", "invoice_id", "invoice__number", "reason"):
             pauses[customer_id].append(tuple(row))
+        if now is not None:
+            for customer_id, *row in _recent_messages(org, now).filter(customer_id__in=ids).values_list(
+                    "customer_id", *RECENT_FIELDS):
+                recent[customer_id].append(tuple(row))
+            for message in cycle_messages_waiting(org=org, now=now).filter(customer_id__in=ids):
+                waiting[message.customer_id].append(message)
     return {i: StandingFacts(contacts=tuple(contacts[i]), unusable=frozenset(unusable[i]),
                              restrictions=tuple(restrictions[i]), employer=frozenset(employer[i]),
-                             pauses=tuple(pauses[i])) for i in ids}
+                             pauses=tuple(pauses[i]), recent=tuple(recent[i]) if now is not None else None,
+                             waiting=tuple(waiting[i]) if now is not None else None) for i in ids}
+
+
+RECENT_FIELDS = ("channel", "direction", "status", "created_at", "sent_at", "claimed_at", "next_attempt_at",
+                 "call_outcome")
+
+
+def _recent_messages(org: Organization, now: datetime):
+    """Messages that may count for the caps and call limits at ``now`` (any created, sent, claimed or
+    due within ``LOOKBACK``)."""
+    from recoup.messaging.models import Message
+
+    return Message.objects.for_org(org).filter(
+        Q(created_at__gte=now - LOOKBACK) | Q(sent_at__gte=now - LOOKBACK)
+        | Q(claimed_at__gte=now - LOOKBACK) | Q(next_attempt_at__gte=now - LOOKBACK))
 
 
 def _rules(org: Organization, customer: Customer, on: date) -> tuple[str | None, dict]:
@@ -109,7 +143,7 @@ def gate_facts(*, org: Organization, customer: Customer, on: date, now: datetime
         standing: the customer's ``StandingFacts`` already read (the cycle reads them for many
         customers at once); None reads them here.
     """
-    from recoup.messaging.models import Direction, Message
+    from recoup.messaging.models import Direction
 
     country = customer.country or org.country
     region = customer.region if customer.country else org.region
@@ -141,12 +175,11 @@ def gate_facts(*, org: Organization, customer: Customer, on: date, now: datetime
         label = f"{number}: {reason}" if number else reason
         (disputes if reason.lower().startswith("dispute") else holds).append(label)
     calls, talks, messages = [], [], []
-    rows = (Message.objects.for_org(org).filter(customer=customer)
-            .filter(Q(created_at__gte=now - LOOKBACK) | Q(sent_at__gte=now - LOOKBACK)
-                    | Q(claimed_at__gte=now - LOOKBACK) | Q(next_attempt_at__gte=now - LOOKBACK))
-            .exclude(pk=exclude_message_id)
-            .values_list("channel", "direction", "status", "created_at", "sent_at", "claimed_at", "next_attempt_at",
-                         "call_outcome"))
+    if standing is not None and standing.recent is not None and exclude_message_id is None:
+        rows = standing.recent
+    else:
+        rows = _recent_messages(org, now).filter(customer=customer).exclude(pk=exclude_message_id).values_list(
+            *RECENT_FIELDS)
     for channel, direction, status, created, sent, claimed, next_at, outcome in rows:
         if direction == Direction.IN:
             if channel == "call":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from recoup.audit.models import AuditEvent
 from recoup.ledger.models import Contact, Customer, Invoice
@@ -18,6 +18,13 @@ from recoup.orgs.models import Organization
 def customer_messages(*, org: Organization, customer: Customer):
     """A customer's messages, newest first."""
     return Message.objects.for_org(org).filter(customer=customer).order_by("-created_at", "-id")
+
+
+def cycle_messages_waiting(*, org: Organization, now):
+    """The cycle's messages not yet on their way at ``now``: queued and still waiting for the contact
+    window to open, or drafts not yet reviewed (a later step's message replaces them)."""
+    return Message.objects.for_org(org).filter(source="cycle").filter(
+        Q(status=MessageStatus.QUEUED, attempts=0, next_attempt_at__gt=now) | Q(status=MessageStatus.DRAFT))
 
 
 def contact_point_usable(*, org: Organization, contact: Contact, channel: str, address: str) -> bool:
