@@ -278,8 +278,10 @@ def drafts_expire(*, org: Organization, now: datetime, actor: Actor = ACTOR) -> 
                                                       created_at__lte=cutoff).select_related("customer"))
     expired = 0
     for draft in drafts:
+        # The expired draft gives up its idempotency key: the step decided afresh for the same day (a
+        # cycle re-run by hand for that date) queues a message of its own instead of finding this one.
         if not Message.objects.for_org(org).filter(pk=draft.pk, status=MessageStatus.DRAFT).update(
-                status=MessageStatus.EXPIRED):
+                status=MessageStatus.EXPIRED, idempotency_key=f"expired:{draft.pk}:{draft.idempotency_key}"[:255]):
             continue  # approved or skipped meanwhile
         expired += 1
         forgotten = 0

@@ -211,6 +211,21 @@ def test_an_unapproved_draft_expires_and_the_next_cycle_decides_afresh_without_e
     assert Message.objects.get(pk=old.pk).status == MessageStatus.EXPIRED and old.sent_at is None
 
 
+def test_a_cycle_rerun_by_hand_for_the_same_day_after_expiry_makes_a_new_draft(org, customer, system):
+    run(org, date(2026, 3, 5))
+    old = Message.objects.get(customer=customer)
+    # The operator re-runs the 5th three days later: the draft expires and the step is decided again
+    # for the same date, under the same idempotency key the expired draft carried.
+    result = cycle_run(org=org, on=date(2026, 3, 5), now=ten(date(2026, 3, 8)))
+    assert result.counts["drafts_expired"] == 1
+    assert [(a.step, a.status) for a in result.actions] == [("first-reminder", "draft")]
+    new = Message.objects.get(customer=customer, status="draft")
+    assert new.pk != old.pk
+    assert StepDecision.objects.get(customer=customer, step_key="first-reminder").message == new
+    old.refresh_from_db()
+    assert old.status == MessageStatus.EXPIRED and old.idempotency_key.endswith(new.idempotency_key)
+
+
 def test_a_draft_past_its_expiry_cannot_be_approved_while_it_waits_for_the_next_cycle(org, customer, system):
     run(org, date(2026, 3, 5))
     draft = Message.objects.get(customer=customer)
