@@ -1,17 +1,20 @@
 """Run the daily cycle again on a copy of a database kept by ``cycle_bench.py --keep``: time it, count its SQL.
 
     .venv/bin/python bench/cycle_rerun.py /tmp/first.sqlite3 [--date 2026-03-31] [--real] [--sites] [--warm]
+                                                             [--bare] [--profile FILE]
 
 A dry run by default (``--real`` commits on the copy); the kept file is never touched. Prints the
 wall-clock and CPU seconds of ``cycle_run`` and the statements it ran (``--sites``: by the line of
 Recoup that ran them). To compare two versions of the code on the same data, run it with
 ``PYTHONPATH=<other checkout>`` (the ``recoup`` package is then imported from there; otherwise
-from this checkout).
+from this checkout). ``--bare`` also times ``cycle_bench.py``'s bare read of the open invoices on the
+copy (best of 3) and prints the ratio; ``--profile FILE`` writes a cProfile of the timed run.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import shutil
 import sys
@@ -32,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm", action="store_true",
                         help="first run the dry run once untimed (templates, rules and locale data loaded), "
                              "then time the run: the steady cost per customer of a long run")
+    parser.add_argument("--bare", action="store_true", help="time the bare read of the open invoices too")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the timed run to this file")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="recoup-cycle-rerun-"))
     copy = work / "copy.sqlite3"
@@ -65,15 +70,36 @@ def main(argv: list[str] | None = None) -> int:
     now = datetime.combine(args.on, datetime.min.time(), tzinfo=timezone.utc).replace(hour=7)
     if args.warm:
         cycle_run(org=org, on=args.on, now=now, dry_run=True)
+    profiler = cProfile.Profile() if args.profile else None
     with connection.execute_wrapper(count):
         wall, cpu = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
         result = cycle_run(org=org, on=args.on, now=now, dry_run=not args.real)
+        if profiler:
+            profiler.disable()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if profiler:
+        profiler.dump_stats(args.profile)
     c = result.counts
     print(f"recoup from {Path(recoup.__file__).parent}")
     print(f"cycle ({'real' if args.real else 'dry run'}) for {args.on}: {wall:.2f} s wall, {cpu:.2f} s CPU; "
           f"{c['customers']:,} customers, {c['decisions']:,} decisions, {c['queued']:,} queued; "
           f"{sites.pop('all', 0):,} SQL statements")
+    if args.bare:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from cycle_bench import BARE_SQL
+
+        def bare() -> tuple[float, int]:
+            started = time.perf_counter()
+            with connection.cursor() as cur:
+                cur.execute(BARE_SQL, [org.pk])
+                rows = len(cur.fetchall())
+            return time.perf_counter() - started, rows
+
+        bare_s, rows = min(bare() for _ in range(3))
+        print(f"bare SELECT {bare_s * 1000:.0f} ms ({rows:,} rows, best of 3); ratio {wall / bare_s:.1f}x "
+              f"(aim: within 5x)")
     for site, n in sites.most_common(30):
         print(f"{n:8,d}  {site}")
     connection.close()
