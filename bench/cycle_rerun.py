@@ -1,7 +1,7 @@
 """Run the daily cycle again on a copy of a database kept by ``cycle_bench.py --keep``: time it, count its SQL.
 
     .venv/bin/python bench/cycle_rerun.py /tmp/first.sqlite3 [--date 2026-03-31] [--real] [--sites] [--warm]
-                                                             [--bare] [--profile FILE]
+                                                             [--bare] [--profile FILE] [--breakdown]
 
 A dry run by default (``--real`` commits on the copy); the kept file is never touched. Prints the
 wall-clock and CPU seconds of ``cycle_run`` and the statements it ran (``--sites``: by the line of
@@ -9,6 +9,8 @@ Recoup that ran them). To compare two versions of the code on the same data, run
 ``PYTHONPATH=<other checkout>`` (the ``recoup`` package is then imported from there; otherwise
 from this checkout). ``--bare`` also times ``cycle_bench.py``'s bare read of the open invoices on the
 copy (best of 3) and prints the ratio; ``--profile FILE`` writes a cProfile of the timed run.
+``--breakdown`` prints the seconds the timed run spent in each part of the work (reading the day's
+facts, rendering the messages, queuing them, ...), timed around those calls without a profiler.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
                              "then time the run: the steady cost per customer of a long run")
     parser.add_argument("--bare", action="store_true", help="time the bare read of the open invoices too")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the timed run to this file")
+    parser.add_argument("--breakdown", action="store_true", help="time the parts of the run (see BREAKDOWN)")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="recoup-cycle-rerun-"))
     copy = work / "copy.sqlite3"
@@ -66,10 +69,13 @@ def main(argv: list[str] | None = None) -> int:
                     break
         return execute(sql, params, many, context)
 
+    parts = _time_parts() if args.breakdown else None
     org = Organization.objects.order_by("pk").first()
     now = datetime.combine(args.on, datetime.min.time(), tzinfo=timezone.utc).replace(hour=7)
     if args.warm:
         cycle_run(org=org, on=args.on, now=now, dry_run=True)
+    for tally in (parts or {}).values():
+        tally[:] = [0, 0.0]  # the warm-up run is not counted
     profiler = cProfile.Profile() if args.profile else None
     with connection.execute_wrapper(count):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -100,11 +106,54 @@ def main(argv: list[str] | None = None) -> int:
         bare_s, rows = min(bare() for _ in range(3))
         print(f"bare SELECT {bare_s * 1000:.0f} ms ({rows:,} rows, best of 3); ratio {wall / bare_s:.1f}x "
               f"(aim: within 5x)")
+    if parts is not None:
+        for part, (calls, seconds) in parts.items():
+            print(f"  {part:<40} {seconds:8.2f} s  {calls:>9,} calls  {seconds / max(calls, 1) * 1000:8.3f} ms each")
     for site, n in sites.most_common(30):
         print(f"{n:8,d}  {site}")
     connection.close()
     shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+# The parts of a run timed by --breakdown: (module where the cycle looks the function up, its name).
+# Nested parts are included in their callers (send_plans holds the gate, rendering and queuing).
+BREAKDOWN = (
+    ("recoup.collections.cycle", "fetch_cycle_facts"),
+    ("recoup.collections.cycle", "standing_facts"),
+    ("recoup.collections.cycle", "_decide"),
+    ("recoup.collections.cycle", "_act"),
+    ("recoup.collections.cycle", "send_plans"),
+    ("recoup.collections.cycle_send", "contact_gate"),
+    ("recoup.collections.cycle_send", "portal_urls"),
+    ("recoup.collections.cycle_send", "render_message"),
+    ("recoup.collections.cycle_send", "message_queue"),
+    ("recoup.collections.cycle", "chase_save"),
+)
+
+
+def _time_parts() -> dict[str, list]:
+    """Wrap each BREAKDOWN function where the cycle looks it up; returns {name: [calls, seconds]}."""
+    import functools
+    import importlib
+
+    parts: dict[str, list] = {}
+    for module_name, name in BREAKDOWN:
+        module = importlib.import_module(module_name)
+        original = getattr(module, name)
+        tally = parts.setdefault(name, [0, 0.0])
+
+        @functools.wraps(original)
+        def timed(*args, __original=original, __tally=tally, **kwargs):
+            started = time.perf_counter()
+            try:
+                return __original(*args, **kwargs)
+            finally:
+                __tally[0] += 1
+                __tally[1] += time.perf_counter() - started
+
+        setattr(module, name, timed)
+    return parts
 
 
 if __name__ == "__main__":

@@ -83,13 +83,12 @@ def message_queue(
         raise MessagingError(f"channel: {channel!r} is not one of {', '.join(MessageChannel.values)}")
     if not idempotency_key or len(idempotency_key) > 255:
         raise MessagingError("idempotency_key: give a key of 1 to 255 characters")
-    existing = Message.objects.for_org(org).filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
     to_address = to_address.strip()
     _check_address(channel, to_address)
     try:
-        with transaction.atomic():  # a savepoint: a concurrent twin must not break the caller's transaction
+        # No look-up first: the key is nearly always new, and the unique constraint answers for the
+        # rest (a savepoint, so a twin, earlier or concurrent, does not break the caller's transaction).
+        with transaction.atomic():
             message = Message.objects.create(
                 org=org, customer=customer, contact=contact, channel=channel, direction=Direction.OUT,
                 status=MessageStatus.DRAFT if draft else MessageStatus.QUEUED, to_address=to_address,
