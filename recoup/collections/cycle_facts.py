@@ -69,6 +69,21 @@ def _earliest(current: date | None, ends_on: date | None) -> date | None:
     return end if current is None else min(current, end)
 
 
+def personal_contacts(org: Organization):
+    """The organization's messages that are a personal contact (see ``NOT_A_CONTACT``): what the operator
+    sent or logged by hand, a call made (not to a wrong number), anything the customer sent in. A contact
+    counts from the later of ``created_at`` (logged) and ``sent_at`` (made)."""
+    personal = (Q(direction=Direction.IN) | Q(source="manual")
+                | Q(channel=MessageChannel.CALL, status=MessageStatus.DONE))
+    return (Message.objects.for_org(org).filter(personal).exclude(status__in=NOT_A_CONTACT)
+            .exclude(call_outcome=CallOutcome.WRONG_NUMBER))
+
+
+def quiet_until(org: Organization, contact_at: datetime) -> date:
+    """The first day (the organization's date) automatic steps may go again after a personal contact."""
+    return contact_at.astimezone(ZoneInfo(org.timezone)).date() + timedelta(days=org.manual_contact_quiet_days)
+
+
 def quiet_after_personal_contact(*, org: Organization, on: date) -> dict[int, date]:
     """Customers contacted personally within ``org.manual_contact_quiet_days`` before ``on``, and the
     first day automatic steps may go again (the contact's local date plus the quiet days).
@@ -81,17 +96,13 @@ def quiet_after_personal_contact(*, org: Organization, on: date) -> dict[int, da
         return {}
     zone = ZoneInfo(org.timezone)
     since = datetime.combine(on - timedelta(days=days), time(0), tzinfo=zone)
-    personal = (Q(direction=Direction.IN) | Q(source="manual")
-                | Q(channel=MessageChannel.CALL, status=MessageStatus.DONE))
-    latest = (Message.objects.for_org(org).filter(personal).exclude(status__in=NOT_A_CONTACT)
-              .exclude(call_outcome=CallOutcome.WRONG_NUMBER)
+    latest = (personal_contacts(org)
               .filter(Q(created_at__gte=since) | Q(sent_at__gte=since))
               .values("customer_id").annotate(created=Max("created_at"), sent=Max("sent_at")).order_by()
               .values_list("customer_id", "created", "sent"))
     quiet: dict[int, date] = {}
     for customer_id, created, sent in latest:
-        at = max(t for t in (created, sent) if t is not None)
-        until = at.astimezone(zone).date() + timedelta(days=days)
+        until = quiet_until(org, max(t for t in (created, sent) if t is not None))
         if until > on:
             quiet[customer_id] = until
     return quiet

@@ -284,18 +284,26 @@ def drafts_expire(*, org: Organization, now: datetime, actor: Actor = ACTOR) -> 
                 status=MessageStatus.EXPIRED, idempotency_key=f"expired:{draft.pk}:{draft.idempotency_key}"[:255]):
             continue  # approved or skipped meanwhile
         expired += 1
-        forgotten = 0
-        carried = StepDecision.objects.for_org(org).filter(message=draft)
         reviewed = bool(draft.source_ref) and Message.objects.for_org(org).filter(
             customer=draft.customer, source=draft.source, source_ref=draft.source_ref,
             reviewed_at__isnull=False).exists()
-        if carried.exists() and not reviewed:
-            runs = set(carried.exclude(cycle_run=None).values_list("cycle_run_id", flat=True))
-            forgotten, _ = StepDecision.objects.for_org(org).filter(
-                Q(message=draft) | Q(cycle_run_id__in=runs, customer=draft.customer)).delete()
-            chase_forget(customer=draft.customer)
+        forgotten = 0 if reviewed else decisions_forget(org=org, message=draft)
         audit.record(org=org, actor=actor, at=now, verb="message.expired", subject=draft, customer=draft.customer,
                      summary=f"draft {draft.channel} to {draft.to_address} expired unapproved"
                              + (f"; {forgotten} step decision(s) to be taken afresh" if forgotten else ""),
                      data={"channel": draft.channel, "step": draft.step_key, "decisions_forgotten": forgotten})
     return expired
+
+
+def decisions_forget(*, org: Organization, message: Message) -> int:
+    """Delete the step decisions ``message`` carried and the rest of its customer's decisions of the same
+    cycle run (folded into the same message), and forget the customer's stored schedule, so the next
+    cycle decides those steps afresh. Returns how many decisions were deleted."""
+    carried = StepDecision.objects.for_org(org).filter(message=message)
+    runs = set(carried.exclude(cycle_run=None).values_list("cycle_run_id", flat=True))
+    if not runs and not carried.exists():
+        return 0
+    forgotten, _ = StepDecision.objects.for_org(org).filter(
+        Q(message=message) | Q(cycle_run_id__in=runs, customer=message.customer_id)).delete()
+    chase_forget(customer=message.customer)
+    return forgotten

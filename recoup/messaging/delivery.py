@@ -9,7 +9,8 @@ and sends it again with the same Message-ID, so the receiver can tell a repeat.
 Before a message leaves, the compliance gate is asked again (``message_gate``): a message
 whose contact window has closed (or a cap is full) goes back to the queue until the gate's
 ``until``, without counting as an attempt; one that may no longer be sent at all (a hold, a
-dispute, a restriction or an opt-out since it was queued) is cancelled with the reason.
+dispute, a restriction or an opt-out since it was queued) is cancelled with the reason, and so is
+a cycle message overtaken by a personal contact (``collections.overtaken``).
 Nothing is delivered outside the debtor's window.
 """
 
@@ -116,7 +117,10 @@ def _record_failure(message: Message, error: DeliveryError, now: datetime) -> bo
 def _gate(message: Message, now: datetime) -> str | None:
     """Ask the gate again; "deferred" or "blocked" when the message must not go now (recorded), else None."""
     from recoup.collections.gate import message_gate
+    from recoup.collections.overtaken import cancel_if_overtaken
 
+    if cancel_if_overtaken(message=message, actor=ACTOR, now=now):
+        return "blocked"
     answer = message_gate(message, now=now)
     if answer.allowed:
         return None

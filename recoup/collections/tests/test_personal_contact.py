@@ -98,3 +98,45 @@ def test_fewer_quiet_days_take_effect_on_the_next_run(owed, org_a, system):
     sent = _run_days(org_a, date(2026, 3, 7), date(2026, 3, 10))
 
     assert [d for d, actions in sent.items() if ("C1", "first-reminder") in actions] == [date(2026, 3, 9)]
+
+
+def _reminders(customer) -> list[tuple[str, str, str]]:
+    from recoup.messaging.models import Message
+
+    return [(m.step_key, m.status, m.last_error) for m in Message.objects.filter(customer=customer, source="cycle")
+            .order_by("created_at", "pk")]
+
+
+def test_a_reminder_queued_before_the_owner_called_is_not_sent_after_the_call(owed, org_a, system):
+    from recoup.messaging.delivery import deliver_due
+
+    thursday = date(2026, 3, 5)
+    cycle_run(org=org_a, on=thursday, now=at(thursday, 7))  # queued at 07:00, waiting for the 09:00 window
+    contact_log(org=org_a, customer=owed, channel="call", direction="out", summary="Spoke about INV-1",
+                content="Will pay next week", at=at(thursday, 8), actor=system, now=at(thursday, 8))
+
+    report = deliver_due(now=at(thursday, 9))
+
+    assert (report.sent, report.blocked) == (1, 1)  # C2's reminder went; C1's did not
+    [(step, status, why)] = _reminders(owed)
+    assert (step, status) == ("first-reminder", "cancelled")
+    assert why == "blocked: a personal contact on 2026-03-05 08:00 after it was queued; automatic steps wait 5 days"
+    # The step was given back: after the quiet days the cycle sends it once, on what is true then.
+    sent = _run_days(org_a, date(2026, 3, 6), date(2026, 3, 11))
+    assert [d for d, actions in sent.items() if ("C1", "first-reminder") in actions] == [date(2026, 3, 10)]
+    assert [s for s, status, _ in _reminders(owed)] == ["first-reminder", "first-reminder"]
+    assert StepDecision.objects.filter(customer=owed, step_key="first-reminder").count() == 1
+
+
+def test_without_quiet_days_a_queued_reminder_still_goes_after_a_call(owed, org_a, system):
+    from recoup.messaging.delivery import deliver_due
+
+    org_a.manual_contact_quiet_days = 0
+    org_a.save(update_fields=["manual_contact_quiet_days"])
+    thursday = date(2026, 3, 5)
+    cycle_run(org=org_a, on=thursday, now=at(thursday, 7))
+    contact_log(org=org_a, customer=owed, channel="call", direction="out", summary="Spoke about INV-1",
+                content="", at=at(thursday, 8), actor=system, now=at(thursday, 8))
+
+    assert deliver_due(now=at(thursday, 9)).sent == 2
+    assert _reminders(owed) == [("first-reminder", "sent", "")]
