@@ -128,6 +128,10 @@ BREAKDOWN = (
     ("recoup.collections.cycle_send", "portal_urls"),
     ("recoup.collections.cycle_send", "render_message"),
     ("recoup.collections.cycle_send", "message_queue"),
+    ("recoup.collections.cycle_send", "_with_disclosures"),
+    ("recoup.collections.cycle_send", "_waiting"),
+    ("recoup.collections.cycle", "apply_step_action"),
+    ("recoup.audit.actions", "record"),
     ("recoup.collections.cycle", "chase_save"),
 )
 
