@@ -12,7 +12,7 @@ import io
 from datetime import date
 
 from recoup.core.money import minor_to_text
-from recoup.ledger.models import Charge, CreditNote, Payment, WriteOff
+from recoup.ledger.models import Charge, ChargeWaiver, CreditNote, Payment, WriteOff
 from recoup.orgs.models import Organization
 from recoup.reports.aging import aging
 
@@ -23,7 +23,7 @@ ACCOUNTS = {
     "receivable": "Accounts receivable", "bank": "Bank", "returns": "Sales returns and allowances",
     "fees": "Late fees and interest income", "bad_debt": "Bad debt expense",
 }
-JOURNAL_KINDS = ("payments", "credit-notes", "charges", "write-offs")
+JOURNAL_KINDS = ("payments", "credit-notes", "charges", "charge-waivers", "write-offs")
 
 
 def _entries(org: Organization, kind: str, start: date, end: date):
@@ -43,6 +43,13 @@ def _entries(org: Organization, kind: str, start: date, end: date):
                 .select_related("invoice__customer").order_by("date", "id"):
             yield (ch.date, f"CHG-{ch.pk}", "receivable", "fees", ch.amount_minor, ch.invoice.currency,
                    ch.invoice.customer, ch.invoice.number, ch.description or ch.get_kind_display())
+    elif kind == "charge-waivers":
+        # A waived fee or interest was booked as income: the waiver takes it back out of receivables.
+        for w in ChargeWaiver.objects.for_org(org).filter(date__range=(start, end)) \
+                .select_related("charge__invoice__customer").order_by("date", "id"):
+            invoice = w.charge.invoice
+            yield (w.date, f"CHW-{w.pk}", "fees", "receivable", w.amount_minor, invoice.currency, invoice.customer,
+                   invoice.number, f"Waived ({w.charge.get_kind_display().lower()} of {w.charge.date}): {w.reason}")
     elif kind == "write-offs":
         for w in WriteOff.objects.for_org(org).filter(date__range=(start, end)) \
                 .select_related("invoice__customer").order_by("date", "id"):

@@ -1,4 +1,5 @@
-"""Accounting exports as CSV: journals (payments, credit notes, charges, write-offs) and customer balances."""
+"""Accounting exports as CSV: journals (payments, credit notes, charges, their waivers, write-offs) and customer
+balances."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def _csv(text: str, name: str) -> HttpResponse:
 
 @router.get("/journal", response={200: None, ERROR_CODES: Problem}, openapi_extra=CSV)
 def export_journal(request, kind: str, date_from: date, date_to: date):
-    """A journal of ``kind`` (payments, credit-notes, charges, write-offs) dated from..to, as CSV."""
+    """A journal of ``kind`` (payments, credit-notes, charges, charge-waivers, write-offs) dated from..to, as CSV."""
     org = org_of(request)
     check_date(date_from, "date_from")
     check_date(date_to, "date_to")
