@@ -154,7 +154,8 @@ def send_plans(*, org: Organization, customer: Customer, plans: list[MessagePlan
     else:
         contacts, unusable = list(standing.contacts), set(standing.unusable)
     if invoices is None:
-        invoices = list(Invoice.objects.for_org(org).filter(pk__in=plans[0].invoice_ids).prefetch_related("charges"))
+        invoices = list(Invoice.objects.for_org(org).filter(pk__in=plans[0].invoice_ids).order_by()
+                        .prefetch_related("charges"))
     invoices = sorted(invoices, key=lambda invoice: (invoice.due_date, invoice.number))
     links = PortalLinks(org=org, customer=customer, now=now)
     spare = list(policy.step(plans[0].step_key).fallback)

@@ -43,8 +43,8 @@ def step_fallback(*, message: Message, actor: Actor, now: datetime) -> SendOutco
     on = debtor_today(org=org, customer=customer, now=now)
     invoice_ids = _listed_invoices(message)
     contacts, unusable = contact_points(org=org, customer=customer)
-    invoices = list(Invoice.objects.for_org(org).filter(pk__in=invoice_ids).prefetch_related("charges")
-                    .order_by("due_date", "number"))
+    invoices = sorted(Invoice.objects.for_org(org).filter(pk__in=invoice_ids).order_by().prefetch_related("charges"),
+                      key=lambda invoice: (invoice.due_date, invoice.number))
     number = int(message.source_ref.rpartition("#")[2] or 0)
     links = PortalLinks(org=org, customer=customer, now=now)
     failed: list[str] = [message.channel]
@@ -80,5 +80,5 @@ def _listed_invoices(message: Message) -> list[int]:
     if not ids and decided_on:
         ids = set(StepDecision.objects.for_org(message.org).filter(customer=message.customer, decided_on=decided_on)
                   .values_list("invoice_id", flat=True))
-    return list(Invoice.objects.for_org(message.org).filter(pk__in=ids, open_minor__gt=0)
+    return list(Invoice.objects.for_org(message.org).filter(pk__in=ids, open_minor__gt=0).order_by()
                 .values_list("pk", flat=True))

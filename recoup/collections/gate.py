@@ -200,7 +200,8 @@ def gate_facts(*, org: Organization, customer: Customer, on: date, now: datetime
     jurisdiction, found = (None, rules) if rules is not None else _rules(org, customer, on)
     barred = False
     if legal_step and invoice_ids:
-        invoices = list(Invoice.objects.for_org(org).filter(pk__in=invoice_ids).select_related("customer", "org"))
+        invoices = list(Invoice.objects.for_org(org).filter(pk__in=invoice_ids).order_by()
+                        .select_related("customer", "org"))
         barred = any(lim is not None and lim.status(on) == "barred"
                      for lim in limitations_for_invoices(invoices, on=on).values())
     return DebtorFacts(country=country, region=region or "", timezone=customer.timezone or

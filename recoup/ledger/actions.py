@@ -445,7 +445,8 @@ def payments_record_named(*, org: Organization, items: Sequence[NamedPayment], a
     customer_ids = sorted({item.invoice.customer_id for item in items})
     # The same locks as payment_record (customers, in id order), so the two never interleave.
     list(Customer.objects.for_org(org).select_for_update().filter(pk__in=customer_ids).order_by("pk").values_list("pk"))
-    invoices = {i.pk: i for i in Invoice.objects.for_org(org).select_related("customer").filter(pk__in=invoice_ids)}
+    invoices = {i.pk: i for i in Invoice.objects.for_org(org).select_related("customer").filter(pk__in=invoice_ids)
+                .order_by()}
     open_now = {pk: invoice.open_minor for pk, invoice in invoices.items()}
     for item in items:
         invoice = invoices.get(item.invoice.pk)
