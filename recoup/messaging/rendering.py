@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from babel import localedata
@@ -188,7 +189,7 @@ def message_context(*, org, customer, invoices: Sequence, language: str, on: dat
         return format_money(from_minor(minor, currency), currency, locale=locale)
 
     def day(d: date, style: str = "long") -> str:
-        return format_date(d, format=style, locale=locale)
+        return _format_day(d, style, locale)
 
     ordered = sorted(invoices, key=lambda inv: (inv.due_date, inv.number))
     rows = [_invoice_row(inv, on, money, day) for inv in ordered]
@@ -228,8 +229,15 @@ def message_context(*, org, customer, invoices: Sequence, language: str, on: dat
     }
 
 
+@lru_cache(maxsize=8192)
+def _format_day(d: date, style: str, locale: str) -> str:
+    # The same few hundred due and issue dates come back in message after message of a cycle.
+    return format_date(d, format=style, locale=locale)
+
+
 def _invoice_row(inv, on: date, money, day) -> dict[str, Any]:
     late = (on - inv.due_date).days
+    open_text = money(inv.open_minor, inv.currency)
     return {
         "number": inv.number,
         "issue_date": day(inv.issue_date, "medium"),
@@ -238,8 +246,8 @@ def _invoice_row(inv, on: date, money, day) -> dict[str, Any]:
         "days_until_due": max(-late, 0),
         "overdue": late > 0,
         "currency": inv.currency,
-        "open": money(inv.open_minor, inv.currency),
-        "total": money(inv.total_minor, inv.currency),
+        "open": open_text,
+        "total": open_text if inv.total_minor == inv.open_minor else money(inv.total_minor, inv.currency),
     }
 
 
