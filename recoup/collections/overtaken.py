@@ -67,8 +67,8 @@ def cancel_if_overtaken(*, message: Message, actor: Actor, now: datetime) -> boo
         forgotten = 0 if reached else decisions_forget(org=org, message=message)
         audit.record(org=org, actor=actor, at=now, verb="message.blocked", subject=message,
                      customer=message.customer,
-                     summary=f"{message.channel} to {message.to_address} blocked: {reason}"[:500]
-                             + (f"; {forgotten} step decision(s) to be taken afresh" if forgotten else ""),
+                     summary=(f"{message.channel} to {message.to_address} blocked: {reason}"
+                              + (f"; {forgotten} step decision(s) to be taken afresh" if forgotten else ""))[:500],
                      data={"gate": "personal_contact", "contact_at": contact_at.isoformat(),
                            "decisions_forgotten": forgotten})
     return True
