@@ -117,13 +117,12 @@ def _record_failure(message: Message, error: DeliveryError, now: datetime) -> bo
 def _gate(message: Message, now: datetime) -> str | None:
     """Ask the gate again; "deferred" or "blocked" when the message must not go now (recorded), else None."""
     from recoup.collections.gate import message_gate
-    from recoup.collections.overtaken import cancel_if_overtaken
+    from recoup.collections.overtaken import OVERTAKEN, overtaken_answer, step_give_back
 
-    if cancel_if_overtaken(message=message, actor=ACTOR, now=now):
-        return "blocked"
-    answer = message_gate(message, now=now)
+    answer = overtaken_answer(message, now=now) or message_gate(message, now=now)
     if answer.allowed:
         return None
+    data = answer.as_json()
     with transaction.atomic():
         if answer.verdict == "defer":
             Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
@@ -134,9 +133,11 @@ def _gate(message: Message, now: datetime) -> str | None:
             Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
                 status=MessageStatus.CANCELLED, next_attempt_at=None, last_error=f"blocked: {answer.reason}"[:2000])
             verb, outcome = "message.blocked", "blocked"
+            if answer.gate == OVERTAKEN:
+                data["decisions_forgotten"] = step_give_back(message)
         audit.record(org=message.org, actor=ACTOR, at=now, verb=verb, subject=message, customer=message.customer,
                      summary=f"{message.channel} to {message.to_address} {outcome}: {answer.reason}"[:500],
-                     data=answer.as_json())
+                     data=data)
     return outcome
 
 
