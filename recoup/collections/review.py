@@ -148,9 +148,9 @@ def draft_approve(*, org: Organization, message: Message, actor: Actor, now: dat
     audit.record(org=org, actor=actor, at=now, verb="message.approved", subject=current, customer=current.customer,
                  summary=f"{current.channel} to {current.to_address}: {current.subject}"[:500],
                  data={"channel": current.channel, "step": current.step_key})
-    from recoup.messaging.tasks import request_delivery
+    from recoup.messaging.tasks import request_delivery_on_commit
 
-    transaction.on_commit(request_delivery, robust=True)
+    request_delivery_on_commit()
     return current
 
 

@@ -113,9 +113,9 @@ def message_queue(
     audit.record(org=org, actor=actor, at=now, verb="message.drafted" if draft else "message.queued", subject=message,
                  customer=customer, summary=f"{channel} to {to_address}: {subject}"[:500], data=data)
     if not draft:
-        from recoup.messaging.tasks import request_delivery
+        from recoup.messaging.tasks import request_delivery_on_commit
 
-        transaction.on_commit(request_delivery, robust=True)
+        request_delivery_on_commit()
     return message
 
 

@@ -1,8 +1,9 @@
 """The background task that drains the outbox, run by the django-tasks worker.
 
 How delivery is kept going:
-- ``message_queue`` calls ``request_delivery`` once its transaction commits, which
-  enqueues ``deliver_outbox`` unless one is already waiting to run now.
+- ``message_queue`` calls ``request_delivery_on_commit``: once its transaction commits,
+  ``request_delivery`` enqueues ``deliver_outbox`` unless one is already waiting to run now.
+  A transaction that queues many messages (the cycle's hundred customers) asks once.
 - ``deliver_outbox`` drains what is due, then re-enqueues itself with
   ``run_after`` set to the next retry time or stale-claim deadline, so retries
   and messages left by a killed process are picked up without a cron job.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -46,6 +48,17 @@ def request_delivery() -> None:
         _enqueue(None)
     except Exception:  # the sweep or `recoup deliver` still finds the message
         log.exception("could not enqueue outbox delivery")
+
+
+def request_delivery_on_commit() -> None:
+    """Call ``request_delivery`` when the current transaction commits, once however many messages it
+    queues. A request registered earlier in the transaction covers this one: if the savepoint it was
+    made in is rolled back later, that savepoint holds this message too (Django drops the callbacks
+    of a savepoint it rolls back, and a savepoint already released can no longer be rolled back)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(func is request_delivery for _, func, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(request_delivery, robust=True)
 
 
 @task()

@@ -73,6 +73,28 @@ def test_it_enqueues_delivery_only_once_the_transaction_commits(org_a, customer_
     assert task.task_path.endswith("deliver_outbox")
 
 
+def test_a_transaction_queuing_many_messages_asks_for_delivery_once_and_a_rollback_keeps_the_ask(
+        org_a, customer_a, queue, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from recoup.messaging.tasks import request_delivery
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        try:
+            with transaction.atomic():  # the first customer's savepoint, rolled back after its message
+                queue(org_a, customer_a, "k1")
+                raise RuntimeError("decided elsewhere")
+        except RuntimeError:
+            pass
+        with transaction.atomic():
+            queue(org_a, customer_a, "k2")
+        queue(org_a, customer_a, "k3")
+        queue(org_a, customer_a, "k4")
+
+    assert [c for c in callbacks if c is request_delivery] == [request_delivery]
+    assert sorted(Message.objects.values_list("idempotency_key", flat=True)) == ["k2", "k3", "k4"]
+
+
 def test_a_cancelled_message_is_never_sent(smtp, org_a, customer_a, queue, system, now):
     message = queue(org_a, customer_a, "k")
 
