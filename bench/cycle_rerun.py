@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cycle ({'real' if args.real else 'dry run'}) for {args.on}: {wall:.2f} s wall, {cpu:.2f} s CPU; "
           f"{c['customers']:,} customers, {c['decisions']:,} decisions, {c['queued']:,} queued; "
           f"{sites.pop('all', 0):,} SQL statements")
+    bare_s = None
     if args.bare:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from cycle_bench import BARE_SQL
@@ -109,6 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     if parts is not None:
         for part, (calls, seconds) in parts.items():
             print(f"  {part:<40} {seconds:8.2f} s  {calls:>9,} calls  {seconds / max(calls, 1) * 1000:8.3f} ms each")
+        ledger = sum(parts[name][1] for name in LEDGER_PARTS)
+        messages = c["queued"] + c["draft"] + c["blocked"]
+        versus = (lambda s: f" ({s / bare_s:.1f}x the read)") if bare_s else (lambda s: "")
+        print(f"reading, deciding and rescheduling the {c['customers']:,} customers looked at: {ledger:.2f} s"
+              f"{versus(ledger)}")
+        print(f"acting for the {parts['_act'][0]:,} with something due ({messages:,} messages): {wall - ledger:.2f} s"
+              f"{versus(wall - ledger)}, {(wall - ledger) / max(messages, 1) * 1000:.2f} ms a message")
     for site, n in sites.most_common(30):
         print(f"{n:8,d}  {site}")
     connection.close()
@@ -133,7 +141,11 @@ BREAKDOWN = (
     ("recoup.collections.cycle", "apply_step_action"),
     ("recoup.audit.actions", "record"),
     ("recoup.collections.cycle", "chase_save"),
+    ("recoup.collections.cycle", "_chase_rows"),
 )
+# The parts that read, decide and reschedule every customer looked at, acting or not: what grows with
+# the ledger. The rest of the run acts for the customers with a message due and grows with the messages.
+LEDGER_PARTS = ("fetch_cycle_facts", "_decide", "_chase_rows", "chase_save")
 
 
 def _time_parts() -> dict[str, list]:
