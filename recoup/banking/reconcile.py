@@ -61,8 +61,8 @@ def reconcile(*, org: Organization, lines: list[StatementLine], actor: Actor, no
             rows_all += rows
         MatchCandidate.objects.bulk_create(rows_all, batch_size=2000)
         wanted = {i for _, rows, auto in decisions if auto for i, _ in rows[0].parts}
-        invoices = Invoice.objects.for_org(org).order_by().in_bulk(sorted(wanted))
-        customers = Customer.objects.for_org(org).order_by().in_bulk(sorted({i.customer_id for i in invoices.values()}))
+        invoices = Invoice.objects.for_org(org).in_bulk(sorted(wanted))
+        customers = Customer.objects.for_org(org).in_bulk(sorted({i.customer_id for i in invoices.values()}))
         writes = _Writes()
         for line, rows, auto in decisions:
             if auto:
@@ -181,7 +181,7 @@ def apply_candidate(*, org, line: StatementLine, candidate: MatchCandidate, stat
     single = writes is None
     writes = writes or _Writes()
     if invoices is None:
-        invoices = Invoice.objects.for_org(org).order_by().in_bulk([invoice_id for invoice_id, _ in candidate.parts])
+        invoices = Invoice.objects.for_org(org).in_bulk([invoice_id for invoice_id, _ in candidate.parts])
     customer = (customers or {}).get(candidate.customer_id) or \
         Customer.objects.for_org(org).filter(pk=candidate.customer_id).first()
     if customer is None:

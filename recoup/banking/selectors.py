@@ -62,5 +62,5 @@ def candidates_with_invoices(org: Organization, line: StatementLine) -> list[dic
     rows = list(MatchCandidate.objects.for_org(org).filter(line=line).exclude(status=CandidateStatus.REJECTED)
                 .select_related("customer"))
     ids = {invoice_id for c in rows for invoice_id, _ in c.parts}
-    invoices = Invoice.objects.for_org(org).order_by().in_bulk(list(ids))
+    invoices = Invoice.objects.for_org(org).in_bulk(list(ids))
     return [{"candidate": c, "parts": [(invoices.get(i), m) for i, m in c.parts]} for c in rows]

@@ -182,9 +182,9 @@ def _decided_ahead(org: Organization, facts: CycleFacts, on: date, now: datetime
         acting = [work.id for work, _, decisions, _ in chunk if decisions]
         listed = [i for *_, plans in chunk if plans for i in plans[0].invoice_ids]
         yield chunk, _Ahead(
-            customers=Customer.objects.for_org(org).order_by().in_bulk(acting) if acting else {},
+            customers=Customer.objects.for_org(org).in_bulk(acting) if acting else {},
             standing=standing_facts(org=org, customer_ids=acting, on=on, now=now),
-            invoices=Invoice.objects.for_org(org).order_by().prefetch_related("charges").in_bulk(listed)
+            invoices=Invoice.objects.for_org(org).prefetch_related("charges").in_bulk(listed)
             if listed else {})
 
 

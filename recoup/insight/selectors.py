@@ -83,7 +83,7 @@ def customer_insights(*, org: Organization, on: date, currency: str | None = Non
     for f in facts:
         by_customer[f.customer].append(f)
     ids = [int(c) for c in by_customer]
-    customers = Customer.objects.for_org(org).order_by().in_bulk(ids)
+    customers = Customer.objects.for_org(org).in_bulk(ids)
     counts = record_counts(org=org, customer_ids=ids)
     out = []
     for cid, items in by_customer.items():
@@ -285,5 +285,5 @@ def call_lift_from_history(*, org: Organization, on: date) -> float:
 
 
 def open_invoice_labels(*, org: Organization, keys: list[str]) -> dict[str, Invoice]:
-    return Invoice.objects.for_org(org).select_related("customer").order_by().in_bulk([int(k) for k in keys])
+    return Invoice.objects.for_org(org).select_related("customer").in_bulk([int(k) for k in keys])
 
