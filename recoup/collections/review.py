@@ -299,11 +299,10 @@ def decisions_forget(*, org: Organization, message: Message) -> int:
     """Delete the step decisions ``message`` carried and the rest of its customer's decisions of the same
     cycle run (folded into the same message), and forget the customer's stored schedule, so the next
     cycle decides those steps afresh. Returns how many decisions were deleted."""
-    carried = StepDecision.objects.for_org(org).filter(message=message)
-    runs = set(carried.exclude(cycle_run=None).values_list("cycle_run_id", flat=True))
-    if not runs and not carried.exists():
-        return 0
+    runs = set(StepDecision.objects.for_org(org).filter(message=message).exclude(cycle_run=None)
+               .values_list("cycle_run_id", flat=True))
     forgotten, _ = StepDecision.objects.for_org(org).filter(
         Q(message=message) | Q(cycle_run_id__in=runs, customer=message.customer_id)).delete()
-    chase_forget(customer=message.customer)
+    if forgotten:
+        chase_forget(customer=message.customer)
     return forgotten
