@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "recoup.portal",
     "recoup.insight",
     "recoup.payments",
+    "recoup.connections",
     "recoup.escalation",
     "recoup.api",
     "recoup.accounts",

@@ -1,0 +1,1 @@
+"""Local stand-ins for the accounting and billing systems Recoup connects to: never the network."""

@@ -1,0 +1,1 @@
+"""One small class per accounting or billing system, behind one interface."""
