@@ -14,8 +14,9 @@ Public API (through the provider fakes):
 - ``Authority.expire_access_tokens()``, ``Authority.revoke(grant)``: controls for tests.
 
 Rules, as RFC 6749/7636 and the providers say: a code is single use and short-lived and
-must come back with the same ``redirect_uri``; with a ``code_challenge`` (S256 only) the
-``code_verifier`` must hash to it; a used refresh token stops working (after an optional
+must come back with the same ``redirect_uri``; where the provider supports PKCE, with a
+``code_challenge`` (S256 only) the ``code_verifier`` must hash to it (where it does not, the
+challenge is ignored, as such a provider ignores unknown parameters); a used refresh token stops working (after an optional
 grace period for a client that lost the answer) and its successor is returned.
 """
 
@@ -103,9 +104,7 @@ class Authority:
             raise OAuthError("invalid_request", "redirect_uri is not registered for this app")
         if params.get("response_type") != "code":
             raise OAuthError("unsupported_response_type", "response_type must be code")
-        if params.get("code_challenge"):
-            if not self.pkce:
-                raise OAuthError("invalid_request", "This provider does not support PKCE")
+        if params.get("code_challenge") and self.pkce:
             if params.get("code_challenge_method") != "S256":
                 raise OAuthError("invalid_request", "code_challenge_method must be S256")
         return client
@@ -118,7 +117,8 @@ class Authority:
         self.check_authorization(params)
         code = secrets.token_urlsafe(24)
         self._codes[code] = _Code(params["client_id"], params["redirect_uri"], params.get("scope", ""), subject,
-                                  params.get("code_challenge", ""), self.clock() + timedelta(seconds=self.code_ttl))
+                                  params.get("code_challenge", "") if self.pkce else "",
+                                  self.clock() + timedelta(seconds=self.code_ttl))
         answer = {"code": code, **({"state": params["state"]} if "state" in params else {}), **(extra or {})}
         return _with_query(params["redirect_uri"], answer)
 

@@ -191,6 +191,9 @@ class FakeServer:
         self.violations: list[str] = []
         self.lock = threading.RLock()
         self._storm_every, self._storm_retry, self._storm_count = 0, 1, 0
+        self.limits: list[RateLimit] = []  # the provider's published limits, set by the subclass
+        self.concurrent_limit = 0  # calls in progress at once per concurrency_key(); 0: no cap
+        self._in_flight: dict[str, int] = {}
         self._compiled = [(m, re.compile(p + r"\Z"), h) for m, p, h in self.routes]
         self._host = host
         self._server = self._listen(host, port)
@@ -296,6 +299,20 @@ class FakeServer:
         h.wfile.write(response.body)
 
     def dispatch(self, request: Request) -> Response:
+        key = self.concurrency_key(request) if self.concurrent_limit else None
+        if key is None:
+            return self._route(request)
+        with self.lock:
+            if self._in_flight.get(key, 0) >= self.concurrent_limit:
+                return self.too_many(request, 1, "concurrent")
+            self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        try:
+            return self._route(request)
+        finally:
+            with self.lock:
+                self._in_flight[key] -= 1
+
+    def _route(self, request: Request) -> Response:
         for method, pattern, handler in self._compiled:
             match = pattern.match(request.path)
             if match and method == request.method:
@@ -310,15 +327,31 @@ class FakeServer:
         return self.not_found(request)
 
     def before(self, request: Request) -> Response | None:
-        """Faults first: the 429 storm applies to every routed request."""
+        """Faults and limits for API requests: the 429 storm first, then the published limits."""
+        if not self.is_api(request):
+            return None
         with self.lock:
             if self._storm_every:
                 self._storm_count += 1
                 if self._storm_count % self._storm_every == 0:
                     return self.too_many(request, self._storm_retry, "storm")
+            now = self.clock()
+            for limit in self.limits:
+                allowed, remaining, wait = limit.take(request, now)
+                request.headers[f"x-fake-{limit.name}-remaining"] = str(remaining)
+                if not allowed:
+                    return self.too_many(request, wait, limit.name)
         return None
 
     # -- to specialise ------------------------------------------------------------------------
+
+    def is_api(self, request: Request) -> bool:
+        """Whether the storm and the rate limits apply to this request (not to OAuth pages)."""
+        return True
+
+    def concurrency_key(self, request: Request) -> str | None:
+        """Whose calls in progress are counted against ``concurrent_limit`` (a tenant, a realm)."""
+        return None
 
     def spec_check(self, request: Request, response: Response) -> list[str]:
         return []
@@ -348,3 +381,16 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float = 20) ->
         return exc.code
     except (urllib.error.URLError, OSError):
         return 0
+
+
+def serve_until_interrupted(fake: FakeServer, say: Callable[[str], None]) -> None:
+    """Run a started fake until Ctrl-C (the ``recoup fake-*`` commands), then list its departures."""
+    import time
+
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        fake.stop()
+        for problem in fake.violations:
+            say(f"departure from {fake.name}'s published description: {problem}")

@@ -74,7 +74,6 @@ class FakeXero(XeroAccountingRoutes, FakeServer):
         self.consents: dict[str, list[dict]] = {}  # authEventId -> the connections it made
         self._idempotent: dict[tuple[str, str], Response] = {}
         self._sequence = 0
-        self._in_flight: dict[str, int] = {}
         self.limits = [
             RateLimit("minute", 60, 60, lambda r: r.header("xero-tenant-id") or None),
             RateLimit("day", 5000, DAY, lambda r: r.header("xero-tenant-id") or None),
@@ -194,34 +193,14 @@ class FakeXero(XeroAccountingRoutes, FakeServer):
 
     # -- limits, faults and checking ----------------------------------------------------------
 
-    def before(self, request: Request) -> Response | None:
-        if not request.path.startswith(API):
-            return None
-        refusal = super().before(request)
-        if refusal is not None:
-            return refusal
-        with self.lock:
-            now = self.clock()
-            for limit in self.limits:
-                allowed, remaining, wait = limit.take(request, now)
-                request.headers[f"x-fake-{limit.name}-remaining"] = str(remaining)
-                if not allowed:
-                    return self.too_many(request, wait, limit.name)
-        return None
+    def is_api(self, request: Request) -> bool:
+        return request.path.startswith(API)
+
+    def concurrency_key(self, request: Request) -> str | None:
+        return request.header("xero-tenant-id") or None if self.is_api(request) else None
 
     def dispatch(self, request: Request) -> Response:
-        tenant = request.header("xero-tenant-id")
-        if not (self.concurrent_limit and request.path.startswith(API) and tenant):
-            return self._with_limit_headers(request, super().dispatch(request))
-        with self.lock:
-            if self._in_flight.get(tenant, 0) >= self.concurrent_limit:
-                return self.too_many(request, 1, "concurrent")
-            self._in_flight[tenant] = self._in_flight.get(tenant, 0) + 1
-        try:
-            return self._with_limit_headers(request, super().dispatch(request))
-        finally:
-            with self.lock:
-                self._in_flight[tenant] -= 1
+        return self._with_limit_headers(request, super().dispatch(request))
 
     def _with_limit_headers(self, request: Request, response: Response) -> Response:
         names = {"minute": "X-MinLimit-Remaining", "day": "X-DayLimit-Remaining", "appminute": "X-AppMinLimit-Remaining"}

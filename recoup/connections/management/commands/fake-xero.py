@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from django.core.management.base import BaseCommand
 
 
@@ -26,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-limits", action="store_true", help="do not enforce Xero's published rate limits")
 
     def handle(self, *args, **o):
-        from recoup.connections.fakes.server import wall_clock
+        from recoup.connections.fakes.server import serve_until_interrupted, wall_clock
         from recoup.connections.fakes.xero import FakeXero
         from recoup.connections.fakes.xero_seed import seed_bulk, seed_examples
 
@@ -42,10 +40,4 @@ class Command(BaseCommand):
         fake.start()
         self.stdout.write(f"fake Xero at {fake.url} (client id {o['client_id']}, secret {o['client_secret']}, "
                           f"webhook key {o['webhook_key']}); set RECOUP_XERO_URL={fake.url}; Ctrl-C stops it")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            fake.stop()
-            for problem in fake.violations:
-                self.stderr.write(f"departure from Xero's description: {problem}")
+        serve_until_interrupted(fake, self.stderr.write)
