@@ -79,10 +79,12 @@ class _Code:
 
 class Authority:
     def __init__(self, *, clock: Clock, prefix: str, access_ttl: int | None, refresh_ttl: int | None,
-                 refresh_grace: int = 0, rotate_refresh: bool = True, pkce: bool = True, code_ttl: int = 300):
+                 refresh_grace: int = 0, rotate_refresh: bool = True, pkce: bool = True, code_ttl: int = 300,
+                 redirect_uri_in_token: bool = True):
         self.clock, self.prefix = clock, prefix
         self.access_ttl, self.refresh_ttl, self.refresh_grace = access_ttl, refresh_ttl, refresh_grace
         self.rotate_refresh, self.pkce, self.code_ttl = rotate_refresh, pkce, code_ttl
+        self.redirect_uri_in_token = redirect_uri_in_token  # Stripe's token request carries none
         self.clients: dict[str, Client] = {}
         self.grants: list[Grant] = []
         self._codes: dict[str, _Code] = {}
@@ -159,7 +161,7 @@ class Authority:
         self._client(client_id, secret, public_ok=bool(code.challenge))
         if code.client_id != client_id:
             raise OAuthError("invalid_grant", "The code was issued to another client")
-        if form.get("redirect_uri") != code.redirect_uri:
+        if (self.redirect_uri_in_token or "redirect_uri" in form) and form.get("redirect_uri") != code.redirect_uri:
             raise OAuthError("invalid_grant", "redirect_uri does not match the authorization request")
         if code.challenge:
             verifier = form.get("code_verifier", "")

@@ -9,7 +9,8 @@ Public API (stable; the connector engineer's tests use it to check their own req
 
 - ``xero_accounting()``, ``xero_identity()``, ``xero_webhooks()``, ``quickbooks()``: the
   loaded ``Description`` of each (loaded once per process), and ``stripe_shapes()``: the
-  ``StripeShapes`` from Stripe's fixtures.
+  ``StripeShapes`` from Stripe's fixtures (``check(obj)`` -> problems; ``sample(kind)`` a
+  fresh copy of Stripe's sample object, the base of every object the Stripe fake makes).
 - ``Description.check_request(method, path, query=..., headers=..., body=...)`` and
   ``Description.check_response(...)``: a list of problems, empty when the exchange is as
   published. Beyond what openapi-core checks (parameters, types, formats, enums, required
@@ -31,6 +32,7 @@ import re
 import urllib.parse
 import warnings
 from functools import cached_property, lru_cache
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
@@ -324,3 +326,72 @@ def quickbooks() -> Description:
     return Description("quickbooks-online/openapi.yaml", host_url="https://quickbooks.api.intuit.com",
                        tabs_in_text=True, extra_keys=frozenset({"time", "status", "domain"}),
                        repair=_repair_quickbooks)
+
+
+class StripeShapes:
+    """Stripe's own sample objects (fixtures3.json): every object a fake answers must have the
+    sample's fields, no others, and values of the same JSON type wherever both are set."""
+
+    LIST_KEYS = frozenset({"object", "data", "has_more", "url"})
+
+    @cached_property
+    def resources(self) -> dict[str, dict]:
+        return json.loads(spec_path("stripe/fixtures3.json").read_text(encoding="utf-8"))["resources"]
+
+    def sample(self, kind: str) -> dict:
+        import copy
+
+        return copy.deepcopy(self.resources[kind])
+
+    def check(self, obj: object, where: str = "") -> list[str]:
+        if not isinstance(obj, dict) or not isinstance(obj.get("object"), str):
+            return [f"{where or '(root)'}: not a Stripe object"]
+        kind = ("deleted_" if obj.get("deleted") else "") + str(obj["object"])
+        where = where or kind
+        if kind == "list":
+            problems = [f"{where}: list field {k!r} is not Stripe's" for k in set(obj) ^ self.LIST_KEYS]
+            for i, item in enumerate(obj.get("data") or []):
+                problems += self.check(item, f"{where}/data/{i}")
+            return problems
+        sample = self.resources.get(kind)
+        if sample is None:
+            return [f"{where}: Stripe has no object {kind!r}"]
+        problems = [f"{where}/{k}: missing" for k in sorted(set(sample) - set(obj))]
+        return problems + self._compare(sample, obj, where)
+
+    def _compare(self, sample: dict, obj: dict, where: str) -> list[str]:
+        problems = []
+        for key, value in obj.items():
+            if key not in sample:
+                problems.append(f"{where}/{key}: not in Stripe's sample {obj.get('object', 'object')}")
+                continue
+            expected = sample[key]
+            if value is None or expected is None:
+                continue
+            if isinstance(value, dict) and isinstance(value.get("object"), str):
+                problems += self.check(value, f"{where}/{key}")
+            elif isinstance(value, dict) and isinstance(expected, dict):
+                if expected:  # an empty sample dict ({} for metadata and the like) is free-form
+                    problems += self._compare(expected, value, f"{where}/{key}")
+            elif _json_type(value) != _json_type(expected):
+                problems.append(f"{where}/{key}: {_json_type(value)} where Stripe has {_json_type(expected)}")
+            elif isinstance(value, list) and expected and isinstance(expected[0], dict):
+                for i, item in enumerate(value):
+                    problems += (self.check(item, f"{where}/{key}/{i}") if isinstance(item.get("object"), str)
+                                 else self._compare(expected[0], item, f"{where}/{key}/{i}"))
+        return problems
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, (float, Decimal)):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+
+
+@lru_cache(maxsize=None)
+def stripe_shapes() -> StripeShapes:
+    return StripeShapes()
