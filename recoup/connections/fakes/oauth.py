@@ -25,12 +25,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import html
 import secrets
 import urllib.parse
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from recoup.connections.fakes.server import Clock, Request
+from recoup.connections.fakes.server import Clock, Request, Response
 
 
 class OAuthError(Exception):
@@ -258,3 +259,23 @@ def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     return verifier, challenge
+
+
+def consent_page(*, title: str, heading: str, action: str, params: dict[str, str], field: str,
+                 choices: list[tuple[str, str]], multi: bool, allow: str) -> Response:
+    """The provider's consent page: the request's parameters kept in hidden fields, one
+    checkbox (several may be ticked) or radio button per organisation, Allow and Cancel."""
+    hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+                     for k, v in params.items())
+    kind = "checkbox" if multi else "radio"
+    boxes = "".join(f'<li><label><input type="{kind}" name="{field}" value="{html.escape(value)}"'
+                    f'{" checked" if multi or i == 0 else ""}> {html.escape(label)}</label></li>'
+                    for i, (value, label) in enumerate(choices))
+    return Response.html(200, title, (
+        f"<main><h1>{html.escape(heading)}</h1><form method=\"post\" action=\"{action}\">{hidden}<ul>{boxes}</ul>"
+        f'<button type="submit" name="decision" value="allow">{html.escape(allow)}</button> '
+        '<button type="submit" name="decision" value="deny">Cancel</button></form></main>'))
+
+
+def error_page(title: str, error: OAuthError) -> Response:
+    return Response.html(400, title, f"<main><h1>Error</h1><p>{html.escape(error.description)}</p></main>")

@@ -32,7 +32,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import html
 import json
 import re
 import secrets
@@ -41,7 +40,7 @@ from datetime import datetime
 from urllib.parse import parse_qs
 
 from recoup.connections.fakes import spec
-from recoup.connections.fakes.oauth import Authority, Grant, OAuthError, TokenProblem
+from recoup.connections.fakes.oauth import Authority, Grant, OAuthError, TokenProblem, consent_page, error_page
 from recoup.connections.fakes.quickbooks_books import Company, QboError, public, stamp
 from recoup.connections.fakes.quickbooks_query import run_cdc, run_query
 from recoup.connections.fakes.server import Clock, FakeServer, RateLimit, Request, Response, dumps, post
@@ -107,16 +106,11 @@ class FakeQuickBooks(FakeServer):
         try:
             self.authority.check_authorization(params)
         except OAuthError as exc:
-            return Response.html(400, "Intuit", f"<main><h1>Error</h1><p>{html.escape(exc.description)}</p></main>")
-        hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-                         for k, v in params.items())
-        radios = "".join(f'<li><label><input type="radio" name="realm" value="{c.realm_id}"{" checked" if i == 0 else ""}>'
-                         f" {html.escape(c.name)}</label></li>" for i, c in enumerate(self.companies.values()))
-        return Response.html(200, "Intuit | Connect", (
-            f"<main><h1>Connect {html.escape(params.get('client_id', ''))} to QuickBooks</h1>"
-            f'<form method="post" action="/connect/oauth2">{hidden}<ul>{radios}</ul>'
-            '<button type="submit" name="decision" value="allow">Connect</button> '
-            '<button type="submit" name="decision" value="deny">Cancel</button></form></main>'))
+            return error_page("Intuit", exc)
+        return consent_page(title="Intuit | Connect", action="/connect/oauth2", params=params,
+                            heading=f"Connect {params.get('client_id', '')} to QuickBooks", field="realm",
+                            choices=[(c.realm_id, c.name) for c in self.companies.values()], multi=False,
+                            allow="Connect")
 
     def authorize_submit(self, request: Request) -> Response:
         fields = {k: v[-1] for k, v in parse_qs(request.body.decode(), keep_blank_values=True).items()}
@@ -128,7 +122,7 @@ class FakeQuickBooks(FakeServer):
             realm = fields["realm"]
             return Response.redirect(self.authority.approve_params(params, realm, {"realmId": realm}))
         except OAuthError as exc:
-            return Response.html(400, "Intuit", f"<main><h1>Error</h1><p>{html.escape(exc.description)}</p></main>")
+            return error_page("Intuit", exc)
 
     def token(self, request: Request) -> Response:
         try:

@@ -35,17 +35,17 @@ Every object answered is checked against Stripe's sample objects (fixtures3.json
 
 from __future__ import annotations
 
-import html
 import json
 import random
 import secrets
 import urllib.parse
 from datetime import datetime, timedelta
 
-from recoup.connections.fakes.oauth import Authority, OAuthError, TokenProblem
+from recoup.connections.fakes.oauth import Authority, OAuthError, TokenProblem, consent_page, error_page
 from recoup.connections.fakes.server import Clock, FakeServer, RateLimit, Request, Response, dumps, post
 from recoup.connections.fakes.spec import stripe_shapes
 from recoup.connections.fakes.stripe_books import Account, StripeError, new_id
+from recoup.payments.fake_stripe import _unflatten as unflatten  # Stripe's nested form encoding
 from recoup.payments.providers.stripe import sign
 
 ID = r"(?P<id>[A-Za-z0-9_]+)"
@@ -57,18 +57,6 @@ PARAMS = {  # what each write accepts (Stripe refuses any other parameter by nam
     "credit_notes": {"invoice", "amount", "memo", "reason", "metadata"},
     "pay": {"paid_out_of_band"}, "void": set(), "finalize": {"auto_advance"}, "mark_uncollectible": set(),
 }
-
-
-def unflatten(pairs: list[tuple[str, str]]) -> dict:
-    """``metadata[order]=42`` back into nested dicts."""
-    out: dict = {}
-    for key, value in pairs:
-        parts = key.replace("]", "").split("[")
-        node = out
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
-    return out
 
 
 class FakeStripeBilling(FakeServer):
@@ -125,17 +113,11 @@ class FakeStripeBilling(FakeServer):
         try:
             self.authority.check_authorization(params)
         except OAuthError as exc:
-            return Response.html(400, "Stripe", f"<main><h1>Error</h1><p>{html.escape(exc.description)}</p></main>")
-        hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-                         for k, v in params.items())
-        radios = "".join(f'<li><label><input type="radio" name="account" value="{a.account_id}"'
-                         f'{" checked" if i == 0 else ""}> {html.escape(a.name)}</label></li>'
-                         for i, a in enumerate(self.accounts.values()))
-        return Response.html(200, "Stripe | Connect", (
-            f"<main><h1>Connect your Stripe account to {html.escape(params.get('client_id', ''))}</h1>"
-            f'<form method="post" action="/oauth/authorize">{hidden}<ul>{radios}</ul>'
-            '<button type="submit" name="decision" value="allow">Connect</button> '
-            '<button type="submit" name="decision" value="deny">Cancel</button></form></main>'))
+            return error_page("Stripe", exc)
+        return consent_page(title="Stripe | Connect", action="/oauth/authorize", params=params,
+                            heading=f"Connect your Stripe account to {params.get('client_id', '')}", field="account",
+                            choices=[(a.account_id, a.name) for a in self.accounts.values()], multi=False,
+                            allow="Connect")
 
     def authorize_submit(self, request: Request) -> Response:
         fields = request.form()
@@ -147,7 +129,7 @@ class FakeStripeBilling(FakeServer):
             return Response.redirect(self.authority.approve_params(params, fields["account"],
                                                                    {"scope": params.get("scope", "read_write")}))
         except OAuthError as exc:
-            return Response.html(400, "Stripe", f"<main><h1>Error</h1><p>{html.escape(exc.description)}</p></main>")
+            return error_page("Stripe", exc)
 
     def token(self, request: Request) -> Response:
         # Stripe's token request carries only the platform's secret key (as client_secret or as

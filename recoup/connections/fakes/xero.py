@@ -33,14 +33,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import html
 import json
 import secrets
 import uuid
 from datetime import datetime
 
 from recoup.connections.fakes import spec
-from recoup.connections.fakes.oauth import Authority, Grant, OAuthError, TokenProblem
+from recoup.connections.fakes.oauth import Authority, Grant, OAuthError, TokenProblem, consent_page, error_page
 from recoup.connections.fakes.server import Clock, FakeServer, RateLimit, Request, Response, dumps, post
 from recoup.connections.fakes.xero_api import XeroAccountingRoutes
 from recoup.connections.fakes.xero_books import Books
@@ -121,16 +120,11 @@ class FakeXero(XeroAccountingRoutes, FakeServer):
         try:
             self.authority.check_authorization(params)
         except OAuthError as exc:
-            return Response.html(400, "Xero", f"<main><h1>Error</h1><p>{html.escape(exc.description)}</p></main>")
-        hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-                         for k, v in params.items())
-        boxes = "".join(f'<li><label><input type="checkbox" name="tenant" value="{t.tenant_id}" checked> '
-                        f"{html.escape(t.name)}</label></li>" for t in self.tenants.values())
-        return Response.html(200, "Xero | Authorise", (
-            f'<main><h1>{html.escape(params.get("client_id", ""))} wants to access your Xero organisations</h1>'
-            f'<form method="post" action="/identity/connect/authorize">{hidden}<ul>{boxes}</ul>'
-            '<button type="submit" name="decision" value="allow">Allow access</button> '
-            '<button type="submit" name="decision" value="deny">Cancel</button></form></main>'))
+            return error_page("Xero", exc)
+        return consent_page(title="Xero | Authorise", action="/identity/connect/authorize", params=params,
+                            heading=f"{params.get('client_id', '')} wants to access your Xero organisations",
+                            field="tenant", choices=[(t.tenant_id, t.name) for t in self.tenants.values()],
+                            multi=True, allow="Allow access")
 
     def authorize_submit(self, request: Request) -> Response:
         from urllib.parse import parse_qs
@@ -144,7 +138,7 @@ class FakeXero(XeroAccountingRoutes, FakeServer):
             chosen = [t for t in fields.get("tenant", []) if t in self.tenants]
             return Response.redirect(self.authority.approve_params(params, self._consent(chosen)))
         except OAuthError as exc:
-            return Response.html(400, "Xero", f"<main><h1>Error</h1><p>{html.escape(exc.description)}</p></main>")
+            return error_page("Xero", exc)
 
     def token(self, request: Request) -> Response:
         try:

@@ -6,8 +6,9 @@ behaviour: ``page`` (1-based) and ``pageSize`` (default 100, at most 1000) with 
 items, as Xero does); ``If-Modified-Since`` keeps records whose UpdatedDateUTC is at or
 after it; ``IDs``, ``Statuses``, ``ContactIDs``, ``includeArchived`` and the ``where``
 clauses ``Field=="value"`` (Type, Status, ContactStatus, PaymentType, Reference,
-InvoiceNumber, Contact.ContactID and Invoice.InvoiceID with ``Guid("...")``) joined by AND. A ``where`` the fake does not understand is refused with a
-400 naming it, never silently ignored. Writes take Xero's wrapper (``{"Invoices": [...]}``)
+InvoiceNumber, Contact.ContactID and Invoice.InvoiceID with ``Guid("...")``) joined by AND.
+A ``where`` the fake does not understand is refused with a 400 naming it, never silently
+ignored. Writes take Xero's wrapper (``{"Invoices": [...]}``)
 and honour ``Idempotency-Key``. With several elements in one request, the fake saves the
 valid ones and answers 400 listing the invalid (Xero's ``summarizeErrors=true`` refuses the
 whole batch): Recoup writes one payment per request, so the difference does not reach it.
@@ -29,7 +30,7 @@ WHERE = re.compile(r'\s*(?P<field>[A-Za-z.]+)\s*==\s*(?:"(?P<text>[^"]*)"|[Gg]ui
 WHERE_FIELDS = {"Type", "Status", "ContactStatus", "Contact.ContactID", "InvoiceNumber", "CreditNoteNumber",
                 "IsCustomer", "PaymentType", "Reference", "Invoice.InvoiceID"}
 
-# (route collection, Books attribute, id field, wrapper key, has line items)
+# route collection: (Books attribute, id field, has line items)
 COLLECTIONS = {
     "Contacts": ("contacts", "ContactID", False),
     "Invoices": ("invoices", "InvoiceID", True),
