@@ -203,7 +203,8 @@ def test_the_evidence_packs_communication_log(planted, org_a, now):
 
 # -- the class of fault stays closed ---------------------------------------------------------
 
-WRITERS = re.compile(r"csv\.writer\(|csv\.DictWriter\(|\bopenpyxl\b|\bxlsxwriter\b|\bWorkbook\(")
+WRITERS = re.compile(r"csv\.(Dict)?[Ww]riter\b|from csv import .*[Ww]riter|import csv as|\bopenpyxl\b|\bxlsxwriter\b"
+                     r"|\bWorkbook\(|\bodf\b|\bpyexcel")
 
 
 def test_only_the_safe_module_writes_csv_or_xlsx():
