@@ -95,7 +95,7 @@ def planted(org_a, system, now, clock, settings):
         mail = EmailMessage()
         mail["From"], mail["To"] = f"p{i}@debtor.example", reply_address(customer)
         mail["Subject"], mail["Message-ID"] = p.strip(), f"<m{i}@debtor.example>"
-        mail.set_content(p, cte="base64")  # a body keeps its leading tab or CR
+        mail.set_content(p, cte="base64")  # the body keeps its leading tab (a CR arrives as LF)
         record_inbound(raw_or_message=mail.as_bytes(), now=now)
 
     written = invoice_write_off(org=org_a, invoice=Invoice.objects.get(org=org_a, number="P1-2"),
