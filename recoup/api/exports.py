@@ -7,12 +7,11 @@ the entry's currency; nothing is converted between currencies.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from recoup.core.money import minor_to_text
 from recoup.ledger.models import Charge, ChargeWaiver, CreditNote, Payment, WriteOff
+from recoup.lib.spreadsheet import csv_text
 from recoup.orgs.models import Organization
 from recoup.reports.aging import aging
 
@@ -69,16 +68,8 @@ def journal_rows(*, org: Organization, kind: str, start: date, end: date) -> lis
     return rows
 
 
-def _write(headers: list[str], rows: list[list[str]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return buf.getvalue()
-
-
 def journal_csv(*, org: Organization, kind: str, start: date, end: date) -> str:
-    return _write(JOURNAL_COLUMNS, journal_rows(org=org, kind=kind, start=start, end=end))
+    return csv_text(JOURNAL_COLUMNS, journal_rows(org=org, kind=kind, start=start, end=end))
 
 
 def balance_rows(*, org: Organization, as_of: date) -> list[list[str]]:
@@ -89,4 +80,4 @@ def balance_rows(*, org: Organization, as_of: date) -> list[list[str]]:
 
 
 def balances_csv(*, org: Organization, as_of: date) -> str:
-    return _write(BALANCE_COLUMNS, balance_rows(org=org, as_of=as_of))
+    return csv_text(BALANCE_COLUMNS, balance_rows(org=org, as_of=as_of))

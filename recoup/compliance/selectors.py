@@ -1,4 +1,8 @@
-"""Reads: the rate book of an organization, its jurisdiction, an invoice's limitation date."""
+"""Reads: the rate book of an organization, an invoice's limitation date.
+
+The jurisdiction helpers live in ``recoup.ledger.jurisdiction`` (the ledger needs them too) and are
+imported here for the apps that read them with the rest of the compliance facts.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,13 @@ from decimal import Decimal
 
 from recoup.compliance.models import RatePoint
 from recoup.core.limitation import Event, LimitationDate, limitation_date
-from recoup.core.rules import RateBook, jurisdiction_for, shipped_rates
-from recoup.ledger.models import Allocation, Customer, Invoice
+from recoup.core.rules import RateBook, shipped_rates
+from recoup.ledger.jurisdiction import contract_jurisdiction, customer_jurisdiction, org_jurisdiction
+from recoup.ledger.models import Allocation, Invoice
 from recoup.orgs.models import Organization
+
+__all__ = ["contract_jurisdiction", "customer_jurisdiction", "limitation_for_invoice", "limitation_summary",
+           "limitations_for_invoices", "org_jurisdiction", "rate_book", "rate_rows"]
 
 
 def rate_book(org: Organization | None) -> RateBook:
@@ -34,33 +42,6 @@ def rate_rows(org: Organization | None, series: str) -> list[RateRow]:
     """The points of one series, newest first, saying which were added in the database."""
     s = rate_book(org).series[series]
     return [RateRow(d, f"{v}", "added" if d in s.added else "shipped") for d, v in reversed(s.points)]
-
-
-def org_jurisdiction(org: Organization) -> str | None:
-    return jurisdiction_for(org.country, org.region)
-
-
-def customer_jurisdiction(customer: Customer, org: Organization | None = None) -> str | None:
-    """The customer's country (and US state) if known, else the organization's."""
-    if customer.country:
-        return jurisdiction_for(customer.country, customer.region)
-    org = org or customer.org
-    return jurisdiction_for(org.country, org.region)
-
-
-def contract_jurisdiction(customer: Customer, org: Organization | None = None) -> str | None:
-    """Whose law governs the debt itself (interest, limitation), absent a choice in the contract.
-
-    A consumer's contract follows the law of the consumer's country (Rome I art. 6); a business
-    contract the seller's, i.e. the organization's (Rome I art. 4(1)(a)-(b)). Either falls back
-    to the other when unknown. Contact rules follow ``customer_jurisdiction`` instead.
-    """
-    org = org or customer.org
-    mine = jurisdiction_for(org.country, org.region)
-    theirs = jurisdiction_for(customer.country, customer.region) if customer.country else None
-    if customer.kind == "consumer":
-        return theirs or mine
-    return mine or theirs
 
 
 def limitations_for_invoices(invoices: list[Invoice], *, on: date,

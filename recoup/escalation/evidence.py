@@ -14,7 +14,6 @@ footer and the original is drawn onto them afterwards, so the numbering holds.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -32,6 +31,7 @@ from recoup.core.money import format_money, from_minor
 from recoup.escalation.models import Case, EvidenceDocument, LetterBeforeAction, Placement
 from recoup.escalation.selectors import amount_owed, audit_hashes, money_text
 from recoup.ledger.models import Allocation, Charge, CreditNote, Customer, Invoice, Payment, WriteOff
+from recoup.lib.spreadsheet import CsvWriter
 from recoup.messaging.models import Attachment, Message
 from recoup.orgs.models import Organization
 
@@ -334,7 +334,7 @@ def pack_zip(result: PackResult, *, customer: Customer, comms: list[dict] | None
 
 def _comms_csv(comms: list[dict]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = CsvWriter(out)
     writer.writerow(["date", "time", "channel", "direction", "status", "address", "subject", "content"])
     for row in comms:
         m = row["m"]

@@ -3,8 +3,6 @@ docs/escalation.md). The amounts of a customer's rows sum to what was placed."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from recoup.arrangements.models import OPEN_DISPUTE_STATUSES, Dispute
@@ -12,6 +10,7 @@ from recoup.compliance.selectors import limitation_for_invoice
 from recoup.core.money import minor_to_text
 from recoup.escalation.models import FileFormat, Placement
 from recoup.ledger.models import Allocation, Contact, Payment
+from recoup.lib.spreadsheet import csv_text, dict_rows
 from recoup.messaging.models import Message
 
 COLUMNS = [
@@ -68,11 +67,6 @@ def placement_csv(placements: list[Placement], *, on: date, file_format: str = F
     rows = placement_rows(placements, on=on)
     semicolon = file_format == FileFormat.CSV_SEMICOLON
     amounts = ("invoice_total", "paid", "amount_placed")
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, delimiter=";" if semicolon else ",", lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        if semicolon:
-            row = {k: (v.replace(".", ",") if k in amounts else v) for k, v in row.items()}
-        writer.writerow(row)
-    return buf.getvalue().encode("utf-8")
+    if semicolon:
+        rows = [{k: (v.replace(".", ",") if k in amounts else v) for k, v in row.items()} for row in rows]
+    return csv_text(COLUMNS, dict_rows(COLUMNS, rows), delimiter=";" if semicolon else ",").encode("utf-8")

@@ -3,8 +3,6 @@ accountant (CSV: what was written off and recovered in the year, with the tax sh
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import date, datetime
 
@@ -19,6 +17,7 @@ from recoup.escalation.models import WriteOffRecovery
 from recoup.escalation.selectors import money_text
 from recoup.ledger.actions import LedgerError, invoice_write_off
 from recoup.ledger.models import Customer, Payment, WriteOff
+from recoup.lib.spreadsheet import csv_text, dict_rows
 from recoup.orgs.models import Organization
 
 
@@ -108,13 +107,8 @@ def bad_debt_csv(*, org: Organization, year: int) -> bytes:
     """The yearly bad-debt report as CSV: one row per write-off and recovery (recoveries negative),
     then one total row per currency."""
     rows, totals = bad_debt_report(org=org, year=year)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=BAD_DEBT_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    for cur, t in sorted(totals.items()):
-        writer.writerow({"type": "total", "date": str(year), "currency": cur, "amount": minor_to_text(t["net"], cur),
-                         "tax_included": minor_to_text(t["tax_written_off"] - t["tax_recovered"], cur),
-                         "reason": f"written off {minor_to_text(t['written_off'], cur)}, "
-                                   f"recovered {minor_to_text(t['recovered'], cur)}"})
-    return buf.getvalue().encode("utf-8")
+    totals_rows = [{"type": "total", "date": str(year), "currency": cur, "amount": minor_to_text(t["net"], cur),
+                    "tax_included": minor_to_text(t["tax_written_off"] - t["tax_recovered"], cur),
+                    "reason": f"written off {minor_to_text(t['written_off'], cur)}, "
+                              f"recovered {minor_to_text(t['recovered'], cur)}"} for cur, t in sorted(totals.items())]
+    return csv_text(BAD_DEBT_COLUMNS, dict_rows(BAD_DEBT_COLUMNS, [*rows, *totals_rows])).encode("utf-8")

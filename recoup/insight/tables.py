@@ -6,12 +6,11 @@ exports hold exactly what the page shows.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from recoup.core.metrics import Summary
 from recoup.core.money import minor_to_text
+from recoup.lib.spreadsheet import csv_text, xlsx_bytes
 
 
 @dataclass
@@ -101,32 +100,9 @@ def risk_table(insights) -> Table:
 
 
 def as_csv(table: Table) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(table.headers)
-    writer.writerows(table.rows)
-    return buf.getvalue().encode("utf-8")
+    return csv_text(table.headers, table.rows, lineterminator="\n").encode("utf-8")
 
 
 def as_xlsx(table: Table) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = table.name[:31]
-    ws.append(table.headers)
-    for row in table.rows:
-        ws.append([_cell(v) for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _cell(v: str):
     """Numbers as numbers in the spreadsheet (stored exactly as Decimal), everything else as text."""
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        return Decimal(v) if v and v[0] in "-0123456789" and "-" not in v[1:] else v
-    except InvalidOperation:
-        return v
+    return xlsx_bytes(sheet=table.name, headers=table.headers, rows=table.rows)

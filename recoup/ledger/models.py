@@ -12,7 +12,6 @@ only ``ledger.actions`` writes them and ``recoup check`` recomputes them.
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cached_property
 
 from django.db import models
 from django.db.models import Q
@@ -181,14 +180,6 @@ class Invoice(OrgOwned):
     @property
     def open_amount(self) -> Decimal:
         return from_minor(self.open_minor, self.currency)
-
-    @cached_property
-    def parts(self):
-        """Principal and charges, each with what is still open (``recoup.ledger.splits.invoice_parts``),
-        read once per instance: for pages and messages, never for a decision that writes."""
-        from recoup.ledger.splits import invoice_parts
-
-        return invoice_parts(self)
 
 
 class InvoiceLine(models.Model):

@@ -4,7 +4,7 @@ The ledger keeps allocations per invoice; ``recoup.core.charges.split`` says fro
 rows how much of each went to the principal and to each charge. The order a payment follows
 is the organization's ``payment_order``; where that is "" (as the law says), the
 ``payment_appropriation`` rule in force for the invoice's jurisdiction (the contract's,
-``compliance.selectors.contract_jurisdiction``) on its due date, else charges first.
+``recoup.ledger.jurisdiction.contract_jurisdiction``) on its due date, else charges first.
 See docs/ledger.md, "Principal and charges".
 """
 
@@ -17,6 +17,7 @@ from recoup.core.charges import (
     ChargeIn, ChargeState, Order, OrderInForce, SettlementIn, SettlementKind, Split, order_in_force, split,
 )
 from recoup.core.rules import rules_in_force
+from recoup.ledger.jurisdiction import contract_jurisdiction
 from recoup.ledger.models import Allocation, Charge, ChargeWaiver, Invoice, WriteOff
 
 _RANK = {SettlementKind.PAYMENT: 0, SettlementKind.CREDIT: 1, SettlementKind.WRITE_OFF: 2}
@@ -71,8 +72,6 @@ class InvoiceParts:
 
 def payment_order(invoice: Invoice) -> OrderInForce:
     """The order a payment on ``invoice`` settles its principal and charges in, and why."""
-    from recoup.compliance.selectors import contract_jurisdiction
-
     org, customer = invoice.org, invoice.customer
     if org.payment_order:
         return order_in_force(org.payment_order, None)

@@ -20,7 +20,6 @@ loops in a progress bar on a terminal and stays silent when stderr is piped.
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import shutil
@@ -31,6 +30,8 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
+
+from recoup.lib.spreadsheet import csv_text
 
 T = TypeVar("T")
 
@@ -111,11 +112,7 @@ def write_report(out, fmt: str, *, headers: Sequence[str], rows: Iterable[Sequen
         payload = data if data is not None else [dict(zip(headers, r)) for r in rows]
         out.write(json.dumps(payload, indent=2, ensure_ascii=False))
     elif fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(headers)
-        writer.writerows(rows)
-        out.write(buf.getvalue(), ending="")
+        out.write(csv_text(headers, rows, lineterminator="\n"), ending="")
     else:
         out.write(render_table(headers, rows, title=title, right=right), ending="")
 

@@ -44,7 +44,7 @@ def test_an_owner_adds_an_endpoint_and_downloads_exports(owner, org_a):
     bad = owner.post("/o/acme/settings/api/", {"form": "endpoint", "url": "ftp://x", "events": []})
     assert "not an http(s) URL" in bad.content.decode()
     csv = owner.get("/o/acme/settings/api/exports/payments.csv?from=2026-01-01&to=2026-12-31")
-    assert csv["Content-Type"].startswith("text/csv") and csv.content.startswith(b"date,journal,entry")
+    assert csv["Content-Type"].startswith("text/csv") and csv.content.startswith(b'"date","journal","entry"')
 
 
 def test_only_owners_of_this_organization_get_in(org_a, org_b, owner):

@@ -71,7 +71,9 @@ def test_the_placement_file_matches_the_accounts_placed(book, org_a, system):
     assert (a1["paid"], a1["invoice_total"], a1["days_overdue"], a1["last_payment_date"], a1["email"]) == (
         "50.00", "100.00", "38", "2026-02-20", "a1@x.example")
     semi = placement_csv(placements, on=ON, file_format=FileFormat.CSV_SEMICOLON).decode("utf-8")
-    assert semi.splitlines()[1].count(";") == len(COLUMNS) - 1 and ";250,50;" in semi
+    semi_rows = list(csv.reader(io.StringIO(semi), delimiter=";"))
+    assert all(len(r) == len(COLUMNS) for r in semi_rows) and ";\"250,50\";" in semi
+    assert [r[COLUMNS.index("amount_placed")] for r in semi_rows[1:]] == ["50,00", "250,50", "999,99"]
 
 
 def test_placed_accounts_receive_nothing_more_from_the_cycle_until_recalled(book, org_a, system):

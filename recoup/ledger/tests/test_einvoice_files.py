@@ -215,3 +215,19 @@ def test_files_in_one_batch_are_each_all_or_nothing(org_a, shared_data, system, 
         result.files[4].error
     assert sorted(Invoice.objects.for_org(org_a).values_list("number", flat=True)) == ["1100512149", "20150483", "TOSL108"]
     assert AuditEvent.objects.filter(org=org_a, verb="invoice.created").count() == 3
+
+
+# Samples whose outcome the tests above state one by one (credit notes, corrections, refusals).
+ELSEWHERE = {
+    "ubl/BIS3_Invoice_negativ.XML", "ubl/peppol-base-creditnote-correction.xml",
+    "ubl/peppol-base-negative-inv-correction.xml", "ubl/ubl-tc434-creditnote1.xml",
+    "facturx/MustangGnuaccountingBeispielRE-20201121_508blanko.pdf", "facturx/corrupt-factur-x-waytoosmall.pdf",
+    "facturx/validAvoir_FR_type380_BASICWL.pdf",
+}
+
+
+def test_every_shared_sample_has_a_stated_outcome(shared_data):
+    """A sample added to ../shared/data/ubl or facturx needs a line here: imported with its figures, or
+    refused (or linked) with its reason."""
+    found = {f"{folder}/{p.name}" for folder in ("ubl", "facturx") for p in (shared_data / folder).iterdir()}
+    assert found == {g[0] for g in GOOD} | ELSEWHERE

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,6 +9,7 @@ from django.utils import timezone
 
 from recoup.core.aging import DEFAULT_EDGES
 from recoup.ledger.models import Customer, Invoice
+from recoup.lib.spreadsheet import CsvWriter
 from recoup.orgs.models import Organization
 from recoup.reports.aging import AgingReport, aging
 from recoup.web.decorators import org_view
@@ -30,7 +29,7 @@ def _params(request: HttpRequest, org: Organization):
 def _csv(report: AgingReport, filename: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = CsvWriter(response)
     data = report.as_json()
     columns = [c for c in ("customer_ref", "customer", "invoice_number", "due_date") if any(c in r for r in data["rows"])]
     writer.writerow([*columns, "currency", *data["buckets"], "credit", "total"])

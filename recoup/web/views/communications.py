@@ -10,7 +10,6 @@ CSV columns (messages.csv), one row per message, newest first:
 
 from __future__ import annotations
 
-import csv
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from recoup.audit.actions import Actor
 from recoup.ledger.models import Customer
+from recoup.lib.spreadsheet import CsvWriter
 from recoup.messaging import selectors
 from recoup.messaging.actions import MessagingError, contact_log, letter_mark_returned
 from recoup.orgs.models import Organization, Role
@@ -49,7 +49,7 @@ def message_csv(request: HttpRequest, org: Organization, pk: int) -> HttpRespons
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"messages-{customer.ref}.csv".replace('"', "")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = CsvWriter(response)
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
         m = entry.message

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from recoup.audit.actions import Actor
 from recoup.ledger.models import Contact, Invoice
+from recoup.ledger.splits import invoice_parts
 from recoup.messaging.actions import MessagingError, contact_log
 from recoup.orgs.models import Organization, Role
 from recoup.web import selectors
@@ -30,6 +31,7 @@ def invoice_detail(request: HttpRequest, org: Organization, pk: int) -> HttpResp
         "lines": invoice.lines.all(),
         "allocations": invoice.allocations.select_related("payment", "credit_note"),
         "charges": invoice.charges.all(),
+        "parts": invoice_parts(invoice),
         "write_offs": invoice.write_offs.all(),
         "events": selectors.invoice_events(org, invoice),
     })

@@ -1,8 +1,17 @@
 """UN/CEFACT Cross Industry Invoice: EN 16931 CII (D16B), XRechnung, Factur-X and
-ZUGFeRD 2 (every profile, MINIMUM to EXTENDED), and ZUGFeRD 1.0 CrossIndustryDocument."""
+ZUGFeRD 2 (every profile, MINIMUM to EXTENDED), and ZUGFeRD 1.0 CrossIndustryDocument.
+
+Beyond EN 16931 (Factur-X/ZUGFeRD EXTENDED, ZUGFeRD 1.0): logistics service charges count with
+the document charges (BT-108); lines that bill nothing are not stored (a free text with only a
+note, a GROUP line restating its DETAIL lines, an INFORMATION line), each said in the notes; a
+MINIMUM document, which has no paid amount (BT-113), owes its amount due when that is below its
+total, the difference being what was paid.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from decimal import Decimal
 
 from lxml import etree
@@ -15,6 +24,7 @@ from recoup.ledger.imports.einvoice.xmlread import Reader
 CII = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 ZUGFERD1 = "urn:ferd:CrossIndustryDocument:invoice:1p0"
 ROOTS = {CII: "CrossIndustryInvoice", ZUGFERD1: "CrossIndustryDocument"}
+_MINIMUM = re.compile(r"(^|[:#])minimum$")  # urn:factur-x.eu:1p0:minimum, urn:zugferd.de:2p0:minimum
 
 _V2 = {
     "ns": {"rsm": CII, "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
@@ -69,9 +79,31 @@ def _party(r: Reader, party: etree._Element | None, path: str) -> Party:
     )
 
 
-def _lines(r: Reader, tx: etree._Element, p: dict) -> list[Line]:
+def _not_billed(r: Reader, item: etree._Element, p: dict, position: int) -> str:
+    """Why a line item bills nothing and is not stored ("" when it bills something)."""
+    line_id = r.text("ram:AssociatedDocumentLineDocument/ram:LineID", item) or str(position)
+    status = r.text("ram:AssociatedDocumentLineDocument/ram:LineStatusReasonCode", item).upper()
+    if status == "GROUP":
+        return f"line {line_id} is a group line (its amounts restate its detail lines): not stored"
+    if status == "INFORMATION":
+        return f"line {line_id} is an information line: not stored"
+    amounts = (f"{p['line_settlement']}/{p['line_sums']}/ram:LineTotalAmount",
+               f"{p['line_agreement']}/ram:NetPriceProductTradePrice/ram:ChargeAmount",
+               f"{p['line_agreement']}/ram:GrossPriceProductTradePrice/ram:ChargeAmount")
+    notes = [r.text("ram:Content", n) for n in r.all("ram:AssociatedDocumentLineDocument/ram:IncludedNote", item)]
+    text = " ".join(n for n in notes if n)
+    if text and not any(r.el(path, item) is not None for path in amounts):
+        return f"line {line_id} is a text line without amounts ({text if len(text) <= 60 else text[:59] + '…'}): not stored"
+    return ""
+
+
+def _lines(r: Reader, tx: etree._Element, p: dict, notes: list[str]) -> list[Line]:
     out = []
-    for item in r.all("ram:IncludedSupplyChainTradeLineItem", tx):
+    for position, item in enumerate(r.all("ram:IncludedSupplyChainTradeLineItem", tx), start=1):
+        skipped = _not_billed(r, item, p, position)
+        if skipped:
+            notes.append(skipped)
+            continue
         agreement, settlement = r.el(p["line_agreement"], item), r.el(p["line_settlement"], item)
         price = r.decimal("ram:NetPriceProductTradePrice/ram:ChargeAmount", agreement,
                           field="item net price (BT-146)") if agreement is not None else None
@@ -105,6 +137,15 @@ def _allowances(r: Reader, settlement: etree._Element, p: dict) -> list[Line]:
         out.append(Line(description=("Charge" if charge else "Allowance") + (f": {reason}" if reason else ""),
                         quantity=Decimal(1), unit_price=from_minor(net, r.currency), tax_rate=rate,
                         net_minor=net, place=r.place(ac), charge=charge))
+    # Factur-X/ZUGFeRD EXTENDED and ZUGFeRD 1.0: freight and the like, counted with the charges (BT-108).
+    for lc in r.all("ram:SpecifiedLogisticsServiceCharge", settlement):
+        amount = r.amount("ram:AppliedAmount", lc, field="logistics service charge amount", required=True)
+        rate = r.decimal(f"ram:AppliedTradeTax/{p['rate']}", lc, field="logistics service charge VAT rate",
+                         default=Decimal(0))
+        text = r.text("ram:Description", lc)
+        out.append(Line(description="Logistics service charge" + (f": {text}" if text else ""), quantity=Decimal(1),
+                        unit_price=from_minor(amount, r.currency), tax_rate=rate, net_minor=amount,
+                        place=r.place(lc), charge=True))
     return out
 
 
@@ -149,6 +190,16 @@ def parse(file: str, root: etree._Element) -> Document:
     payable = total("ram:DuePayableAmount", "amount due for payment (BT-115)")
     if payable[0] is None:  # optional in ZUGFeRD 1.0: then it is what is left of the grand total
         payable = (grand[0] - (prepaid[0] or 0) + (rounding[0] or 0), grand[1])
+    guideline = r.text(f"{p['context']}/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID")
+    notes: list[str] = []
+    if _MINIMUM.search(guideline.lower()) and prepaid[0] is None and rounding[0] is None \
+            and 0 <= payable[0] < grand[0]:
+        # MINIMUM has no paid amount (BT-113): what the total exceeds the amount due by was paid.
+        prepaid = (grand[0] - payable[0], payable[1])
+        notes.append(f"MINIMUM profile: the amount due {from_minor(payable[0], r.currency)} is below the total "
+                     f"{from_minor(grand[0], r.currency)} {r.currency}; the difference "
+                     f"({from_minor(prepaid[0], r.currency)}) is taken as paid in advance (the profile has no paid "
+                     "amount, BT-113)")
     totals = Totals(
         line_total=total("ram:LineTotalAmount", "sum of invoice line net amount (BT-106)"),
         allowance_total=total("ram:AllowanceTotalAmount", "sum of allowances on document level (BT-107)"),
@@ -162,8 +213,8 @@ def parse(file: str, root: etree._Element) -> Document:
     dues = [r.cii_date("ram:DueDateDateTime/udt:DateTimeString", t, field="payment due date (BT-9)") for t in terms]
     due = max((d for d in dues if d), default=None)
     refs = [r.text("ram:IssuerAssignedID", ref) for ref in r.all("ram:InvoiceReferencedDocument", settlement)]
-    guideline = r.text(f"{p['context']}/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID")
-    return finish(
+    lines = _lines(r, tx, p, notes)
+    document = finish(
         file=file, syntax="ZUGFeRD 1.0" if v1 else "UN/CEFACT CII", profile=guideline,
         type_code=r.text("ram:TypeCode", doc, field="invoice type code (BT-3)") or "380", credit=False,
         number=r.text("ram:ID", doc, field="invoice number (BT-1)", required=True),
@@ -173,9 +224,10 @@ def parse(file: str, root: etree._Element) -> Document:
         terms_text=" ".join(r.text("ram:Description", t) for t in terms).strip(),
         buyer=_party(r, r.el("ram:BuyerTradeParty", agreement), f"{p['agreement']}/ram:BuyerTradeParty"),
         seller=_party(r, r.el("ram:SellerTradeParty", agreement), f"{p['agreement']}/ram:SellerTradeParty"),
-        lines=_lines(r, tx, p), allowances_charges=_allowances(r, settlement, p), taxes=_taxes(r, settlement, p),
+        lines=lines, allowances_charges=_allowances(r, settlement, p), taxes=_taxes(r, settlement, p),
         totals=totals, referenced_invoices=[x for x in refs if x],
         po_number=r.text(f"ram:BuyerOrderReferencedDocument/{p['po']}", agreement),
         places={"number": r.place(r.el("ram:ID", doc)), "buyer": r.place(agreement, "ram:BuyerTradeParty"),
                 "reference": r.place(settlement, "ram:InvoiceReferencedDocument/ram:IssuerAssignedID")},
     )
+    return replace(document, notes=tuple(notes)) if notes else document

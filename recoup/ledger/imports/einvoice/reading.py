@@ -89,7 +89,8 @@ def read_pdf(file: str, data: bytes) -> Read:
                                 f"{chosen.payable_minor} minor {chosen.currency}) and {other} ({d.number}, "
                                 f"{d.payable_minor} minor {d.currency}); refusing to guess")
         notes.append(f"the PDF carries both {order[0]} and {other} for the same invoice; {order[0]} was read")
-    return Read(document=replace(chosen, notes=tuple(notes)), pdf=data, notes=tuple(notes))
+    all_notes = (*chosen.notes, *notes)
+    return Read(document=replace(chosen, notes=all_notes), pdf=data, notes=all_notes)
 
 
 def read_file(file: str, data: bytes) -> Read:
@@ -98,4 +99,5 @@ def read_file(file: str, data: bytes) -> Read:
         return read_pdf(file, data)
     if not data.strip():
         raise EInvoiceError(file, "byte 0", "file", "the file is empty")
-    return Read(document=parse_document(file, data), pdf=None)
+    document = parse_document(file, data)
+    return Read(document=document, pdf=None, notes=document.notes)
