@@ -15,6 +15,7 @@ RECOUP_SESSION_HOURS a login lasts this long, and ends when the browser closes (
 RECOUP_LOGIN_ATTEMPTS / RECOUP_LOGIN_COOLOFF_MINUTES  failed logins before a lock-out (5), and for how long (15)
 RECOUP_CSP           the Content-Security-Policy header (default: recoup.accounts.middleware.DEFAULT_POLICY)
 RECOUP_BACKUP_DIR    where the daily backup goes (default var/backups); RECOUP_BACKUP_KEEP: how many (14)
+RECOUP_WEBHOOKS_ALLOW_PRIVATE  let webhook endpoints be loopback, private or link-local addresses (default off)
 """
 
 from __future__ import annotations
@@ -215,6 +216,9 @@ DEFAULT_FROM_EMAIL = envstr("RECOUP_DEFAULT_FROM_EMAIL", "recoup@localhost")
 # the user:password in that webhook URL, Mailgun's signing key, and the domain whose
 # reply+TOKEN@ addresses reach the webhook (unset: Reply-To is the organization's address).
 RECOUP_BASE_URL = envstr("RECOUP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Webhooks (docs/api.md) go only to public addresses unless the install says otherwise: a self-hoster
+# whose receiver is on the same machine or network may turn this on; an owner cannot.
+RECOUP_WEBHOOKS_ALLOW_PRIVATE = envbool("RECOUP_WEBHOOKS_ALLOW_PRIVATE")
 RECOUP_INBOUND_ESP = envstr("RECOUP_INBOUND_ESP", "")
 RECOUP_INBOUND_WEBHOOK_SECRET = envstr("RECOUP_INBOUND_WEBHOOK_SECRET", "")
 RECOUP_INBOUND_SIGNING_KEY = envstr("RECOUP_INBOUND_SIGNING_KEY", "")
