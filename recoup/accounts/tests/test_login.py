@@ -119,7 +119,8 @@ def test_production_settings_pass_djangos_deploy_check(tmp_path):
               "from django.core.management.commands.check import Command\n"
               "Command().run_from_argv(['m', 'check', '--deploy', '--fail-level', 'WARNING'])\n")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "recoup.settings", "RECOUP_DEBUG": "0", "RECOUP_HTTPS": "1",
-           "RECOUP_VAR_DIR": str(tmp_path), "RECOUP_ALLOWED_HOSTS": "recoup.example"}
+           "RECOUP_VAR_DIR": str(tmp_path), "RECOUP_ALLOWED_HOSTS": "recoup.example",
+           "RECOUP_BASE_URL": "https://recoup.example"}
     env.pop("RECOUP_SECRET_KEY", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' fixture in this process, never in production
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
