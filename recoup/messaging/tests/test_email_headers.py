@@ -11,7 +11,7 @@ import pytest
 
 from recoup.messaging.channels.email import EmailChannel
 
-HOSTILE = "Acme\r\nBcc: victim@example.com\x00\x07 Ltd"
+HOSTILE = "Acme\r\nBcc: victim@example.com\x07\x1b Ltd"  # no NUL: PostgreSQL cannot store one
 
 
 def test_a_stored_name_with_a_line_break_is_sent_on_one_line(smtp, org_a, customer_a, queue, now):
