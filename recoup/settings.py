@@ -13,8 +13,10 @@ RECOUP_HTTPS         served over HTTPS: secure cookies, HSTS, redirect http to h
 RECOUP_PROXY_SSL     trust X-Forwarded-Proto: https from a reverse proxy (default off)
 RECOUP_SESSION_HOURS a login lasts this long, and ends when the browser closes (default 12)
 RECOUP_LOGIN_ATTEMPTS / RECOUP_LOGIN_COOLOFF_MINUTES  failed logins before a lock-out (5), and for how long (15)
+RECOUP_LOGIN_ATTEMPTS_PER_ADDRESS  failed logins from one address, over all usernames, before it is locked out (20)
 RECOUP_CSP           the Content-Security-Policy header (default: recoup.accounts.middleware.DEFAULT_POLICY)
 RECOUP_BACKUP_DIR    where the daily backup goes (default var/backups); RECOUP_BACKUP_KEEP: how many (14)
+RECOUP_WEBHOOKS_ALLOW_PRIVATE  let webhook endpoints be loopback, private or link-local addresses (default off)
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # After CSRF, so a forged POST is refused by CSRF first; before any view reads a parameter.
+    "recoup.accounts.middleware.RefuseNulMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -143,7 +147,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # django-axes counts failed logins per username and address; the throttling backend refuses a
-# locked-out pair before the password is checked (recoup/accounts/backends.py).
+# locked-out pair before the password is checked (recoup/accounts/backends.py). One address is
+# also locked out, for every username, after RECOUP_LOGIN_ATTEMPTS_PER_ADDRESS failures across
+# usernames (recoup/accounts/throttle.py): no spraying one password over many users.
 AUTHENTICATION_BACKENDS = [
     "recoup.accounts.backends.ThrottledBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -151,6 +157,8 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = envint("RECOUP_LOGIN_ATTEMPTS", "5")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("RECOUP_LOGIN_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "recoup.accounts.throttle.AddressCappedHandler"
+RECOUP_LOGIN_ATTEMPTS_PER_ADDRESS = envint("RECOUP_LOGIN_ATTEMPTS_PER_ADDRESS", "20")
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
@@ -215,6 +223,9 @@ DEFAULT_FROM_EMAIL = envstr("RECOUP_DEFAULT_FROM_EMAIL", "recoup@localhost")
 # the user:password in that webhook URL, Mailgun's signing key, and the domain whose
 # reply+TOKEN@ addresses reach the webhook (unset: Reply-To is the organization's address).
 RECOUP_BASE_URL = envstr("RECOUP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Webhooks (docs/api.md) go only to public addresses unless the install says otherwise: a self-hoster
+# whose receiver is on the same machine or network may turn this on; an owner cannot.
+RECOUP_WEBHOOKS_ALLOW_PRIVATE = envbool("RECOUP_WEBHOOKS_ALLOW_PRIVATE")
 RECOUP_INBOUND_ESP = envstr("RECOUP_INBOUND_ESP", "")
 RECOUP_INBOUND_WEBHOOK_SECRET = envstr("RECOUP_INBOUND_WEBHOOK_SECRET", "")
 RECOUP_INBOUND_SIGNING_KEY = envstr("RECOUP_INBOUND_SIGNING_KEY", "")

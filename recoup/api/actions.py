@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
@@ -19,6 +20,7 @@ from recoup.api.tokens import new_token, token_hash
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.audit.models import AuditEvent
+from recoup.lib import outbound
 from recoup.orgs.models import Organization, check_same_org
 
 
@@ -71,12 +73,19 @@ def token_touch(*, token: ApiToken, now: datetime) -> None:
         token.last_used_at = now
 
 
-def _check_endpoint(url: str, event_types: list[str]) -> None:
+def _check_url(url: str) -> None:
+    """An http(s) URL whose host is (or resolves to) only public addresses, unless the install allows private."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ApiError(f"{url!r} is not an http(s) URL", "url")
     if len(url) > 500:
         raise ApiError("the URL is longer than 500 characters", "url")
+    why = outbound.refusal(url, allow_private=settings.RECOUP_WEBHOOKS_ALLOW_PRIVATE)
+    if why is not None:
+        raise ApiError(why, "url")
+
+
+def _check_event_types(event_types: list[str]) -> None:
     unknown = sorted(set(event_types) - set(EVENT_TYPES))
     if unknown:
         raise ApiError(f"unknown event types: {', '.join(unknown)} (known: {', '.join(EVENT_TYPES)})",
@@ -88,7 +97,8 @@ def endpoint_create(*, org: Organization, url: str, event_types: list[str], acto
                     description: str = "") -> WebhookEndpoint:
     """Subscribe ``url`` to ``event_types`` (all when empty); events from now on are sent there."""
     url = url.strip()
-    _check_endpoint(url, event_types)
+    _check_url(url)
+    _check_event_types(event_types)
     latest = AuditEvent.objects.for_org(org).aggregate(m=Max("id"))["m"] or 0
     WebhookCursor.objects.get_or_create(org=org, defaults={"last_event_id": latest})
     endpoint = WebhookEndpoint.objects.create(
@@ -114,7 +124,11 @@ def endpoint_update(*, org: Organization, endpoint: WebhookEndpoint, actor: Acto
         fields["url"] = fields["url"].strip()
     if "event_types" in fields:
         fields["event_types"] = sorted(set(fields["event_types"]))
-    _check_endpoint(fields.get("url", endpoint.url), fields.get("event_types", endpoint.event_types))
+    # The URL is checked when it changes: switching off (or editing the events of) an endpoint subscribed
+    # while the install allowed private addresses still works, and delivery checks every time anyway.
+    if "url" in fields and fields["url"] != endpoint.url:
+        _check_url(fields["url"])
+    _check_event_types(fields.get("event_types", endpoint.event_types))
     changes = {k: v for k, v in fields.items() if getattr(endpoint, k) != v}
     if not changes:
         return endpoint

@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from recoup.api.auth import TokenAuth
+from recoup.api.parser import NulRefusingParser
 from recoup.api.problems import PROBLEM_TYPE, ApiProblem, from_problem, problem_response
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class RecoupAPI(NinjaAPI):
 
 
 api = RecoupAPI(title="Recoup API", version="1", description=DESCRIPTION, auth=TokenAuth(),
-                urls_namespace="api-v1", docs_url="/docs")
+                urls_namespace="api-v1", docs_url="/docs", parser=NulRefusingParser())
 
 
 @api.exception_handler(ApiProblem)
@@ -68,6 +69,8 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, ApiProblem):  # ninja wraps what the body parser raises ("Cannot parse ...")
+        return from_problem(request, exc.__cause__)
     return problem_response(exc.status_code, str(exc), instance=request.path)
 
 

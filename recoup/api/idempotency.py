@@ -63,8 +63,9 @@ def idempotent(run):
         token = find_token(auth.partition(" ")[2].strip()) if auth.lower().startswith("bearer ") else None
         if token is None or not token.can_write:
             return run(request, *args, **kwargs)  # authentication answers
-        if not 1 <= len(key) <= 255:
-            return problem_response(422, "Idempotency-Key must be 1 to 255 characters", instance=request.path)
+        if not 1 <= len(key) <= 255 or any(ord(c) < 32 or ord(c) == 127 for c in key):
+            return problem_response(422, "Idempotency-Key must be 1 to 255 characters, none of them control "
+                                    "characters", instance=request.path)
         fp = fingerprint(request)
         existing = IdempotencyRecord.objects.filter(org=token.org, key=key).first()
         if existing is not None:

@@ -21,6 +21,7 @@ from recoup.arrangements.models import Dispute, PaymentPlan, Promise, Referral, 
 from recoup.arrangements.selectors import arrangement_lists, settings_for
 from recoup.audit.actions import Actor
 from recoup.core.money import from_minor
+from recoup.lib.downloads import content_disposition
 from recoup.orgs.models import Organization, Role
 from recoup.web.decorators import org_view
 from recoup.web.views.common import get_for_org
@@ -271,7 +272,7 @@ def dispute_attachment(request: HttpRequest, org: Organization, pk: int, attachm
     attachment = get_for_org(dispute.attachments.model, org, pk=attachment_pk, dispute=dispute)
     response = HttpResponse(bytes(attachment.data), content_type=attachment.content_type)
     # Always a download, never rendered in our origin.
-    response["Content-Disposition"] = f'attachment; filename="{attachment.filename.replace(chr(34), "")}"'
+    response["Content-Disposition"] = content_disposition(attachment.filename, attachment=True)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

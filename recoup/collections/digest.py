@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 
 from recoup.collections.models import CycleRun
 from recoup.collections.review import drafts_count
+from recoup.core.text import one_line
 from recoup.messaging.models import Message, MessageStatus, TaskKind
 from recoup.messaging.selectors import open_calls, open_letter_batches, open_tasks
 from recoup.orgs.models import Membership, Organization, Role
@@ -75,8 +76,8 @@ def digest_send(*, org: Organization, on: date, worklist_url: str = "") -> int:
     digest = digest_for(org=org, on=on)
     context = {"d": digest, "worklist_url": worklist_url}
     mail = EmailMultiAlternatives(
-        subject=f"Recoup {org.legal_name}, {on:%d %b %Y}: {digest.cycle.get('queued', 0)} sent, "
-                f"{digest.waiting} waiting for you",
+        subject=one_line(f"Recoup {org.legal_name}, {on:%d %b %Y}: {digest.cycle.get('queued', 0)} sent, "
+                         f"{digest.waiting} waiting for you"),
         body=render_to_string("collections/digest.txt", context), from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,
     )

@@ -34,6 +34,7 @@ from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.collections.chase import chase_forget
 from recoup.collections.models import StepDecision
+from recoup.core.text import control_characters, describe
 from recoup.messaging.models import Direction, Message, MessageChannel, MessageStatus
 from recoup.orgs.models import Organization, check_same_org
 
@@ -184,6 +185,8 @@ def draft_edit(*, org: Organization, message: Message, subject: str, body_text: 
         raise ReviewError("subject: an e-mail needs a subject")
     if len(subject) > MAX_SUBJECT:
         raise ReviewError(f"subject: at most {MAX_SUBJECT} characters, not {len(subject)}")
+    if control_characters(subject):  # line breaks became spaces above; the rest have no place in a header
+        raise ReviewError(f"subject: contains {describe(control_characters(subject))}")
     if not body_text:
         raise ReviewError("body_text: the message needs some text")
     if body_html is None:

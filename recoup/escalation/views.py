@@ -28,6 +28,7 @@ from recoup.escalation.selectors import (
 )
 from recoup.escalation.writeoff_actions import bad_debt_csv, bad_debt_write_off
 from recoup.ledger.models import Customer
+from recoup.lib.downloads import content_disposition
 from recoup.messaging.models import Task, TaskKind
 from recoup.orgs.models import Organization, Role
 from recoup.web.decorators import org_view
@@ -118,7 +119,8 @@ def evidence_pdf(request: HttpRequest, org: Organization, pk: int) -> HttpRespon
     response = HttpResponse(zipped if as_zip else result.pdf, content_type="application/zip" if as_zip
                             else "application/pdf")
     ext = "zip" if as_zip else "pdf"
-    response["Content-Disposition"] = f'attachment; filename="evidence-{customer.ref}-{on.isoformat()}.{ext}"'
+    response["Content-Disposition"] = content_disposition(
+        f"evidence-{customer.ref}-{on.isoformat()}.{ext}", attachment=True)
     return response
 
 
@@ -126,7 +128,8 @@ def evidence_pdf(request: HttpRequest, org: Organization, pk: int) -> HttpRespon
 def letter_pdf(request: HttpRequest, org: Organization, pk: int) -> HttpResponse:
     letter = get_for_org(LetterBeforeAction, org, pk=pk)
     response = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="letter-before-action-{letter.number}.pdf"'
+    response["Content-Disposition"] = content_disposition(f"letter-before-action-{letter.number}.pdf",
+                                                          attachment=False)
     return response
 
 

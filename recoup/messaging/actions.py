@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
+from recoup.core.text import control_characters, describe
 from recoup.ledger.models import Contact, Customer
 from recoup.orgs.models import Organization, check_same_org
 from recoup.messaging.models import (
@@ -357,6 +358,9 @@ def message_send(*, org: Organization, customer: Customer, channel: str, to_addr
     from recoup.collections.gate import contact_gate
 
     _same_org(org, customer, contact)
+    bad = control_characters(subject) if channel == MessageChannel.EMAIL else []
+    if bad:  # the subject is an e-mail header: one line
+        raise MessagingError(f"subject: contains {describe(bad)}; type the subject on one line")
     local = now.astimezone(ZoneInfo(org.timezone)).date()
     address = to_address.strip() if channel != MessageChannel.LETTER else (
         contact.postal_address.strip() if contact is not None else "")

@@ -89,10 +89,33 @@ def _dump_database(folder: Path) -> tuple[str, str]:
     return "json", "db.json"
 
 
+def _make_folders(folder: Path) -> None:
+    """Create ``folder`` and any missing parent for the owner only (0700); existing ones stay as they are."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+        path.chmod(0o700)  # whatever the umask
+
+
+def private_folder(folder: Path) -> Path:
+    """A folder that holds only backups (``RECOUP_BACKUP_DIR``): created, or narrowed, to 0700."""
+    folder = Path(folder)
+    _make_folders(folder)
+    folder.chmod(0o700)
+    return folder
+
+
 def backup_create(*, output: Path, now: datetime) -> BackupResult:
-    """Write a backup archive to ``output`` (written beside it, then renamed: never half a file)."""
+    """Write a backup archive to ``output`` (written beside it, then renamed: never half a file).
+
+    The archive holds the whole database and the secret key: it is created readable by its owner
+    only (0600), whatever the umask, and folders made for it are 0700.
+    """
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
+    _make_folders(output.parent)
     media = Path(settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory(dir=output.parent) as tmp:
         method, db_name = _dump_database(Path(tmp))
@@ -100,7 +123,8 @@ def backup_create(*, output: Path, now: datetime) -> BackupResult:
         manifest = {"format": FORMAT, "engine": _engine(), "method": method, "database": db_name,
                     "created_at": now.isoformat(), "media_files": len(files)}
         partial = Path(tmp) / "backup.tar.gz"
-        with tarfile.open(partial, "w:gz") as tar:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as raw, \
+                tarfile.open(fileobj=raw, mode="w:gz") as tar:
             data = json.dumps(manifest, indent=2).encode()
             info = tarfile.TarInfo("manifest.json")
             info.size, info.mtime = len(data), int(now.timestamp())
@@ -193,7 +217,7 @@ def backup_daily(*, now: datetime, directory: Path | None = None, keep: int | No
 
     Called by the scheduler; the folder is ``RECOUP_BACKUP_DIR`` and ``keep`` ``RECOUP_BACKUP_KEEP``.
     """
-    directory = Path(directory or settings.RECOUP_BACKUP_DIR)
+    directory = private_folder(Path(directory or settings.RECOUP_BACKUP_DIR))
     keep = keep if keep is not None else settings.RECOUP_BACKUP_KEEP
     target = directory / f"recoup-{now:%Y-%m-%d}.tar.gz"
     made = None
@@ -202,4 +226,6 @@ def backup_daily(*, now: datetime, directory: Path | None = None, keep: int | No
     backups = sorted(directory.glob("recoup-????-??-??.tar.gz"))
     for old in backups[:-keep] if keep > 0 else []:
         old.unlink()
+    for kept in directory.glob("recoup-????-??-??.tar.gz"):  # those written before backups were private too
+        kept.chmod(0o600)
     return made

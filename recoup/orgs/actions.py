@@ -16,6 +16,7 @@ from stdnum.exceptions import ValidationError as NumberError
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.core.money import minor_exponent
+from recoup.core.text import control_characters, describe
 from recoup.ledger.models import Invoice, Payment, PaymentTerms
 from recoup.orgs.models import Membership, Organization, PaymentOrder, Role, SendMode, slug_validator
 
@@ -55,6 +56,9 @@ def org_create(
         raise OrgError(f"time zone {timezone!r} is not known (use e.g. Europe/London)") from None
     if Organization.objects.filter(slug=slug).exists():
         raise OrgError(f"an organization with slug {slug!r} already exists")
+    for field, value in {"legal_name": legal_name, **details}.items():
+        if isinstance(value, str):
+            _check_characters(field, value)
     org = Organization.objects.create(
         slug=slug, legal_name=legal_name, base_currency=currency.upper(), country=country.upper(),
         region=region.upper(), timezone=timezone, locale=locale, **details,
@@ -104,12 +108,23 @@ class OrgInputError(OrgError):
         self.field = field
 
 
+def _check_characters(field: str, value: str) -> None:
+    """Refuse control characters (line breaks too, but in the address): names reach e-mail headers."""
+    found = control_characters(value, allow="\r\n" if field == "address" else "")
+    if found:
+        raise OrgInputError(field, f"{field.replace('_', ' ')} contains {describe(found)}; "
+                                   "type it on one line, without control characters")
+
+
 def _org_values(org: Organization, fields: dict) -> dict:
     """Stripped, normalized and checked values; raises OrgInputError naming the field."""
     unknown = set(fields) - set(ORG_FIELDS)
     if unknown:
         raise TypeError(f"not organization fields: {', '.join(sorted(unknown))}")
     values = {k: v.strip() if isinstance(v, str) and k != "address" else v for k, v in fields.items()}
+    for field, value in values.items():
+        if isinstance(value, str):
+            _check_characters(field, value)
     for field in ("country", "region", "base_currency", "bank_bic"):
         if field in values:
             values[field] = values[field].upper()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from recoup.core.money import format_money, from_minor
+from recoup.lib.downloads import content_disposition
 from recoup.payments.epc import epc_svg
 from recoup.payments.selectors import bank_transfer, card_checkout_origin, has_bank_details
 from recoup.portal import selectors
@@ -131,7 +132,7 @@ def invoice_document(request: HttpRequest, access: PortalAccess, invoice_id: int
         return FileResponse(invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf",
                             as_attachment=True)
     response = HttpResponse(invoice_pdf_bytes(access.org, invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{invoice.number}.pdf"'
+    response["Content-Disposition"] = content_disposition(f"{invoice.number}.pdf", attachment=False)
     return response
 
 

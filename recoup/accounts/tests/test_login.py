@@ -119,10 +119,31 @@ def test_production_settings_pass_djangos_deploy_check(tmp_path):
               "from django.core.management.commands.check import Command\n"
               "Command().run_from_argv(['m', 'check', '--deploy', '--fail-level', 'WARNING'])\n")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "recoup.settings", "RECOUP_DEBUG": "0", "RECOUP_HTTPS": "1",
-           "RECOUP_VAR_DIR": str(tmp_path), "RECOUP_ALLOWED_HOSTS": "recoup.example"}
+           "RECOUP_VAR_DIR": str(tmp_path), "RECOUP_ALLOWED_HOSTS": "recoup.example",
+           "RECOUP_BASE_URL": "https://recoup.example"}
     env.pop("RECOUP_SECRET_KEY", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' fixture in this process, never in production
     done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
                           cwd=Path(__file__).resolve().parents[3], timeout=120)
     assert done.returncode == 0, done.stderr
     assert "no issues" in done.stdout + done.stderr
+
+
+def test_one_address_spraying_passwords_across_many_users_is_locked_out(client, owner, settings):
+    """Each (user, address) pair stays under its limit, but the address as a whole does not."""
+    per_address = settings.RECOUP_LOGIN_ATTEMPTS_PER_ADDRESS
+    assert per_address > settings.AXES_FAILURE_LIMIT
+    for i in range(per_address - 1):
+        assert client.post(reverse("login"), {"username": f"user{i}", "password": "Summer2026!"}).status_code == 200
+    locked = client.post(reverse("login"), {"username": "someone", "password": "Summer2026!"})
+    assert locked.status_code == 429
+    refused = client.post(reverse("login"), {"username": "olga", "password": PASSWORD})
+    assert refused.status_code == 429 and "_auth_user_id" not in client.session, "the whole address waits"
+    elsewhere = client.post(reverse("login"), {"username": "olga", "password": PASSWORD}, REMOTE_ADDR="198.51.100.7")
+    assert elsewhere.status_code == 302, "another address is not locked out"
+
+
+def test_an_office_behind_one_address_is_not_locked_out_by_a_few_mistakes(client, owner, settings):
+    for i in range(settings.AXES_FAILURE_LIMIT + 2):
+        client.post(reverse("login"), {"username": f"colleague{i % 3}", "password": "typo"})
+    assert client.post(reverse("login"), {"username": "olga", "password": PASSWORD}).status_code == 302

@@ -18,13 +18,16 @@ log = logging.getLogger(__name__)
 POLL = timedelta(seconds=60)
 
 
-def run_once(*, now, org=None):
-    """Dispatch new events (of ``org``, default every organization), then deliver what is due."""
+def run_once(*, clock, org=None):
+    """Dispatch new events (of ``org``, default every organization), then deliver what is due.
+
+    ``clock`` gives the time (the entry points pass ``timezone.now``): read for each claim and send.
+    """
     from recoup.api.webhooks.delivery import deliver_due
     from recoup.api.webhooks.dispatch import dispatch_all
 
-    dispatched = dispatch_all(now=now, org=org)
-    report = deliver_due(now=now, org=org)
+    dispatched = dispatch_all(now=clock(), org=org)
+    report = deliver_due(clock=clock, org=org)
     report.dispatched = dispatched
     return report
 
@@ -50,8 +53,8 @@ def run_webhooks() -> dict:
     from recoup.api.models import WebhookEndpoint
     from recoup.api.webhooks.delivery import next_wakeup
 
+    report = run_once(clock=timezone.now)
     now = timezone.now()
-    report = run_once(now=now)
     wake = next_wakeup()
     if WebhookEndpoint.objects.filter(active=True).exists():
         wake = min(wake, now + POLL) if wake else now + POLL

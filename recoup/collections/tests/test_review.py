@@ -179,6 +179,8 @@ def test_an_edit_made_meanwhile_is_not_overwritten_nor_approved_unseen(org, cust
     assert (draft.status, draft.body_text) == ("draft", "Edited in the first tab.")
     with pytest.raises(ReviewError, match="body_text"):
         draft_edit(org=org, message=draft, subject="New", body_text="  ", actor=system, now=ten(date(2026, 3, 5)))
+    with pytest.raises(ReviewError, match=r"subject: contains a control character \(U\+0000\)"):
+        draft_edit(org=org, message=draft, subject="New\x00", body_text="Hi", actor=system, now=ten(date(2026, 3, 5)))
 
 
 def test_an_unapproved_draft_expires_and_the_next_cycle_decides_afresh_without_ever_sending_it(

@@ -8,6 +8,7 @@ from email.utils import formataddr, parseaddr
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from recoup.core.text import one_line
 from recoup.messaging import inbound
 from recoup.messaging.channels.base import Channel, DeliveryError, SendResult
 from recoup.messaging.models import Message
@@ -17,12 +18,15 @@ from recoup.messaging.statements import attach_statement
 def build_email(message: Message) -> EmailMultiAlternatives:
     """The e-mail for a message: text + HTML, attachments, its stored Message-ID, Reply-To its organization."""
     org = message.org
-    from_email = formataddr((org.legal_name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
+    # Names and subjects go into headers on one line whatever they hold: a line break stored in a name
+    # would otherwise fail every e-mail of the organization, or add a header ("Bcc: ...").
+    name = one_line(org.legal_name)
+    from_email = formataddr((name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
     # With an inbound domain, replies come back to Recoup tagged with the customer (see inbound.py).
     reply_address = inbound.reply_address(message.customer) or org.sender_email
     email = EmailMultiAlternatives(
-        subject=message.subject, body=message.body_text, from_email=from_email, to=[message.to_address],
-        reply_to=[formataddr((org.legal_name, reply_address))] if reply_address else None,
+        subject=one_line(message.subject), body=message.body_text, from_email=from_email, to=[message.to_address],
+        reply_to=[formataddr((name, reply_address))] if reply_address else None,
         headers={"Message-ID": message.message_id},
     )
     if message.body_html:

@@ -138,3 +138,44 @@ def test_daily_backup_keeps_the_newest(tmp_path, media, now):
         backup_daily(now=now + timedelta(days=day), directory=tmp_path, keep=2)
     assert backup_daily(now=now + timedelta(days=3), directory=tmp_path, keep=2) is None, "once a day"
     assert sorted(p.name for p in tmp_path.glob("*.tar.gz")) == ["recoup-2026-04-02.tar.gz", "recoup-2026-04-03.tar.gz"]
+
+
+@pytest.fixture
+def open_umask():
+    old = os.umask(0o022)  # the usual umask: files 0644, folders 0755 unless asked otherwise
+    yield
+    os.umask(old)
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_is_readable_by_its_owner_only(tmp_path, media, now, open_umask):
+    if connection.vendor != "sqlite":
+        pytest.skip("uses the SQLite backup path")
+    (tmp_path / "mine").mkdir(mode=0o755)
+    result = backup_create(output=tmp_path / "mine" / "b.tar.gz", now=now)
+    assert _mode(result.path) == 0o600
+    assert _mode(tmp_path / "mine") == 0o755, "a folder the operator chose is left as it is"
+    made = backup_create(output=tmp_path / "new" / "deeper" / "b.tar.gz", now=now).path
+    assert _mode(made) == 0o600
+    assert _mode(tmp_path / "new") == 0o700 and _mode(tmp_path / "new" / "deeper") == 0o700
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_daily_backups_and_their_folder_are_private(tmp_path, media, now, open_umask, settings):
+    if connection.vendor != "sqlite":
+        pytest.skip("uses the SQLite backup path")
+    folder = tmp_path / "backups"
+    folder.mkdir(mode=0o755)
+    older = folder / "recoup-2026-03-01.tar.gz"
+    older.write_bytes(b"an archive written before backups were private")
+    older.chmod(0o644)
+    made = backup_daily(now=now, directory=folder, keep=5)
+    assert _mode(made) == 0o600 and _mode(older) == 0o600 and _mode(folder) == 0o700
+    settings.RECOUP_BACKUP_DIR = tmp_path / "default"
+    call_command("backup", stdout=io.StringIO())
+    assert _mode(tmp_path / "default") == 0o700
+    assert [_mode(p) for p in (tmp_path / "default").iterdir()] == [0o600]

@@ -138,3 +138,21 @@ def test_no_inline_styles_or_scripts_that_the_csp_would_block(client, link_a):
                  "portal_preferences", "portal_bank"):
         body = client.get(link_a.url(name)).content.decode()
         assert "<script" not in body and "style=" not in body and "<style" not in body, name
+
+
+def _download_name(response) -> str:
+    from email.message import EmailMessage
+
+    header = EmailMessage()
+    header["Content-Disposition"] = response["Content-Disposition"]
+    return header.get_filename()
+
+
+@pytest.mark.parametrize(("number", "name"), [('INV"7;x=1', 'INV"7;x=1.pdf'), ('INV 7\\"', 'INV 7-".pdf'),
+                                              ("Rechnung-Ü/7", "Rechnung-Ü-7.pdf"), ("../../etc", "..-..-etc.pdf")])
+def test_the_pdfs_download_name_is_the_invoice_number_whatever_it_holds(client, link_a, make_invoice, number, name):
+    invoice = make_invoice(link_a.org, link_a.customer, number, "10.00")
+    r = client.get(link_a.url("portal_invoice_pdf", invoice.pk))
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert _download_name(r) == name
+    assert r["Content-Disposition"].startswith("inline;")

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from recoup.audit.actions import Actor
 from recoup.ledger.models import Customer
+from recoup.lib.downloads import content_disposition
 from recoup.lib.spreadsheet import CsvWriter
 from recoup.messaging import selectors
 from recoup.messaging.actions import MessagingError, contact_log, letter_mark_returned
@@ -47,8 +48,7 @@ def message_csv(request: HttpRequest, org: Organization, pk: int) -> HttpRespons
     entries = selectors.communication_log(org=org, customer=customer)
     names = selectors.attachment_names(org=org, message_ids=[e.message.pk for e in entries])
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"messages-{customer.ref}.csv".replace('"', "")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(f"messages-{customer.ref}.csv", attachment=True)
     writer = CsvWriter(response)
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
@@ -100,8 +100,7 @@ def message_attachment(request: HttpRequest, org: Organization, pk: int, message
         raise Http404("No such attachment")
     # Always a download: an attached HTML or SVG file must not run in Recoup's origin.
     response = HttpResponse(bytes(attachment.data), content_type=attachment.content_type or "application/octet-stream")
-    filename = attachment.filename.replace('"', "").replace("\n", " ")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(attachment.filename, attachment=True)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

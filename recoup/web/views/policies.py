@@ -25,6 +25,7 @@ from recoup.collections.models import Policy, PolicyRule
 from recoup.collections.selectors import PolicyAssignment, core_policy, policy_dump
 from recoup.core.policy import Step
 from recoup.ledger.models import Customer, Invoice
+from recoup.lib.downloads import content_disposition
 from recoup.messaging.rendering import TemplateMissing, render_message
 from recoup.orgs.models import Organization, Role
 from recoup.web.decorators import org_view
@@ -99,7 +100,7 @@ def rule_delete(request: HttpRequest, org: Organization, pk: int, rule_pk: int) 
 def policy_yaml(request: HttpRequest, org: Organization, pk: int) -> HttpResponse:
     policy = get_for_org(Policy, org, pk=pk)
     response = HttpResponse(policy_dump(policy), content_type="application/yaml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{policy.name}.yaml"'
+    response["Content-Disposition"] = content_disposition(f"{policy.name}.yaml", attachment=True)
     return response
 
 

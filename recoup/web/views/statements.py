@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from recoup.ledger import selectors as ledger
 from recoup.ledger.models import Customer
+from recoup.lib.downloads import content_disposition
 from recoup.orgs.models import Organization
 from recoup.web.decorators import org_view
 from recoup.web.forms import StatementForm
@@ -22,6 +23,5 @@ def statement_pdf(request: HttpRequest, org: Organization, pk: int) -> HttpRespo
     as_of = (form.cleaned_data.get("as_of") if form.is_valid() else None) or org_today(org, timezone.now())
     statement = ledger.statement(org=org, customer=customer, as_of=as_of)
     response = HttpResponse(render_statement_pdf(statement, org), content_type="application/pdf")
-    filename = f"statement-{customer.ref}-{as_of.isoformat()}.pdf".replace('"', "")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(f"statement-{customer.ref}-{as_of}.pdf", attachment=False)
     return response

@@ -15,7 +15,7 @@ class Command(OrgCommand):
 
     def handle(self, *args, **options):
         org = self.org(options) if options["org"] else None
-        report = run_once(now=timezone.now(), org=org)
+        report = run_once(clock=timezone.now, org=org)
         data = {"dispatched": report.dispatched, "delivered": report.delivered, "retried": report.retried,
                 "failed": report.failed}
         self.report(options["format"], headers=list(data), rows=[list(data.values())], data=data,

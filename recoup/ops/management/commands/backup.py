@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from recoup.ops.backup import BackupError, backup_create, backup_daily
+from recoup.ops.backup import BackupError, backup_create, backup_daily, private_folder
 
 
 class Command(BaseCommand):
@@ -24,7 +24,8 @@ class Command(BaseCommand):
                 made = backup_daily(now=now)
                 self.stdout.write(f"daily backup written to {made}" if made else "today's backup exists already")
                 return
-            output = options["output"] or settings.RECOUP_BACKUP_DIR / f"recoup-{now:%Y-%m-%dT%H%M%S}.tar.gz"
+            output = options["output"] or \
+                private_folder(settings.RECOUP_BACKUP_DIR) / f"recoup-{now:%Y-%m-%dT%H%M%S}.tar.gz"
             result = backup_create(output=output, now=now)
         except (BackupError, OSError) as exc:
             raise CommandError(str(exc)) from None
