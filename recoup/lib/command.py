@@ -43,6 +43,30 @@ def parse_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
 
 
+def parse_now(text: str) -> datetime:
+    """argparse ``type=`` for ``--now``: an ISO 8601 date-time; without an offset, in the server's time zone."""
+    from django.utils import timezone
+
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO date-time (use e.g. 2026-03-31T07:00:00+01:00)") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.get_default_timezone())
+
+
+def add_now_argument(parser: argparse.ArgumentParser, help: str = "the time to act as of (default: the clock)") -> None:
+    """``--now ISO-DATETIME``: the clock a command runs by; read it back with ``command_now``."""
+    parser.add_argument("--now", type=parse_now, metavar="ISO-DATETIME", help=help)
+
+
+def command_now(options: dict[str, Any]) -> datetime:
+    """``--now`` when given, else the clock: the one place a command reads it."""
+    from django.utils import timezone
+
+    return options.get("now") or timezone.now()
+
+
 def resolve_org(slug: str | None):
     """The organization named by ``slug``, or the only one when ``slug`` is None.
 
