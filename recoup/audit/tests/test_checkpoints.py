@@ -3,11 +3,12 @@ head moved back, a forged checkpoint are all reported by ``recoup audit verify``
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import stat
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -214,3 +215,40 @@ def test_postgres_refuses_truncate(org_a, now):
                 connection.cursor() as cur:
             cur.execute(sql)
     assert AuditEvent.objects.for_org(org_a).count() >= 1
+
+
+def test_the_days_digest_carries_a_checkpoint_that_verify_reads_back_from_the_saved_mail(
+        org_a, system, now, mailoutbox, audit_checkpoint_file, tmp_path):
+    from zoneinfo import ZoneInfo
+
+    from recoup.collections.scheduler import scheduler_tick
+    from recoup.orgs.actions import member_add
+
+    member_add(org=org_a, username="olga", role="owner", email="olga@acme.example", actor=system, now=now)
+    write_events(org_a, now, 3)
+    scheduler_tick(now=datetime(2026, 3, 31, 7, 5, tzinfo=ZoneInfo("Europe/London")), deliver=False)
+    [mail] = mailoutbox
+    [signed] = read_checkpoints(audit_checkpoint_file)
+    assert signed.text() in mail.body and signed.text() in html.unescape(mail.alternatives[0][0])
+    assert signed.seq == AuditHead.objects.get(org=org_a).seq
+    saved = tmp_path / "digest.eml"
+    saved.write_bytes(mail.message().as_bytes())
+    # Someone with the database and the server's files rewrites history and deletes the checkpoint file;
+    # the operator's mailbox still holds the day's checkpoint.
+    rewrite_from(org_a, 2, "rewritten")
+    audit_checkpoint_file.unlink()
+    assert verify("--org", "acme")[0]
+    ok, text = verify("--org", "acme", "--checkpoints", str(saved))
+    assert not ok and f"event #{signed.seq} differs from the checkpoint" in text
+
+
+def test_the_digest_says_so_when_the_chain_is_broken(org_a, system, now, mailoutbox):
+    from recoup.collections.digest import digest_send
+    from recoup.orgs.actions import member_add
+
+    member_add(org=org_a, username="olga", role="owner", email="olga@acme.example", actor=system, now=now)
+    write_events(org_a, now, 3)
+    AuditEvent.objects.for_org(org_a).filter(seq=3).update(summary="edited")
+    digest_send(org=org_a, on=now.date(), audit=checkpoint_take(org=org_a, now=now))
+    assert "THE AUDIT TRAIL DOES NOT VERIFY, so no checkpoint was signed today:\nacme: chain BROKEN at event #3" \
+        in mailoutbox[0].body
