@@ -114,3 +114,16 @@ def test_backup_is_named_for_the_time_given(org_a, tmp_path, settings):
     settings.RECOUP_BACKUP_DIR = tmp_path
     call_command("backup", "--daily", "--now", "2026-03-04T09:30:00+00:00", stdout=io.StringIO())
     assert [p.name for p in tmp_path.iterdir()] == ["recoup-2026-03-04.tar.gz"]
+
+
+def test_the_demo_is_written_at_the_time_given_and_dated_on_its_day(db, settings, tmp_path):
+    from recoup.audit.models import AuditEvent
+    from recoup.ledger.models import Invoice
+
+    settings.VAR_DIR = tmp_path
+    call_command("demo", "--customers", "2", "--years", "1", "--password", "s3cret-demo",
+                 "--now", "2026-03-31T18:00:00+00:00", stdout=io.StringIO())
+    at = datetime(2026, 3, 31, 18, tzinfo=timezone.utc)
+    assert set(AuditEvent.objects.filter(verb="member.added").values_list("at", flat=True)) == {at}
+    assert max(AuditEvent.objects.values_list("at", flat=True)) == at
+    assert max(Invoice.objects.values_list("issue_date", flat=True)).isoformat() <= "2026-03-31"

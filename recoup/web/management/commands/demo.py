@@ -33,7 +33,7 @@ class Command(BaseCommand):
             return
         if opts["customers"] < 1 or opts["years"] < 1:
             raise CommandError("--customers and --years must be at least 1")
-        now = command_now(options)
+        now = command_now(opts)
         today = opts["date"] or now.date()
         password = opts["password"] or secrets.token_urlsafe(9)
         try:
