@@ -24,18 +24,7 @@ from recoup.audit.models import AuditEvent, AuditHead
 from recoup.audit.selectors import chain_verify
 
 
-@pytest.fixture(autouse=True)
-def as_database_superuser(request):
-    """Tampering happens as someone who can switch the PostgreSQL trigger off (a superuser)."""
-    if connection.vendor == "postgresql" and not request.node.get_closest_marker("postgres"):
-        request.getfixturevalue("db")
-        with connection.cursor() as cur:
-            cur.execute("SET session_replication_role = replica")
-        yield
-        with connection.cursor() as cur:
-            cur.execute("SET session_replication_role = DEFAULT")
-    else:
-        yield
+pytestmark = pytest.mark.usefixtures("as_database_superuser")
 
 
 def write_events(org, now, n, start=0):
