@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 from datetime import date, datetime, timezone
@@ -9,6 +10,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 NOW = datetime(2026, 3, 31, 12, 0, tzinfo=timezone.utc)
+_TESTS = itertools.count(1)
 
 
 def require(what: str, available: bool, why: str) -> None:
@@ -43,6 +45,47 @@ def shared_data() -> Path:
 @pytest.fixture
 def now() -> datetime:
     return NOW
+
+
+@pytest.fixture(scope="session")
+def _audit_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("audit")
+
+
+@pytest.fixture(autouse=True)
+def audit_checkpoint_file(_audit_dir) -> Path:
+    """Each test appends audit checkpoints to a file of its own (database ids repeat between tests), signed
+    with one key made for the session, never the checkout's var/."""
+    from django.conf import settings
+
+    path = _audit_dir / f"checkpoints-{next(_TESTS)}.jsonl"
+    before = settings.RECOUP_AUDIT_CHECKPOINT_FILE, settings.RECOUP_AUDIT_KEY_FILE
+    settings.RECOUP_AUDIT_CHECKPOINT_FILE, settings.RECOUP_AUDIT_KEY_FILE = path, _audit_dir / "signing-key.pem"
+    yield path
+    settings.RECOUP_AUDIT_CHECKPOINT_FILE, settings.RECOUP_AUDIT_KEY_FILE = before
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_the_audit_trigger():
+    """A transactional test ends with Django's flush, a TRUNCATE of every table, which PostgreSQL's audit
+    trigger refuses (migration audit 0005): the test database is flushed as a replica session, in which
+    no trigger fires. Production keeps the refusal."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with self.connection.cursor() as cur:
+            cur.execute("SET session_replication_role = replica")
+        try:
+            original(self, sql_list)
+        finally:
+            with self.connection.cursor() as cur:
+                cur.execute("SET session_replication_role = DEFAULT")
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original
 
 
 @pytest.fixture

@@ -30,6 +30,22 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 
+def package_dirs(init_file: str) -> tuple[str, ...]:
+    """The folder of the imported ``recoup`` package, as imported and with links resolved, each ending in
+    a separator: the prefixes of the code's own frames. Not any path containing ``/recoup/``: a clone
+    in a folder named recoup holds its virtual environment, and Django's frames, under such a path."""
+    folder = os.path.dirname(os.path.abspath(init_file))
+    return tuple(dict.fromkeys(os.path.join(path, "") for path in (folder, os.path.realpath(folder))))
+
+
+def in_package(filename: str, package: tuple[str, ...]) -> str | None:
+    """``filename`` relative to the package folder ("collections/cycle.py"), or None when outside it."""
+    for prefix in package:
+        if filename.startswith(prefix):
+            return filename[len(prefix):]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("db", type=Path, help="a database kept by cycle_bench.py --keep")
@@ -61,13 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     from recoup.orgs.models import Organization
 
     sites: Counter = Counter()
+    package = package_dirs(recoup.__file__)
 
     def count(execute, sql, params, many, context):
         sites["all"] += 1
         if args.sites:
             for frame in reversed(traceback.extract_stack()[:-1]):
-                if "/recoup/" in frame.filename:
-                    sites[f"{frame.filename.split('/recoup/')[1]}:{frame.lineno} {frame.name}"] += 1
+                inside = in_package(frame.filename, package)
+                if inside is not None:
+                    sites[f"{inside}:{frame.lineno} {frame.name}"] += 1
                     break
         return execute(sql, params, many, context)
 

@@ -17,6 +17,9 @@ RECOUP_LOGIN_ATTEMPTS_PER_ADDRESS  failed logins from one address, over all user
 RECOUP_CSP           the Content-Security-Policy header (default: recoup.accounts.middleware.DEFAULT_POLICY)
 RECOUP_BACKUP_DIR    where the daily backup goes (default var/backups); RECOUP_BACKUP_KEEP: how many (14)
 RECOUP_WEBHOOKS_ALLOW_PRIVATE  let webhook endpoints be loopback, private or link-local addresses (default off)
+RECOUP_AUDIT_KEY_FILE  the key signing the audit chain's checkpoints (default var/audit-signing-key.pem)
+RECOUP_AUDIT_CHECKPOINT_FILE  where checkpoints are appended (default var/audit-checkpoints.jsonl)
+RECOUP_AUDIT_TRUSTED_KEYS  comma-separated public keys (hex) of older checkpoint keys still trusted
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from recoup.lib.env import envbool, envint, envstr
+from recoup.lib.env import envbool, envhexlist, envint, envstr
 from recoup.lib.mailurl import parse_email_url
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -205,6 +208,11 @@ RECOUP_CSP = envstr("RECOUP_CSP", "")
 # Daily backups (recoup.ops): where, and how many to keep.
 RECOUP_BACKUP_DIR = Path(envstr("RECOUP_BACKUP_DIR", str(VAR_DIR / "backups")))
 RECOUP_BACKUP_KEEP = envint("RECOUP_BACKUP_KEEP", "14")
+# The audit chain's checkpoints (recoup.audit.checkpoints, docs/trust.md): the signing key and the
+# checkpoint file live outside the database; point them off the database's machine where it can.
+RECOUP_AUDIT_KEY_FILE = Path(envstr("RECOUP_AUDIT_KEY_FILE", str(VAR_DIR / "audit-signing-key.pem")))
+RECOUP_AUDIT_CHECKPOINT_FILE = Path(envstr("RECOUP_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl")))
+RECOUP_AUDIT_TRUSTED_KEYS = envhexlist("RECOUP_AUDIT_TRUSTED_KEYS", length=64)
 
 # Until an SMTP server is configured, mail is written to files under var/mail/: a fresh
 # install (and the demo) never e-mails anyone by accident, and nothing floods the terminal.

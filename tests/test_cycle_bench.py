@@ -47,3 +47,17 @@ def test_the_rerun_script_repeats_a_kept_benchmark_without_touching_it(tmp_path)
     assert again and again.groups()[:2] == first.groups(), rerun.stdout  # the same run, on a copy
     assert "collections/cycle.py" in rerun.stdout  # statements counted by the line that ran them
     assert db.read_bytes() == before
+
+
+def test_statements_are_counted_only_in_the_package_itself_wherever_the_clone_lives():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cycle_rerun", ROOT / "bench" / "cycle_rerun.py")
+    rerun = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rerun)
+    # A clone of a repository named recoup, in a folder named recoup: its venv's frames contain /recoup/ too.
+    package = rerun.package_dirs("/srv/recoup/recoup/recoup/__init__.py")
+    venv_django = "/srv/recoup/recoup/.venv/lib/python3.11/site-packages/django/db/backends/utils.py"
+    assert rerun.in_package(venv_django, package) is None
+    assert rerun.in_package("/srv/recoup/recoup/bench/cycle_bench.py", package) is None
+    assert rerun.in_package("/srv/recoup/recoup/recoup/collections/cycle.py", package) == "collections/cycle.py"

@@ -41,6 +41,8 @@ class ChainReport:
     broken_seq: int | None = None
     broken_id: int | None = None
     problem: str = ""
+    seq: int = 0  # the last event checked (the head when the chain verifies)
+    hash: str = GENESIS
 
     def as_json(self) -> dict[str, Any]:
         return {"org": self.org, "events": self.events, "ok": self.ok, "broken_seq": self.broken_seq,
@@ -53,19 +55,40 @@ class ChainReport:
         return f"{self.org}: chain BROKEN at {where}: {self.problem}"
 
 
-def chain_verify(org: Organization) -> ChainReport:
+def _head(org: Organization) -> tuple[int, str]:
+    head = AuditHead.objects.filter(org_id=org.pk).values_list("seq", "hash").first()
+    return head or (0, GENESIS)
+
+
+def chain_verify(org: Organization, *, since: tuple[int, str] | None = None) -> ChainReport:
     """Walk the organization's chain in sequence order and name the first event that does not fit.
 
     Detects a changed field (the stored hash no longer matches the content), a deleted
     event (a gap in the sequence, or the head ahead of the last event), and two events
-    swapped or re-numbered (the previous-hash link or the content hash breaks).
+    swapped or re-numbered (the previous-hash link or the content hash breaks). A chain
+    rewritten and re-hashed to the end, head included, fits: only a checkpoint taken before
+    can tell (``recoup.audit.checkpoints``).
+
+    The head is read first and the walk stops there, so events appended meanwhile by a running
+    app are not mistaken for a broken chain; an event after the head is found by the head read
+    again at the end. ``since`` (a sequence number and the hash it must have, from a checkpoint
+    already checked) starts the walk after it instead of at the first event.
     """
-    expected_seq, prev, count = 1, GENESIS, 0
-    for event in AuditEvent.objects.for_org(org).order_by("seq", "id").iterator(chunk_size=2000):
+    head_seq, head_hash = _head(org)
+    start_seq, prev = since or (0, GENESIS)
+    if start_seq:
+        anchor = AuditEvent.objects.for_org(org).filter(seq=start_seq).values_list("pk", "hash").first()
+        if anchor is None or anchor[1] != prev:
+            what = "is gone" if anchor is None else "has another hash"
+            return ChainReport(org.slug, 0, False, start_seq, anchor and anchor[0],
+                               f"event #{start_seq} {what} than when last checked", start_seq, prev)
+    expected_seq, count = start_seq + 1, 0
+    events = AuditEvent.objects.for_org(org).filter(seq__gt=start_seq, seq__lte=max(head_seq, start_seq))
+    for event in events.order_by("seq", "id").iterator(chunk_size=2000):
         count += 1
 
         def broken(problem: str, seq: int = event.seq, pk: int | None = event.pk) -> ChainReport:
-            return ChainReport(org.slug, count, False, seq, pk, problem)
+            return ChainReport(org.slug, count, False, seq, pk, problem, expected_seq - 1, prev)
 
         if event.seq != expected_seq:
             what = "missing" if event.seq > expected_seq else "repeated"
@@ -77,13 +100,16 @@ def chain_verify(org: Organization) -> ChainReport:
         if event_hash(**event.content()) != event.hash:
             return broken(f"{event.verb} at {event.at:%Y-%m-%d %H:%M:%S}: content changed since it was written")
         prev, expected_seq = event.hash, expected_seq + 1
-    head = AuditHead.objects.filter(org_id=org.pk).first()
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
-    if head_seq != expected_seq - 1 or head_hash != prev:
-        return ChainReport(org.slug, count, False, head_seq if head_seq >= expected_seq else expected_seq, None,
-                           f"chain head records event #{head_seq} but the chain ends at #{expected_seq - 1} "
-                           "(events at the end deleted, or the head edited)")
-    return ChainReport(org.slug, count, True)
+    last = expected_seq - 1
+    if head_seq != last or head_hash != prev:
+        return ChainReport(org.slug, count, False, head_seq if head_seq > last else expected_seq, None,
+                           f"chain head records event #{head_seq} but the chain ends at #{last} "
+                           "(events at the end deleted, or the head edited)", last, prev)
+    beyond = AuditEvent.objects.for_org(org).filter(seq__gt=last).order_by("seq").values_list("seq", "pk").first()
+    if beyond and beyond[0] > _head(org)[0]:  # not an event a writer appended (and moved the head) meanwhile
+        return ChainReport(org.slug, count, False, beyond[0], beyond[1],
+                           f"event #{beyond[0]} lies after the chain head #{last} (the head was moved back)", last, prev)
+    return ChainReport(org.slug, count, True, seq=last, hash=prev)
 
 
 def event_as_json(event: AuditEvent) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Count
 from django.template.loader import render_to_string
 
+from recoup.audit.checkpoints import Taken
 from recoup.collections.models import CycleRun
 from recoup.collections.review import drafts_count
 from recoup.core.text import one_line
@@ -68,13 +69,17 @@ def digest_recipients(org: Organization) -> list[str]:
     return sorted({m.user.email for m in members if m.user.email})
 
 
-def digest_send(*, org: Organization, on: date, worklist_url: str = "") -> int:
-    """Send the digest to each owner and collector; returns how many were sent (0 without recipients)."""
+def digest_send(*, org: Organization, on: date, worklist_url: str = "", audit: Taken | None = None) -> int:
+    """Send the digest to each owner and collector; returns how many were sent (0 without recipients).
+
+    ``audit``: the day's audit checkpoint (or why none was signed): the e-mail carries it, a copy
+    of the chain's head the database cannot reach (``recoup audit verify --checkpoints MAIL``).
+    """
     recipients = digest_recipients(org)
     if not recipients:
         return 0
     digest = digest_for(org=org, on=on)
-    context = {"d": digest, "worklist_url": worklist_url}
+    context = {"d": digest, "worklist_url": worklist_url, "audit": audit}
     mail = EmailMultiAlternatives(
         subject=one_line(f"Recoup {org.legal_name}, {on:%d %b %Y}: {digest.cycle.get('queued', 0)} sent, "
                          f"{digest.waiting} waiting for you"),

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 
 from recoup.arrangements.check import arrangements_check
 from recoup.audit.actions import Actor
+from recoup.audit.checkpoints import checkpoint_take
 from recoup.collections.cycle import CycleResult, cycle_run
 from recoup.collections.digest import digest_send
 from recoup.collections.models import CycleRun, ScheduledRun
@@ -86,8 +87,8 @@ class TickReport:
 def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None, deliver: bool = True,
                    backup: bool = False) -> TickReport:
     """One pass: run every due cycle (each org on its own: one failing does not stop the
-    others) and e-mail its digest to the operators, take the day's backup (``backup``),
-    then deliver what is due."""
+    others), sign its audit checkpoint and e-mail the digest carrying it to the operators,
+    take the day's backup (``backup``), then deliver what is due."""
     report = TickReport()
     orgs = list(Organization.objects.order_by("slug")) if orgs is None else list(orgs)
     for org, on in due_runs(orgs=orgs, now=now):
@@ -107,7 +108,12 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
         ScheduledRun.objects.filter(pk=claim.pk).update(finished_at=now, cycle_run_id=result.run_id)
         report.ran.append((org, result))
         try:
-            digest_send(org=org, on=on)
+            audit = checkpoint_take(org=org, now=now)  # the day's checkpoint, carried by the digest
+        except Exception:  # noqa: BLE001 - an unreadable key file must not undo or repeat the day's run
+            log.exception("audit checkpoint of %s for %s failed", org.slug, on)
+            audit = None
+        try:
+            digest_send(org=org, on=on, audit=audit)
         except Exception:  # noqa: BLE001 - a mail server down must not undo or repeat the day's run
             log.exception("daily digest of %s for %s could not be sent", org.slug, on)
     if backup:

@@ -26,7 +26,7 @@ import shutil
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
@@ -42,6 +42,39 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def parse_now(text: str) -> datetime:
+    """argparse ``type=`` for ``--now``: an ISO 8601 date-time; without an offset, in the server's time zone."""
+    from django.utils import timezone
+
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO date-time (use e.g. 2026-03-31T07:00:00+01:00)") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.get_default_timezone())
+
+
+def add_now_argument(parser: argparse.ArgumentParser, help: str = "the time to act as of (default: the clock)") -> None:
+    """``--now ISO-DATETIME``: the clock a command runs by; read it back with ``command_now``."""
+    parser.add_argument("--now", type=parse_now, metavar="ISO-DATETIME", help=help)
+
+
+def command_now(options: dict[str, Any]) -> datetime:
+    """``--now`` when given, else the clock: the one place a command reads it."""
+    from django.utils import timezone
+
+    return options.get("now") or timezone.now()
+
+
+def command_clock(options: dict[str, Any]) -> Callable[[], datetime]:
+    """For work that reads the time at each step (claims, signatures): ``--now`` frozen when given,
+    else the clock itself."""
+    from django.utils import timezone
+
+    fixed = options.get("now")
+    return (lambda: fixed) if fixed else timezone.now
 
 
 def resolve_org(slug: str | None):

@@ -32,3 +32,12 @@ def envint(name: str, default: str) -> int:
 
 def envstr(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
+
+
+def envhexlist(name: str, *, length: int) -> list[str]:
+    """A comma-separated list of hex strings of ``length`` digits each (lower-cased); empty when unset."""
+    items = [item.strip().lower() for item in os.environ.get(name, "").split(",") if item.strip()]
+    for item in items:
+        if len(item) != length or any(c not in "0123456789abcdef" for c in item):
+            raise ConfigError(f"{name}: {item!r} is not {length} hex digits")
+    return items

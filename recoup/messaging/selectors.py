@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -85,6 +86,22 @@ def communication_log(*, org: Organization, customer: Customer, limit: int | Non
     messages = list(customer_messages(org=org, customer=customer).select_related("contact")[:limit])
     actors = message_actors(org=org, message_ids=[m.pk for m in messages])
     return [LogEntry(m, actors.get(m.pk, "")) for m in messages]
+
+
+def outbox_and_log(*, org: Organization, customer: Customer | None = None, statuses: Sequence[str] = (),
+                   channel: str = "", limit: int = 200) -> list[LogEntry]:
+    """The organization's messages, newest first: the outbox (queued, sending, failed, drafts) and the log
+    (sent, received, calls logged), one customer's or all, with who made each (``recoup messages list``)."""
+    messages = Message.objects.for_org(org).select_related("customer", "contact").order_by("-created_at", "-id")
+    if customer is not None:
+        messages = messages.filter(customer=customer)
+    if statuses:
+        messages = messages.filter(status__in=statuses)
+    if channel:
+        messages = messages.filter(channel=channel)
+    found = list(messages[:limit])
+    actors = message_actors(org=org, message_ids=[m.pk for m in found])
+    return [LogEntry(m, actors.get(m.pk, "")) for m in found]
 
 
 def attachment_names(*, org: Organization, message_ids: list[int]) -> dict[int, list[str]]:

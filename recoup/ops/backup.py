@@ -3,7 +3,8 @@
 The database goes in by the best means the engine offers: SQLite's online backup API (a
 consistent copy while the app keeps running), ``pg_dump`` (custom format) for PostgreSQL when
 the program is installed, else a logical JSON dump through Django's serializers. Uploaded files
-(``MEDIA_ROOT`` under ``RECOUP_VAR_DIR``) go in under ``media/``. ``manifest.json`` says which.
+(``MEDIA_ROOT`` under ``RECOUP_VAR_DIR``) go in under ``media/``. ``manifest.json`` says which,
+and carries each organization's audit checkpoint, signed as the backup began (``recoup.audit.checkpoints``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+
+from recoup.audit.checkpoints import checkpoints_take
+from recoup.audit.signing import SigningKeyError
 
 FORMAT = 1
 
@@ -108,6 +112,17 @@ def private_folder(folder: Path) -> Path:
     return folder
 
 
+def _audit_checkpoints(now: datetime) -> dict[str, list]:
+    """Each organization's signed audit checkpoint, taken now, for the manifest (``audit_checkpoints``),
+    and why a chain got none (``audit_unverified``). A key that cannot be read does not stop the backup."""
+    try:
+        taken = checkpoints_take(now=now)
+    except (SigningKeyError, OSError) as exc:
+        return {"audit_checkpoints": [], "audit_unverified": [f"no checkpoints taken: {exc}"]}
+    return {"audit_checkpoints": [t.checkpoint.as_json() for t in taken if t.checkpoint],
+            "audit_unverified": [t.text() for t in taken if t.checkpoint is None]}
+
+
 def backup_create(*, output: Path, now: datetime) -> BackupResult:
     """Write a backup archive to ``output`` (written beside it, then renamed: never half a file).
 
@@ -118,10 +133,11 @@ def backup_create(*, output: Path, now: datetime) -> BackupResult:
     _make_folders(output.parent)
     media = Path(settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory(dir=output.parent) as tmp:
+        audit = _audit_checkpoints(now)  # before the dump: the dump holds every event they vouch for
         method, db_name = _dump_database(Path(tmp))
         files = [p for p in media.rglob("*") if p.is_file()] if media.is_dir() else []
         manifest = {"format": FORMAT, "engine": _engine(), "method": method, "database": db_name,
-                    "created_at": now.isoformat(), "media_files": len(files)}
+                    "created_at": now.isoformat(), "media_files": len(files), **audit}
         partial = Path(tmp) / "backup.tar.gz"
         with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as raw, \
                 tarfile.open(fileobj=raw, mode="w:gz") as tar:

@@ -24,18 +24,7 @@ def history(org_a, org_b, make_customer, make_invoice, now):
     return alpha
 
 
-@pytest.fixture(autouse=True)
-def as_database_superuser(request):
-    """Tampering happens as someone who can switch the PostgreSQL trigger off (a superuser)."""
-    if connection.vendor == "postgresql" and not request.node.get_closest_marker("postgres"):
-        request.getfixturevalue("db")
-        with connection.cursor() as cur:
-            cur.execute("SET session_replication_role = replica")
-        yield
-        with connection.cursor() as cur:
-            cur.execute("SET session_replication_role = DEFAULT")
-    else:
-        yield
+pytestmark = pytest.mark.usefixtures("as_database_superuser")
 
 
 def verify_text(org) -> str:

@@ -8,11 +8,12 @@ import os
 import subprocess
 import sys
 import tarfile
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 
 from recoup.ledger.actions import invoice_attach_pdf, payment_record
@@ -26,8 +27,10 @@ AFTER_RESTORE = """
 import io, json, sys, django
 django.setup()
 from django.core.management import call_command
-call_command("restore", sys.argv[1], stdout=io.StringIO())
-out = {}
+from django.core.management.base import CommandError
+restored = io.StringIO()
+call_command("restore", sys.argv[1], stdout=restored)
+out = {"restore": restored.getvalue()}
 for name, args in (("aging", ["aging", "--org", "acme", "--as-of", "2026-03-31", "--format", "json"]),
                    ("ledger", ["dumpdata", "ledger", "--indent", "1"]),
                    ("verify", ["audit", "verify", "--format", "json"])):
@@ -93,6 +96,10 @@ def test_sqlite_backup_restores_into_an_empty_install(business, tmp_path):
     there = restore_elsewhere(result.path, {"RECOUP_VAR_DIR": str(tmp_path / "fresh"),
                                             "RECOUP_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh' / 'db.sqlite3'}"})
     check_same(reports_here(), there)
+    # The manifest's signed checkpoints (one per organization) were checked against the restored chains.
+    assert "acme: 5 events, chain verifies; 1 checkpoint(s) checked" in there["restore"], there["restore"]
+    assert "bolt: 2 events, chain verifies; 1 checkpoint(s) checked" in there["restore"]
+    assert "not by a key this install trusts" in there["restore"]  # a fresh install has a key of its own
 
 
 @pytest.mark.postgres
@@ -179,3 +186,28 @@ def test_the_daily_backups_and_their_folder_are_private(tmp_path, media, now, op
     call_command("backup", stdout=io.StringIO())
     assert _mode(tmp_path / "default") == 0o700
     assert [_mode(p) for p in (tmp_path / "default").iterdir()] == [0o600]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_manifest_carries_signed_checkpoints_that_verify_checks_the_live_chain_against(
+        business, org_a, tmp_path, audit_checkpoint_file):
+    from recoup.audit.models import AuditEvent, AuditHead
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite path; the trigger on PostgreSQL refuses the tampering")
+    archive = backup_create(output=tmp_path / "b.tar.gz", now=datetime(2026, 3, 31, tzinfo=timezone.utc)).path
+    with tarfile.open(archive) as tar:
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+    assert [c["org"] for c in manifest["audit_checkpoints"]] == ["acme", "bolt"] and manifest["audit_unverified"] == []
+    head = AuditHead.objects.get(org=org_a)
+    assert manifest["audit_checkpoints"][0]["seq"] == head.seq
+    # The last event cut and the head moved back: the chain fits, the backup's checkpoint does not,
+    # though the checkpoint file beside the database is gone too.
+    AuditEvent.objects.for_org(org_a).filter(seq=head.seq).delete()
+    AuditHead.objects.filter(org=org_a).update(
+        seq=head.seq - 1, hash=AuditEvent.objects.for_org(org_a).get(seq=head.seq - 1).hash)
+    audit_checkpoint_file.unlink()
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="audit chain broken in acme"):
+        call_command("audit", "verify", "--checkpoints", str(archive), stdout=out)
+    assert f"acme: chain ends at event #{head.seq - 1}, but the checkpoint of 2026-03-31T00:00:00+00:00" in out.getvalue()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from recoup.api.webhooks.tasks import run_once
-from recoup.lib.command import OrgCommand
+from recoup.lib.command import OrgCommand, add_now_argument, command_clock
 
 
 class Command(OrgCommand):
@@ -13,9 +11,13 @@ class Command(OrgCommand):
             "the worker does this by itself, this is for cron or to catch up now.")
     formats = ("table", "json")
 
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        add_now_argument(parser, "the time to deliver as of (default: the clock)")
+
     def handle(self, *args, **options):
         org = self.org(options) if options["org"] else None
-        report = run_once(clock=timezone.now, org=org)
+        report = run_once(clock=command_clock(options), org=org)
         data = {"dispatched": report.dispatched, "delivered": report.delivered, "retried": report.retried,
                 "failed": report.failed}
         self.report(options["format"], headers=list(data), rows=[list(data.values())], data=data,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from recoup.arrangements.check import arrangements_check
-from recoup.lib.command import OrgCommand, org_today, parse_date
+from recoup.lib.command import OrgCommand, add_now_argument, command_now, org_today, parse_date
 from recoup.orgs.models import Organization
 
 
@@ -20,9 +19,10 @@ class Command(OrgCommand):
         super().add_arguments(parser)
         parser.add_argument("--date", type=parse_date, metavar="YYYY-MM-DD",
                             help="the day to check for (default: today in each organization's time zone)")
+        add_now_argument(parser)
 
     def handle(self, *args, **options):
-        now = timezone.now()
+        now = command_now(options)
         orgs = [self.org(options)] if options["org"] else list(Organization.objects.order_by("slug"))
         if not orgs:
             raise CommandError("no organization yet: create one with `recoup org create SLUG ...`")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from recoup.collections.actions import CollectionsError
 from recoup.collections.cycle import cycle_run
-from recoup.lib.command import OrgCommand, org_today, parse_date
+from recoup.lib.command import OrgCommand, add_now_argument, command_now, org_today, parse_date
 from recoup.orgs.models import Organization
 
 
@@ -20,12 +19,13 @@ class Command(OrgCommand):
         super().add_arguments(parser)
         parser.add_argument("--date", type=parse_date, metavar="YYYY-MM-DD",
                             help="the day to run for (default: today in each organization's time zone)")
+        add_now_argument(parser, "the time to run at: messages' send windows and times (default: the clock)")
         parser.add_argument("--dry-run", action="store_true", help="print what would happen; write nothing")
         parser.add_argument("--full", action="store_true",
                             help="read every customer, not only those the stored schedule says have a step due")
 
     def handle(self, *args, **options):
-        now = timezone.now()
+        now = command_now(options)
         orgs = [self.org(options)] if options["org"] else list(Organization.objects.order_by("slug"))
         if not orgs:
             raise CommandError("no organization yet: create one with `recoup org create SLUG ...`")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from recoup.audit.actions import Actor
 from recoup.collections.actions import CollectionsError, pause_add, pause_lift
 from recoup.collections.models import Pause
 from recoup.collections.selectors import active_pauses
 from recoup.ledger.models import Customer, Invoice
-from recoup.lib.command import OrgCommand, org_today, parse_date
+from recoup.lib.command import OrgCommand, add_now_argument, command_now, org_today, parse_date
 
 ACTOR = Actor.system("recoup pause")
 
@@ -32,9 +31,10 @@ class Command(OrgCommand):
         listing.add_argument("--format", choices=("table", "json", "csv"), default="table")
         for verb in (add, lift, listing):
             verb.add_argument("--org", metavar="SLUG", help="organization (optional when only one exists)")
+            add_now_argument(verb)
 
     def handle(self, *args, action, **options):
-        org, now = self.org(options), timezone.now()
+        org, now = self.org(options), command_now(options)
         try:
             if action == "add":
                 customer = Customer.objects.for_org(org).filter(ref=options["customer_ref"]).first()

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import signal
 import threading
-from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from recoup.collections.scheduler import TickReport, scheduler_tick
-
-
-def _parse_now(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise CommandError(f"--now {text!r} is not an ISO date-time (use e.g. 2026-03-31T07:00:00+01:00)") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.get_default_timezone())
+from recoup.lib.command import add_now_argument, command_now
 
 
 class Command(BaseCommand):
@@ -26,7 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="one pass, then exit")
-        parser.add_argument("--now", metavar="ISO-DATETIME", help="pretend it is this time (implies --once)")
+        add_now_argument(parser, "pretend it is this time (implies --once)")
         parser.add_argument("--interval", type=float, default=60, help="seconds between passes (default 60)")
 
     def handle(self, *args, **options):
@@ -34,8 +26,7 @@ class Command(BaseCommand):
         if options["interval"] <= 0:
             raise CommandError("--interval must be positive")
         if options["once"] or options["now"]:
-            now = _parse_now(options["now"]) if options["now"] else timezone.now()
-            report = scheduler_tick(now=now)
+            report = scheduler_tick(now=command_now(options))
             self._print(report)
             if report.failed:
                 raise CommandError("; ".join(f"{org.slug}: {why}" for org, why in report.failed))
@@ -44,6 +35,7 @@ class Command(BaseCommand):
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         while not stop.is_set():
+            # The loop is the clock: each pass reads it (a pass with --now is a single pass above).
             self._print(scheduler_tick(now=timezone.now(), backup=True))  # the daily backup too
             stop.wait(options["interval"])
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from recoup.audit.actions import Actor
 from recoup.compliance.actions import ComplianceError, restriction_set
 from recoup.compliance.models import RestrictionKind
 from recoup.ledger.models import Customer
-from recoup.lib.command import OrgCommand, org_today, parse_date
+from recoup.lib.command import OrgCommand, add_now_argument, command_now, org_today, parse_date
 
 ACTOR = Actor.system("recoup restrict")
 
@@ -28,9 +27,10 @@ class Command(OrgCommand):
                             help="last day (default: until lifted; Breathing Space: 60 days)")
         parser.add_argument("--note", default="", help="reference, e.g. the Insolvency Service's number")
         parser.add_argument("--lift", action="store_true", help="end the restriction of this kind now")
+        add_now_argument(parser)
 
     def handle(self, *args, **options):
-        org, now = self.org(options), timezone.now()
+        org, now = self.org(options), command_now(options)
         customer = Customer.objects.for_org(org).filter(ref=options["customer_ref"]).first()
         if customer is None:
             raise CommandError(f"customer_ref: no customer {options['customer_ref']!r} in {org.slug}")

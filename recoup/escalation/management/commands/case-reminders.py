@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 
 from recoup.audit.actions import Actor
 from recoup.escalation.case_actions import case_reminders
-from recoup.lib.command import OrgCommand, org_today, parse_date
+from recoup.lib.command import OrgCommand, add_now_argument, command_now, org_today, parse_date
 
 
 class Command(OrgCommand):
@@ -16,9 +15,10 @@ class Command(OrgCommand):
         super().add_arguments(parser)
         parser.add_argument("--date", type=parse_date, metavar="YYYY-MM-DD")
         parser.add_argument("--days", type=int, default=7)
+        add_now_argument(parser)
 
     def handle(self, *args, **options):
-        org, now = self.org(options), timezone.now()
+        org, now = self.org(options), command_now(options)
         opened = case_reminders(org=org, on=options["date"] or org_today(org, now), now=now, days=options["days"],
                                 actor=Actor.system("recoup case-reminders"))
         self.stdout.write(f"{opened} reminder(s) opened")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from recoup.escalation.evidence import EvidenceError, evidence_files
 from recoup.ledger.models import Customer
-from recoup.lib.command import OrgCommand, org_today, parse_date
+from recoup.lib.command import OrgCommand, add_now_argument, command_now, org_today, parse_date
 
 
 class Command(OrgCommand):
@@ -25,9 +24,10 @@ class Command(OrgCommand):
         parser.add_argument("--output", required=True, type=Path, metavar="FILE.pdf")
         parser.add_argument("--zip", type=Path, metavar="FILE.zip", help="also write the ZIP of the original files")
         parser.add_argument("--date", type=parse_date, metavar="YYYY-MM-DD", help="as of (default: today)")
+        add_now_argument(parser)
 
     def handle(self, *args, **options):
-        org, now = self.org(options), timezone.now()
+        org, now = self.org(options), command_now(options)
         customer = Customer.objects.for_org(org).filter(ref=options["customer_ref"]).first()
         if customer is None:
             raise CommandError(f"CUSTOMER_REF: no customer {options['customer_ref']!r} in {org.slug}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from recoup.audit.actions import Actor
 from recoup.escalation.actions import EscalationError
@@ -14,7 +13,7 @@ from recoup.escalation.models import Agency
 from recoup.escalation.placement_actions import place_accounts
 from recoup.escalation.placement_file import pack_filename, placement_csv
 from recoup.ledger.models import Customer
-from recoup.lib.command import OrgCommand, org_today, parse_date, progress
+from recoup.lib.command import OrgCommand, add_now_argument, command_now, org_today, parse_date, progress
 
 
 class Command(OrgCommand):
@@ -28,9 +27,10 @@ class Command(OrgCommand):
         parser.add_argument("customer_refs", nargs="+", metavar="CUSTOMER_REF")
         parser.add_argument("--output-dir", required=True, type=Path, metavar="DIR")
         parser.add_argument("--date", type=parse_date, metavar="YYYY-MM-DD", help="placed on (default: today)")
+        add_now_argument(parser)
 
     def handle(self, *args, **options):
-        org, now = self.org(options), timezone.now()
+        org, now = self.org(options), command_now(options)
         out: Path = options["output_dir"]
         if not out.is_dir():
             raise CommandError(f"--output-dir: {out} is not a folder")

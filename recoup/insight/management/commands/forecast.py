@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from recoup.audit.actions import Actor
 from recoup.core.money import minor_to_text
 from recoup.insight import actions, selectors, tables
-from recoup.lib.command import OrgCommand, org_today, parse_date
+from recoup.lib.command import OrgCommand, add_now_argument, command_now, org_today, parse_date
 
 
 class Command(OrgCommand):
@@ -20,11 +19,12 @@ class Command(OrgCommand):
         parser.add_argument("--as-of", type=parse_date, metavar="YYYY-MM-DD", help="default: today")
         parser.add_argument("--currency", metavar="CODE", help="default: the organization's currency")
         parser.add_argument("--train", action="store_true", help="train the payment-date model on settled history")
+        add_now_argument(parser)
         parser.add_argument("--queue", type=int, default=20, help="rows of the work queue to show (default 20)")
 
     def handle(self, *args, **options):
         org = self.org(options)
-        now = timezone.now()
+        now = command_now(options)
         on = options["as_of"] or org_today(org, now)
         cur = (options["currency"] or org.base_currency).upper()
         if cur not in selectors.currencies(org):

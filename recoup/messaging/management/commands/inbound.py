@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from recoup.lib.command import resolve_org
+from recoup.lib.command import add_now_argument, command_now, resolve_org
 from recoup.messaging.inbound import InboundError, parse_inbound, record_inbound
 
 
@@ -18,6 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", help="the e-mail as raw MIME (.eml)")
         parser.add_argument("--org", help="match only customers of this organization (slug)")
+        add_now_argument(parser, "when it was received (default: the clock)")
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
         org = resolve_org(options["org"]) if options["org"] else None
         try:
-            result = record_inbound(raw_or_message=parse_inbound(raw), now=timezone.now(), org=org)
+            result = record_inbound(raw_or_message=parse_inbound(raw), now=command_now(options), org=org)
         except InboundError as exc:
             raise CommandError(f"{path}: {exc}") from None
         if result.matched_by == "duplicate":

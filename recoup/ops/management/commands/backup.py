@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-
+from recoup.lib.command import add_now_argument, command_now
 from recoup.ops.backup import BackupError, backup_create, backup_daily, private_folder
 
 
@@ -16,9 +15,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--output", metavar="FILE", help="where to write (default: RECOUP_BACKUP_DIR/recoup-TIME.tar.gz)")
         parser.add_argument("--daily", action="store_true", help="the scheduled daily backup with retention")
+        add_now_argument(parser, "the time of the backup: its name, today's for --daily (default: the clock)")
 
     def handle(self, *args, **options):
-        now = timezone.now()
+        now = command_now(options)
         try:
             if options["daily"]:
                 made = backup_daily(now=now)

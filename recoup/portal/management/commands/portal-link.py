@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.core.management.base import CommandError
-from django.utils import timezone
 
 from recoup.audit.actions import Actor
-from recoup.lib.command import OrgCommand
+from recoup.lib.command import OrgCommand, add_now_argument, command_now
 from recoup.ledger.models import Customer
 from recoup.portal.actions import token_issue, token_revoke, token_rotate
 from recoup.portal.links import urls_for_secret
@@ -24,9 +23,10 @@ class Command(OrgCommand):
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--rotate", action="store_true")
         group.add_argument("--revoke", action="store_true")
+        add_now_argument(parser, "the time the link is made at; it expires counted from then (default: the clock)")
 
     def handle(self, *args, **options):
-        org, now, actor = self.org(options), timezone.now(), Actor.system("recoup portal-link")
+        org, now, actor = self.org(options), command_now(options), Actor.system("recoup portal-link")
         customer = Customer.objects.for_org(org).filter(ref=options["customer"]).first()
         if customer is None:
             raise CommandError(f"customer: no customer {options['customer']!r} in {org.slug}")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import secrets
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from recoup.demo.build import DemoError, demo_build
 from recoup.demo.login import DEFAULT_URL, DemoLogin, login_path, save_login
-from recoup.lib.command import parse_date
+from recoup.lib.command import add_now_argument, command_now, parse_date
 from recoup.orgs.models import Organization
 
 
@@ -21,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--years", type=int, default=2, help="years of history (default 2)")
         parser.add_argument("--seed", type=int, default=1, help="same seed, same ledger (default 1)")
         parser.add_argument("--date", type=parse_date, help="'today' for the demo, YYYY-MM-DD")
+        add_now_argument(parser, "the time the demo is written at (default: the clock); its date is --date's default")
         parser.add_argument("--slug", default="oakline", help="the organization's slug (default oakline)")
         parser.add_argument("--password", help="the demo users' password (default: a random one)")
         parser.add_argument("--url", default=DEFAULT_URL, help="where the app will be served, for the login line")
@@ -33,7 +33,7 @@ class Command(BaseCommand):
             return
         if opts["customers"] < 1 or opts["years"] < 1:
             raise CommandError("--customers and --years must be at least 1")
-        now = timezone.now()
+        now = command_now(opts)
         today = opts["date"] or now.date()
         password = opts["password"] or secrets.token_urlsafe(9)
         try:
