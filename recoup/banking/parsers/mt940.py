@@ -22,6 +22,11 @@ _TAG = re.compile(r"^:(\d{2,4}[A-Z]?|NS):")
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}[A-Z0-9]{10,30})\b")
 
 
+# RC (reversal of a credit) is money out and RD (reversal of a debit) money in; the library
+# signs only a plain D unless asked (its next major release will by default).
+OPTIONS = mt940_lib.Options(reversal_sign=True, case_insensitive_marks=True)
+
+
 class Statement(_StatementTag):  # same class name: the library keys its processors on it
     # Banks (SNS, ...) put a counter-account IBAN of 18 characters where the
     # 16-character customer reference goes; allow up to 34.
@@ -109,7 +114,7 @@ def _statement(filename: str, first_line: int, lines: list[str]) -> ParsedStatem
     text = "\n".join(lines) + "\n"
     places = [first_line + i for i, line in enumerate(lines) if line.startswith(":61:")]
     try:
-        transactions = mt940_lib.models.Transactions(tags={61: Statement()})
+        transactions = mt940_lib.models.Transactions(tags={61: Statement()}, options=OPTIONS)
         transactions.parse(text)
     except Exception as exc:  # the library raises RuntimeError/ValueError/KeyError with the bad field
         detail = str(exc.args[0] if exc.args else exc).splitlines()[0][:200]
@@ -150,7 +155,7 @@ def _statement(filename: str, first_line: int, lines: list[str]) -> ParsedStatem
             booking_date=data.get("entry_date") or data["date"], value_date=data["date"], amount_minor=minor,
             currency=amount.currency, counterparty_name=name, counterparty_account=account_no.replace(" ", ""),
             remittance=remittance, end_to_end_id=e2e, bank_ref="" if bank_ref == "NONREF" else bank_ref,
-            is_return=str(data.get("status", "")).startswith("R"), place=place,
+            is_return=str(data.get("status", "")).upper().startswith("R"), place=place,
         ))
         parsed.currency = parsed.currency or amount.currency
     return parsed

@@ -182,3 +182,24 @@ def test_each_good_file_imports_into_the_database_once(shared_data, name, org_a,
     assert stored == totals
     again = statement_import(org=org_a, file_name=name, data=data, account=account, actor=system, now=now)
     assert again.already_imported and Statement.objects.for_org(org_a).count() == count
+
+
+REVERSALS_MT940 = b"""\
+:20:REV1
+:25:NL91ABNA0417164300
+:28C:1/1
+:60F:C260301EUR1000,00
+:61:2603010301C100,00NTRFNONREF//B1
+:86:/NAME/Alpha Ltd/REMI/INV-1
+:61:2603020302RC100,00NTRFNONREF//B2
+:86:/NAME/Alpha Ltd/REMI/Return of the credit of 1 March
+:61:2603030303RD50,00NTRFNONREF//B3
+:86:/NAME/Beta BV/REMI/Reversal of a debit
+:62F:C260303EUR1050,00
+"""
+
+
+def test_mt940_reversal_of_credit_is_money_out_and_reversal_of_debit_money_in():
+    [statement] = read_file("rev.sta", REVERSALS_MT940)
+    assert [line.amount_minor for line in statement.lines] == [10000, -10000, 5000]
+    assert [line.is_return for line in statement.lines] == [False, True, True]
