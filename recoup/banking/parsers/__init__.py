@@ -11,9 +11,10 @@ import io
 import zipfile
 from collections.abc import Sequence
 
-from recoup.banking.parsers import camt, csvfile, mt940, ofx
+from recoup.banking.parsers import balance, camt, csvfile, mt940, ofx
 from recoup.banking.parsers.base import ParsedLine, ParsedStatement, StatementError
 from recoup.banking.parsers.csvfile import BUILT_IN, Profile
+from recoup.core.money import minor_exponent
 
 __all__ = ["ParsedLine", "ParsedStatement", "Profile", "StatementError", "read_file", "BUILT_IN"]
 
@@ -37,11 +38,37 @@ def _read_zip(filename: str, data: bytes, **options) -> list[ParsedStatement]:
 
 
 def read_file(filename: str, data: bytes, *, profile: Profile | None = None,
-              profiles: Sequence[Profile] = (), default_currency: str = "") -> list[ParsedStatement]:
-    """Every statement in the file. Raises StatementError naming the file and place."""
+              profiles: Sequence[Profile] = (), default_currency: str = "",
+              check_balances: bool = True) -> list[ParsedStatement]:
+    """Every statement in the file, each checked to balance (see ``balance``).
+
+    Raises StatementError naming the file and place. ``check_balances=False`` is for tests
+    that look at how a file that does not balance is read.
+    """
+    statements = _parse(filename, data, profile=profile, profiles=profiles, default_currency=default_currency,
+                        check_balances=check_balances)
+    for statement in statements:
+        if statement.currency and not _known_currency(statement.currency):
+            raise StatementError(filename, statement.place, f"{statement.currency!r} is not a currency code")
+        if check_balances:
+            balance.check(filename, statement)
+    return statements
+
+
+def _known_currency(code: str) -> bool:
+    try:
+        minor_exponent(code)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse(filename: str, data: bytes, *, profile: Profile | None, profiles: Sequence[Profile],
+           default_currency: str, check_balances: bool) -> list[ParsedStatement]:
     if not data.strip():
         raise StatementError(filename, "", "the file is empty")
-    options = dict(profile=profile, profiles=profiles, default_currency=default_currency)
+    options = dict(profile=profile, profiles=profiles, default_currency=default_currency,
+                   check_balances=check_balances)
     if data.startswith(b"PK\x03\x04"):
         return _read_zip(filename, data, **options)
     if profile is not None:

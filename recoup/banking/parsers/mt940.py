@@ -122,26 +122,31 @@ def _statement(filename: str, first_line: int, lines: list[str]) -> ParsedStatem
     info = transactions.data
     account = str(info.get("account_identification") or "").strip()
     iban = _IBAN.search(account.replace(" ", "") if account.count(" ") <= 1 else account)
+    opening_tag = ":60F:" if info.get("final_opening_balance") else ":60M:"
+    closing_tag = ":62F:" if info.get("final_closing_balance") else ":62M:"
     opening = info.get("final_opening_balance") or info.get("intermediate_opening_balance")
     closing = info.get("final_closing_balance") or info.get("intermediate_closing_balance")
+    mt942 = any(line.startswith(":34F:") for line in lines)
     parsed = ParsedStatement(
-        format="mt942" if any(line.startswith(":34F:") for line in lines) else "mt940",
+        format="mt942" if mt942 else "mt940",
         statement_id=f"{info.get('transaction_reference', '')}/{info.get('statement_number', '')}"
                      f"/{info.get('sequence_number') or ''}",
         account_iban=iban[1] if iban else "", account_number="" if iban else account,
+        intraday=mt942, place=f"statement starting line {first_line}",
     )
 
-    def balance(value):
+    def balance(value, tag: str) -> int:
         amount = value.amount
-        return to_minor_exact(Decimal(str(amount.amount)), amount.currency, filename=filename,
-                              place=f"line {first_line}")
+        place = f"line {first_line + next((i for i, x in enumerate(lines) if x.startswith(tag)), 0)}"
+        return to_minor_exact(Decimal(str(amount.amount)), amount.currency, filename=filename, place=place)
 
     if opening is not None:
-        parsed.opening_minor, parsed.period_start, parsed.currency = (
-            balance(opening), opening.date, opening.amount.currency)
+        parsed.opening_minor, parsed.period_start = balance(opening, opening_tag), opening.date
+        parsed.opening_label, parsed.opening_currency = f"{opening_tag} of {opening.date}", opening.amount.currency
     if closing is not None:
-        parsed.closing_minor, parsed.period_end = balance(closing), closing.date
-        parsed.currency = parsed.currency or closing.amount.currency
+        parsed.closing_minor, parsed.period_end = balance(closing, closing_tag), closing.date
+        parsed.closing_label, parsed.closing_currency = f"{closing_tag} of {closing.date}", closing.amount.currency
+    parsed.currency = parsed.opening_currency or parsed.closing_currency
     for index, tx in enumerate(transactions.transactions):
         data = tx.data
         if "amount" not in data:

@@ -91,7 +91,7 @@ class _Reader:
         number = _find(acct, "ACCTID") if acct is not None else ""
         iban = number.replace(" ", "") if re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9 ]{10,32}", number) else ""
         parsed = ParsedStatement(format="ofx", account_iban=iban, account_number="" if iban else number,
-                                 currency=currency)
+                                 currency=currency, place=path)
         lists = rs.findall("BANKTRANLIST")
         for n, tranlist in enumerate(lists, start=1):
             lpath = f"{path}/BANKTRANLIST" + (f"[{n}]" if len(lists) > 1 else "")
@@ -103,6 +103,8 @@ class _Reader:
         # An empty LEDGERBAL (no amount, no date) means no balance; a dated one without amount is broken.
         if bal is not None and (_find(bal, "BALAMT") or _find(bal, "DTASOF")):
             parsed.closing_minor = self.amount(bal, "BALAMT", currency, f"{path}/LEDGERBAL")
+            parsed.closing_label = f"LEDGERBAL of {_find(bal, 'DTASOF')[:8] or '?'}"
+            parsed.closing_currency = currency
         parsed.statement_id = f"{number}:{parsed.period_start or ''}:{parsed.period_end or ''}"
         return parsed
 

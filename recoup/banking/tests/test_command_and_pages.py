@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from datetime import date
 from io import StringIO
 
@@ -22,12 +23,21 @@ def run(*args) -> str:
 
 
 def test_the_command_imports_reports_json_and_refuses_twice_nothing(org_a, shared_data, tmp_path):
-    path = shared_data / "camt/oca-test-camt053.zip"
+    path = tmp_path / "camt.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in ("oca-test-camt053-txdtls.xml", "genkgo-camt053.v2.multi.statement.xml"):
+            archive.writestr(name, (shared_data / "camt" / name).read_bytes())
     data = json.loads(run(str(path), "--org", "acme", "--format", "json"))
-    assert [s["lines"] for s in data["statements"]] == [3, 3] and data["lines"] == 6
+    assert [s["lines"] for s in data["statements"]] == [1, 1, 2] and data["lines"] == 4
     again = json.loads(run(str(path), "--org", "acme", "--format", "json"))
     assert again["already_imported"] and again["lines"] == 0
-    assert Statement.objects.for_org(org_a).count() == 2
+    assert Statement.objects.for_org(org_a).count() == 3
+
+
+def test_the_command_refuses_a_statement_that_does_not_balance(org_a, shared_data):
+    with pytest.raises(CommandError, match=r"oca-test-camt053.zip/test-camt053_02.xml: line 7 .*does not balance"):
+        run(str(shared_data / "camt/oca-test-camt053.zip"), "--org", "acme")
+    assert not Statement.objects.for_org(org_a).exists()
 
 
 def test_the_command_uses_a_profile_and_an_account(org_a, shared_data):
