@@ -60,3 +60,24 @@ def test_line_numbers_count_the_blank_lines_before_the_header():
     data = b"\n\n\n" + V1_HEADER + body(b"x").replace(b"</BANKACCTFROM>", b"</BANKACCTFROM>-->")
     with pytest.raises(StatementError, match=r"s.ofx: line 16: malformed OFX: Tail text '-->'"):
         read_file("s.ofx", data)
+
+
+# The same fault in CSV profiles: a Windows-1252 export with a byte Python's cp1252 rejects.
+
+def test_a_windows_1252_csv_reads_every_byte():
+    from recoup.banking.parsers import BUILT_IN
+
+    data = b'"Date","Remarque","Montant"\r\n"2012/3/22","Caf\xe9 \x81 \x80","50.00"\r\n'
+    [statement] = read_file("fr.csv", data, profile=BUILT_IN["fr-cp1252"], default_currency="EUR")
+    assert statement.lines[0].remittance == "Caf\u00e9 \x81 \u20ac"
+    [found] = read_file("fr.csv", data, default_currency="EUR")  # found by its columns too
+    assert found.lines[0].amount_minor == 5000
+
+
+def test_a_csv_that_is_not_in_its_profiles_encoding_names_the_line():
+    from recoup.banking.parsers import BUILT_IN
+
+    data = b"Date,Label,Currency,Amount,Partner Name,Bank Account\n12/15/2018,x,USD,1.00,,\n12/16/2018,\xff,USD,2.00,,\n"
+    with pytest.raises(StatementError, match=r"x.csv: line 3: byte 0xFF is not utf-8-sig text \(the encoding of "
+                                             r"profile 'odoo-sheet-en'\)"):
+        read_file("x.csv", data, profile=BUILT_IN["odoo-sheet-en"])
