@@ -15,6 +15,7 @@ RECOUP_SESSION_HOURS a login lasts this long, and ends when the browser closes (
 RECOUP_LOGIN_ATTEMPTS / RECOUP_LOGIN_COOLOFF_MINUTES  failed logins before a lock-out (5), and for how long (15)
 RECOUP_CSP           the Content-Security-Policy header (default: recoup.accounts.middleware.DEFAULT_POLICY)
 RECOUP_BACKUP_DIR    where the daily backup goes (default var/backups); RECOUP_BACKUP_KEEP: how many (14)
+RECOUP_STATEMENT_MAX_UPLOAD_MB / _UNZIPPED_MB / _FILES / _LINES  bank statement upload limits (20, 50, 100, 50000)
 """
 
 from __future__ import annotations
@@ -197,6 +198,12 @@ RECOUP_CSP = envstr("RECOUP_CSP", "")
 # Daily backups (recoup.ops): where, and how many to keep.
 RECOUP_BACKUP_DIR = Path(envstr("RECOUP_BACKUP_DIR", str(VAR_DIR / "backups")))
 RECOUP_BACKUP_KEEP = envint("RECOUP_BACKUP_KEEP", "14")
+# Bank statement uploads (docs/banking.md): the uploaded file, a zip's files unpacked together,
+# the files of a zip, and the statement lines of one upload (web page, command and API alike).
+RECOUP_STATEMENT_MAX_UPLOAD_MB = envint("RECOUP_STATEMENT_MAX_UPLOAD_MB", "20")
+RECOUP_STATEMENT_MAX_UNZIPPED_MB = envint("RECOUP_STATEMENT_MAX_UNZIPPED_MB", "50")
+RECOUP_STATEMENT_MAX_FILES = envint("RECOUP_STATEMENT_MAX_FILES", "100")
+RECOUP_STATEMENT_MAX_LINES = envint("RECOUP_STATEMENT_MAX_LINES", "50000")
 
 # Until an SMTP server is configured, mail is written to files under var/mail/: a fresh
 # install (and the demo) never e-mails anyone by accident, and nothing floods the terminal.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 
 from recoup.banking.models import (
@@ -14,9 +15,17 @@ from recoup.banking.models import (
     Statement,
     StatementLine,
 )
+from recoup.banking.parsers.archive import MB, Limits
 from recoup.core import matching
 from recoup.ledger.models import Customer, Invoice
 from recoup.orgs.models import Organization
+
+
+def upload_limits() -> Limits:
+    """What one statement upload may hold, from the RECOUP_STATEMENT_* settings."""
+    return Limits(max_upload=settings.RECOUP_STATEMENT_MAX_UPLOAD_MB * MB,
+                  max_unzipped=settings.RECOUP_STATEMENT_MAX_UNZIPPED_MB * MB,
+                  max_files=settings.RECOUP_STATEMENT_MAX_FILES, max_lines=settings.RECOUP_STATEMENT_MAX_LINES)
 
 
 def bank_settings(org: Organization) -> BankSettings:

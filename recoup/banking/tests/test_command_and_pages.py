@@ -94,6 +94,30 @@ def test_a_broken_upload_shows_the_place_and_stores_nothing(signed_in, org_a, sh
     assert not Statement.objects.for_org(org_a).exists()
 
 
+@pytest.mark.parametrize("member, words", [
+    ("damaged", b"up.zip/s.xml: the file is damaged in the zip (Bad CRC-32 for file &#x27;s.xml&#x27;)"),
+    ("nested", b"up.zip/inner.zip: a zip archive inside the zip"),
+])
+def test_a_damaged_or_nested_zip_upload_is_refused_on_the_page_and_nothing_is_kept(signed_in, org_a, member, words):
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from recoup.banking.tests.test_uploads import STATEMENT, zipped
+
+    if member == "nested":
+        data = zipped(("inner.zip", zipped(("s.xml", STATEMENT))))
+    else:
+        damaged = bytearray(zipped(("s.xml", STATEMENT), method=zipfile.ZIP_STORED))
+        damaged[bytes(damaged).index(b"Alpha")] = ord("B")
+        data = bytes(damaged)
+    uploads = settings.VAR_DIR / "uploads"
+    before = sorted(uploads.rglob("*")) if uploads.exists() else []
+    page = signed_in.post("/o/acme/bank/", {"file": SimpleUploadedFile("up.zip", data)})
+    assert page.status_code == 200 and words in page.content
+    assert not Statement.objects.for_org(org_a).exists()
+    assert (sorted(uploads.rglob("*")) if uploads.exists() else []) == before  # a statement upload is never kept
+
+
 def test_another_organizations_lines_are_not_found(signed_in, org_b, system, now):
     from recoup.banking.actions import statement_import
 

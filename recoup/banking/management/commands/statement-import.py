@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from recoup.audit.actions import Actor
 from recoup.banking.actions import BankingError, account_create, statement_import
-from recoup.banking.models import BankAccount, LineState
+from recoup.banking.models import LineState
 from recoup.lib.command import OrgCommand
 
 
@@ -34,8 +34,7 @@ class Command(OrgCommand):
         try:
             account = None
             if options["account"]:
-                account = (BankAccount.objects.for_org(org).filter(name=options["account"]).first()
-                           or account_create(org=org, name=options["account"], actor=actor, now=now))
+                account = account_create(org=org, name=options["account"], actor=actor, now=now, existing_ok=True)
             result = statement_import(org=org, file_name=path.name, data=path.read_bytes(), account=account,
                                       profile_name=options["profile"], actor=actor, now=now)
         except BankingError as exc:
