@@ -10,15 +10,14 @@ from hypothesis import strategies as st
 from recoup.core.matching import (
     Credit,
     MatchIndex,
-    Movement,
     OpenInvoice,
     _one_edit,
     compact,
-    original_of,
     rf_body,
     rf_reference,
     subset_sum,
 )
+from recoup.core.returns import Movement, original_of
 
 D = date(2026, 1, 31)
 INVOICES = [
