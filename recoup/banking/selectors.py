@@ -40,12 +40,13 @@ def build_index(org: Organization, currencies: set[str]) -> matching.MatchIndex:
     invoices = [matching.OpenInvoice(*row) for row in rows.iterator(chunk_size=20_000)]
     known = dict(RememberedAccount.objects.for_org(org).values_list("account", "customer_id"))
     wanted = {inv.customer_id for inv in invoices} | set(known.values())
-    names = {}
+    names, exact = {}, {}
     for cid, legal, display in Customer.objects.for_org(org).values_list("id", "legal_name", "display_name") \
             .iterator(chunk_size=20_000):
         if cid in wanted:
             names[cid] = f"{display} {legal}" if display and display != legal else legal
-    return matching.MatchIndex(invoices=invoices, customer_names=names, known_accounts=known)
+            exact[cid] = (legal, display) if display and display != legal else (legal,)
+    return matching.MatchIndex(invoices=invoices, customer_names=names, known_accounts=known, exact_names=exact)
 
 
 def accounts(org: Organization) -> QuerySet[BankAccount]:
