@@ -52,6 +52,14 @@ def test_the_command_names_the_file_and_place_of_a_broken_file(org_a, shared_dat
     assert not Statement.objects.for_org(org_a).exists()
 
 
+def test_the_command_refuses_a_file_over_the_upload_limit(org_a, tmp_path, settings):
+    settings.RECOUP_STATEMENT_MAX_UPLOAD_MB = 1
+    path = tmp_path / "big.xml"
+    path.write_bytes(b" " * (2**20 + 1))
+    with pytest.raises(CommandError, match=r"big.xml: the file is 1.0 MB, more than the 1 MB one upload may be"):
+        run(str(path), "--org", "acme")
+
+
 @pytest.fixture
 def signed_in(client, org_a, org_b, system, now):
     from recoup.orgs.actions import member_add

@@ -10,6 +10,7 @@ from django.utils import timezone
 from recoup.audit.actions import Actor
 from recoup.banking.actions import BankingError, account_create, statement_import
 from recoup.banking.models import LineState
+from recoup.banking.selectors import upload_limits
 from recoup.lib.command import OrgCommand
 
 
@@ -30,6 +31,10 @@ class Command(OrgCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
+        size, limit = path.stat().st_size, upload_limits().max_upload
+        if size > limit:  # refused before it is read into memory
+            raise CommandError(f"{path.name}: the file is {size / 2**20:.1f} MB, more than the {limit / 2**20:.0f} MB "
+                               f"one upload may be (RECOUP_STATEMENT_MAX_UPLOAD_MB)")
         actor = Actor.system("statement-import")
         try:
             account = None
