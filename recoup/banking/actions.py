@@ -111,6 +111,7 @@ def account_create(*, org: Organization, name: str, actor: Actor, now: datetime,
 @transaction.atomic
 def csv_profile_save(*, org: Organization, actor: Actor, now: datetime, **fields) -> CsvProfile:
     """Create or replace the organization's CSV profile named ``fields['name']``."""
+    _lock_imports(org)  # two saves of a new name at once: the second replaces the first's
     profile = CsvProfile.objects.for_org(org).filter(name=fields["name"]).first() or CsvProfile(org=org)
     for key, value in fields.items():
         setattr(profile, key, value)

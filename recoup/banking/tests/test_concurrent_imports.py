@@ -124,3 +124,36 @@ def test_three_processes_importing_at_once_on_sqlite(org_a, tmp_path):
         assert check.execute("select count(*) from banking_bankaccount").fetchone() == (1,)
         assert check.execute("select count(*) from banking_statement").fetchone() == (2,)
         assert check.execute("select count(*) from banking_statementline").fetchone() == (100,)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_new_account_or_csv_profile_saved_twice_at_once_is_one(org_a):
+    from recoup.banking.models import CsvProfile
+
+    def create_account() -> None:
+        actions.account_create(org=org_a, name="Giro", actor=Actor.system("test"), now=NOW, existing_ok=True)
+
+    def save_profile() -> None:
+        actions.csv_profile_save(org=org_a, actor=Actor.system("test"), now=NOW, name="my-bank", date_column="D",
+                                 date_format="%d.%m.%Y", amount_column="A")
+
+    for work in (create_account, save_profile):
+        barrier, errors = threading.Barrier(4), []
+
+        def run() -> None:
+            try:
+                barrier.wait()
+                work()
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=run) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [], work.__name__
+    assert BankAccount.objects.for_org(org_a).count() == 1 and CsvProfile.objects.for_org(org_a).count() == 1
