@@ -95,7 +95,7 @@ def account_create(*, org: Organization, name: str, actor: Actor, now: datetime,
             minor_exponent(currency)
         except ValueError as exc:
             raise BankingError(str(exc)) from None
-    _lock_imports(org)  # two requests creating the same account at once: the second finds the first's
+    _lock_banking(org)  # two requests creating the same account at once: the second finds the first's
     found = BankAccount.objects.for_org(org).filter(name=name).first()
     if found is not None:
         if existing_ok:
@@ -111,7 +111,7 @@ def account_create(*, org: Organization, name: str, actor: Actor, now: datetime,
 @transaction.atomic
 def csv_profile_save(*, org: Organization, actor: Actor, now: datetime, **fields) -> CsvProfile:
     """Create or replace the organization's CSV profile named ``fields['name']``."""
-    _lock_imports(org)  # two saves of a new name at once: the second replaces the first's
+    _lock_banking(org)  # two saves of a new name at once: the second replaces the first's
     profile = CsvProfile.objects.for_org(org).filter(name=fields["name"]).first() or CsvProfile(org=org)
     for key, value in fields.items():
         setattr(profile, key, value)
@@ -169,9 +169,10 @@ def _account_for(org: Organization, parsed: ParsedStatement, chosen: BankAccount
                                       currency=parsed.currency, created_at=now)
 
 
-def _lock_imports(org: Organization) -> None:
-    """Imports of one organization one at a time: each sees what the one before it wrote (the
-    account it created, the lines it imported). The lock is banking's own settings row."""
+def _lock_banking(org: Organization) -> None:
+    """Imports (and account and profile creations) of one organization one at a time: each sees what
+    the one before it wrote (the account it created, the lines it imported). The lock is banking's
+    own settings row, until the caller's transaction ends."""
     BankSettings.objects.select_for_update().filter(pk=bank_settings(org).pk).first()
 
 
@@ -198,7 +199,7 @@ def statement_import(*, org: Organization, file_name: str, data: bytes, actor: A
     except StatementError as exc:
         raise BankingError(str(exc)) from None
     with transaction.atomic():
-        _lock_imports(org)
+        _lock_banking(org)
         if _earlier(org, sha, result):  # imported by another process while this one read the file
             return result
         new_lines: list[StatementLine] = []
