@@ -126,6 +126,60 @@ def statement_read(name: str, data: bytes) -> None:
             raise
 
 
+def statement_import(org, name: str, data: bytes) -> None:
+    """Bank statement import: a result or BankingError, never another exception; a refused file writes nothing."""
+    from recoup.audit.actions import Actor
+    from recoup.audit.models import AuditEvent
+    from recoup.banking.actions import BankingError
+    from recoup.banking.actions import statement_import as import_statement
+    from recoup.banking.models import BankAccount, Statement, StatementLine
+
+    def counts() -> tuple[int, ...]:
+        return tuple(m.objects.for_org(org).count() for m in (AuditEvent, BankAccount, Statement, StatementLine))
+
+    before = counts()
+    try:
+        import_statement(org=org, file_name=name, data=data, actor=Actor.system("fuzz"), now=NOW)
+    except BankingError as exc:
+        assert str(exc)
+        assert counts() == before, "a refused statement file wrote something"
+
+
+def zip_of(members: list[tuple[str, bytes]], *, declared: int | None = None, damage: int | None = None) -> bytes:
+    """A zip of these members; ``declared`` overwrites the first member's unpacked size in the central
+    directory (a zip that lies), ``damage`` flips one byte of the stored data (a bad CRC)."""
+    import io
+    import struct
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    data = bytearray(out.getvalue())
+    if declared is not None and b"PK\x01\x02" in data:
+        at = bytes(data).index(b"PK\x01\x02") + 24
+        data[at:at + 4] = struct.pack("<I", declared % 2**32)
+    if damage is not None and members and members[0][1]:
+        at = 30 + len(members[0][0].encode()) + damage % len(members[0][1])
+        data[at] ^= 0xFF
+    return bytes(data)
+
+
+def statement_zips(seeds: list[tuple[str, bytes]]) -> st.SearchStrategy[bytes]:
+    """Zips of statement files: plain, nested (a zip in the zip), lying about their size, or damaged."""
+    @st.composite
+    def build(draw) -> bytes:
+        members = draw(st.lists(st.sampled_from(seeds), min_size=1, max_size=3, unique_by=lambda m: m[0]))
+        if draw(st.booleans()):
+            members = [*members, ("inner.zip", zip_of(members))]
+        declared = draw(st.one_of(st.none(), st.sampled_from([0, 1, 100, 2**20, 2**31, 2**32 - 1])))
+        damage = draw(st.one_of(st.none(), st.integers(0, 10_000)))
+        return zip_of(members, declared=declared, damage=damage)
+
+    return build()
+
+
 def policy_parse(data: bytes) -> None:
     from recoup.collections.actions import CollectionsError, parse_policy
 

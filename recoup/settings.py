@@ -20,6 +20,7 @@ RECOUP_WEBHOOKS_ALLOW_PRIVATE  let webhook endpoints be loopback, private or lin
 RECOUP_AUDIT_KEY_FILE  the key signing the audit chain's checkpoints (default var/audit-signing-key.pem)
 RECOUP_AUDIT_CHECKPOINT_FILE  where checkpoints are appended (default var/audit-checkpoints.jsonl)
 RECOUP_AUDIT_TRUSTED_KEYS  comma-separated public keys (hex) of older checkpoint keys still trusted
+RECOUP_STATEMENT_MAX_UPLOAD_MB / _UNZIPPED_MB / _FILES / _LINES  bank statement upload limits (20, 50, 100, 50000)
 """
 
 from __future__ import annotations
@@ -213,6 +214,13 @@ RECOUP_BACKUP_KEEP = envint("RECOUP_BACKUP_KEEP", "14")
 RECOUP_AUDIT_KEY_FILE = Path(envstr("RECOUP_AUDIT_KEY_FILE", str(VAR_DIR / "audit-signing-key.pem")))
 RECOUP_AUDIT_CHECKPOINT_FILE = Path(envstr("RECOUP_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.jsonl")))
 RECOUP_AUDIT_TRUSTED_KEYS = envhexlist("RECOUP_AUDIT_TRUSTED_KEYS", length=64)
+
+# Bank statement uploads (docs/banking.md): the uploaded file, a zip's files unpacked together,
+# the files of a zip, and the statement lines of one upload (web page, command and API alike).
+RECOUP_STATEMENT_MAX_UPLOAD_MB = envint("RECOUP_STATEMENT_MAX_UPLOAD_MB", "20")
+RECOUP_STATEMENT_MAX_UNZIPPED_MB = envint("RECOUP_STATEMENT_MAX_UNZIPPED_MB", "50")
+RECOUP_STATEMENT_MAX_FILES = envint("RECOUP_STATEMENT_MAX_FILES", "100")
+RECOUP_STATEMENT_MAX_LINES = envint("RECOUP_STATEMENT_MAX_LINES", "50000")
 
 # Until an SMTP server is configured, mail is written to files under var/mail/: a fresh
 # install (and the demo) never e-mails anyone by accident, and nothing floods the terminal.

@@ -69,6 +69,48 @@ def test_statement_readers_never_crash(shared_data):
     run()
 
 
+def balanced_statement_seeds(shared_data) -> list[tuple[str, bytes]]:
+    """Sample files whose balances add up, so a mutation that changes an amount meets the balance check."""
+    names = ["camt/genkgo-camt053.v2.multi.statement.xml", "camt/oca-test-camt053-txdtls.xml",
+             "camt/hbci4java-camt052.001.08.xml", "mt940/cmxl-mt940.sta", "mt940/oca-test-rabo.swi",
+             "mt940/sberbank-171011_01234945.sta", "ofx/ofxparse-checking.ofx", "csv/bank_sample_statement_en.csv"]
+    return [(n.split("/")[1], (shared_data / n).read_bytes()) for n in names]
+
+
+def test_statement_balance_check_never_crashes(shared_data):
+    files = balanced_statement_seeds(shared_data)
+
+    @bounded(60)
+    @given(st.sampled_from([n for n, _ in files]), targets.mutated([d for _, d in files]))
+    def run(name, data):
+        targets.statement_read(name, data)
+
+    run()
+
+
+def test_statement_zips_never_crash(shared_data):
+    files = balanced_statement_seeds(shared_data)
+
+    @bounded(60)
+    @given(st.one_of(targets.statement_zips(files), targets.mutated([targets.zip_of(files[:3])])))
+    def run(data):
+        targets.statement_read("up.zip", data)
+
+    run()
+
+
+def test_statement_import_never_crashes_nor_half_writes(org_a, shared_data):
+    files = balanced_statement_seeds(shared_data)
+    seeds = [d for _, d in files] + [targets.zip_of(files[:2])]
+
+    @bounded(30)
+    @given(st.one_of(targets.mutated(seeds), targets.statement_zips(files[:4])))
+    def run(data):
+        targets.statement_import(org_a, "up.dat", data)
+
+    run()
+
+
 def test_policy_yaml_never_crashes():
     @bounded(60)
     @given(targets.mutated(targets.policy_seeds()))

@@ -36,9 +36,9 @@ from recoup.banking.models import (
 )
 from recoup.banking.parsers import BUILT_IN, ParsedStatement, StatementError, read_file
 from recoup.banking.reconcile import apply_candidate, reconcile, reverse_line_payments
-from recoup.banking.selectors import bank_settings
+from recoup.banking.selectors import bank_settings, upload_limits
 from recoup.core import matching
-from recoup.core.money import minor_with_code
+from recoup.core.money import minor_exponent, minor_with_code
 from recoup.ledger.actions import LedgerError
 from recoup.ledger.models import Invoice
 from recoup.orgs.models import Organization, check_same_org
@@ -81,14 +81,28 @@ def settings_update(*, org: Organization, auto_threshold: Decimal, actor: Actor,
 
 @transaction.atomic
 def account_create(*, org: Organization, name: str, actor: Actor, now: datetime, iban: str = "",
-                   number: str = "", currency: str = "") -> BankAccount:
-    name = name.strip()
+                   number: str = "", currency: str = "", existing_ok: bool = False) -> BankAccount:
+    """A new bank account; with ``existing_ok`` the organization's account of that name when there is one."""
+    name, iban, number, currency = _clean(name.strip()), _clean(matching.compact(iban)), _clean(number.strip()), \
+        currency.strip().upper()
     if not name:
         raise BankingError("a bank account needs a name")
-    if BankAccount.objects.for_org(org).filter(name=name).exists():
+    for what, value, most in (("name", name, 100), ("IBAN", iban, 34), ("account number", number, 64)):
+        if len(value) > most:
+            raise BankingError(f"the {what} {value[:40]!r}... is longer than {most} characters")
+    if currency:
+        try:
+            minor_exponent(currency)
+        except ValueError as exc:
+            raise BankingError(str(exc)) from None
+    _lock_banking(org)  # two requests creating the same account at once: the second finds the first's
+    found = BankAccount.objects.for_org(org).filter(name=name).first()
+    if found is not None:
+        if existing_ok:
+            return found
         raise BankingError(f"bank account {name!r} already exists")
-    account = BankAccount.objects.create(org=org, name=name, iban=matching.compact(iban), number=number.strip(),
-                                         currency=currency.upper(), created_at=now)
+    account = BankAccount.objects.create(org=org, name=name, iban=iban, number=number, currency=currency,
+                                         created_at=now)
     audit.record(org=org, actor=actor, at=now, verb="bank.account_created", subject=account,
                  summary=f"Bank account {name} added")
     return account
@@ -97,6 +111,7 @@ def account_create(*, org: Organization, name: str, actor: Actor, now: datetime,
 @transaction.atomic
 def csv_profile_save(*, org: Organization, actor: Actor, now: datetime, **fields) -> CsvProfile:
     """Create or replace the organization's CSV profile named ``fields['name']``."""
+    _lock_banking(org)  # two saves of a new name at once: the second replaces the first's
     profile = CsvProfile.objects.for_org(org).filter(name=fields["name"]).first() or CsvProfile(org=org)
     for key, value in fields.items():
         setattr(profile, key, value)
@@ -124,9 +139,16 @@ def _profile(org: Organization, name: str | None):
 # -- import -------------------------------------------------------------------------------
 
 
+def _clean(text: str, size: int | None = None) -> str:
+    """Text fit to store: no NUL characters (PostgreSQL refuses them), cut to the column's size."""
+    text = text.replace("\x00", "")
+    return text[:size] if size else text
+
+
 def _account_for(org: Organization, parsed: ParsedStatement, chosen: BankAccount | None, now: datetime,
                  file_name: str) -> BankAccount:
-    key = matching.compact(parsed.account_iban) or parsed.account_number.strip()
+    iban = _clean(matching.compact(parsed.account_iban), 34)
+    key = iban or _clean(parsed.account_number.strip(), 64)
     if chosen is not None:
         own = matching.compact(chosen.iban) or chosen.number
         if key and own and key != own and matching.compact(key) != matching.compact(own):
@@ -135,12 +157,23 @@ def _account_for(org: Organization, parsed: ParsedStatement, chosen: BankAccount
     if not key:
         raise BankingError(f"{file_name}: the file does not say which account it is for; choose a bank account")
     accounts = BankAccount.objects.for_org(org)
-    found = accounts.filter(iban=key).first() if parsed.account_iban else accounts.filter(number=key).first()
+    found = accounts.filter(iban=key).first() if iban else accounts.filter(number=key).first()
     if found:
         return found
-    return BankAccount.objects.create(
-        org=org, name=key[:100], iban=matching.compact(parsed.account_iban), number=parsed.account_number[:64],
-        currency=parsed.currency, created_at=now)
+    # Named after its IBAN or number; an account the operator already gave that name keeps it.
+    name, n = key[:100], 1
+    while accounts.filter(name=name).exists():
+        n += 1
+        name = f"{key[:90]} ({n})"
+    return BankAccount.objects.create(org=org, name=name, iban=iban, number="" if iban else key,
+                                      currency=parsed.currency, created_at=now)
+
+
+def _lock_banking(org: Organization) -> None:
+    """Imports (and account and profile creations) of one organization one at a time: each sees what
+    the one before it wrote (the account it created, the lines it imported). The lock is banking's
+    own settings row, until the caller's transaction ends."""
+    BankSettings.objects.select_for_update().filter(pk=bank_settings(org).pk).first()
 
 
 def statement_import(*, org: Organization, file_name: str, data: bytes, actor: Actor, now: datetime,
@@ -148,29 +181,34 @@ def statement_import(*, org: Organization, file_name: str, data: bytes, actor: A
     """Import every statement in a file and reconcile its new lines; all or nothing.
 
     A file imported before (same content) creates nothing; a line already imported
-    from another file (the intraday report, then the day's statement) is skipped.
+    from another file, or from another statement of this one (the intraday report,
+    then the day's statement), is skipped.
     """
     check_same_org(org, account, error=BankingError)
+    file_name = _clean(file_name, 255)
     result = ImportResult(file_name=file_name)
     sha = hashlib.sha256(data).hexdigest()
-    earlier = list(Statement.objects.for_org(org).filter(file_sha256=sha).select_related("account"))
-    if earlier:
-        result.already_imported, result.statements = True, earlier
+    if _earlier(org, sha, result):
         return result
     profile = _profile(org, profile_name)
     saved = [p.as_profile() for p in CsvProfile.objects.for_org(org)]
     currency = (account.currency if account else "") or org.base_currency
     try:
-        parsed = read_file(file_name, data, profile=profile, profiles=saved, default_currency=currency)
+        parsed = read_file(file_name, data, profile=profile, profiles=saved, default_currency=currency,
+                           limits=upload_limits())
     except StatementError as exc:
         raise BankingError(str(exc)) from None
     with transaction.atomic():
+        _lock_banking(org)
+        if _earlier(org, sha, result):  # imported by another process while this one read the file
+            return result
         new_lines: list[StatementLine] = []
+        taken: dict[int, set[str]] = {}  # account -> fingerprints of this upload's lines so far
         for position, st in enumerate(parsed, start=1):
             target = _account_for(org, st, account, now, file_name)
             statement = Statement.objects.create(
-                org=org, account=target, file_name=file_name[:255], file_sha256=sha, position=position,
-                format=st.format, statement_ref=st.statement_id[:140], currency=st.currency or target.currency,
+                org=org, account=target, file_name=file_name, file_sha256=sha, position=position,
+                format=st.format, statement_ref=_clean(st.statement_id, 140), currency=st.currency or target.currency,
                 opening_minor=st.opening_minor, closing_minor=st.closing_minor, period_start=st.period_start,
                 period_end=st.period_end, imported_at=now, imported_by=actor.label[:150])
             result.statements.append(statement)
@@ -180,19 +218,22 @@ def statement_import(*, org: Organization, file_name: str, data: bytes, actor: A
                 base = line.fingerprint()
                 seen[base] += 1
                 prints.append(f"{base}:{seen[base]}")
-            existing = set(StatementLine.objects.for_org(org).filter(account=target, fingerprint__in=prints)
-                           .values_list("fingerprint", flat=True))
+            mine = taken.setdefault(target.pk, set())
+            known = mine | set(StatementLine.objects.for_org(org).filter(account=target, fingerprint__in=prints)
+                               .values_list("fingerprint", flat=True))
             for index, (line, mark) in enumerate(zip(st.lines, prints), start=1):
-                if mark in existing:
+                if mark in known:
                     result.duplicates += 1
                     continue
+                mine.add(mark)
                 new_lines.append(StatementLine(
                     org=org, statement=statement, account=target, position=index, booking_date=line.booking_date,
                     value_date=line.value_date, amount_minor=line.amount_minor, currency=line.currency,
-                    counterparty_name=line.counterparty_name[:200], counterparty_account=line.counterparty_account[:64],
-                    reference=line.reference[:140], remittance=line.remittance, end_to_end_id=line.end_to_end_id[:140],
-                    bank_ref=line.bank_ref[:140], is_return=line.is_return, return_reason=line.return_reason[:35],
-                    place=line.place[:300], fingerprint=mark,
+                    counterparty_name=_clean(line.counterparty_name, 200),
+                    counterparty_account=_clean(line.counterparty_account, 64), reference=_clean(line.reference, 140),
+                    remittance=_clean(line.remittance), end_to_end_id=_clean(line.end_to_end_id, 140),
+                    bank_ref=_clean(line.bank_ref, 140), is_return=line.is_return,
+                    return_reason=_clean(line.return_reason, 35), place=_clean(line.place, 300), fingerprint=mark,
                     state=LineState.UNMATCHED if line.amount_minor > 0 else LineState.OUTGOING))
         created = StatementLine.objects.bulk_create(new_lines, batch_size=2000)
         if created and created[0].pk is None:  # backends that do not return ids from bulk inserts
@@ -207,6 +248,13 @@ def statement_import(*, org: Organization, file_name: str, data: bytes, actor: A
             f"{result.lines} line(s), {result.duplicates} already known",
             data={"sha256": sha, "states": dict(result.states)})
     return result
+
+
+def _earlier(org: Organization, sha: str, result: ImportResult) -> bool:
+    earlier = list(Statement.objects.for_org(org).filter(file_sha256=sha).select_related("account"))
+    if earlier:
+        result.already_imported, result.statements = True, earlier
+    return bool(earlier)
 
 
 # -- reconciliation -----------------------------------------------------------------------

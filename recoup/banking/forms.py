@@ -8,8 +8,7 @@ from django import forms
 
 from recoup.banking.models import BankAccount, CsvProfile
 from recoup.banking.parsers import BUILT_IN
-
-MAX_UPLOAD = 20 * 1024 * 1024
+from recoup.banking.selectors import upload_limits
 
 
 class UploadForm(forms.Form):
@@ -28,8 +27,9 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD:
-            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD // 2**20} MB.")
+        limit = upload_limits().max_upload
+        if upload.size > limit:
+            raise forms.ValidationError(f"The file is larger than the {limit // 2**20} MB one upload may be.")
         return upload
 
 

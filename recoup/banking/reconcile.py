@@ -25,7 +25,7 @@ from recoup.banking.models import (
     StatementLine,
 )
 from recoup.banking.selectors import bank_settings, build_index
-from recoup.core import matching
+from recoup.core import matching, returns
 from recoup.core.money import minor_with_code
 from recoup.ledger.actions import NamedPayment, payment_record, payment_reverse, payments_record_named
 from recoup.ledger.models import Customer, Invoice, PaymentMethod
@@ -129,8 +129,8 @@ class _Writes:
             batch_size=1000)
 
 
-def _movement(line: StatementLine) -> matching.Movement:
-    return matching.Movement(id=line.pk, amount_minor=line.amount_minor, booking_date=line.booking_date,
+def _movement(line: StatementLine) -> returns.Movement:
+    return returns.Movement(id=line.pk, amount_minor=line.amount_minor, booking_date=line.booking_date,
                              end_to_end_id=line.end_to_end_id, bank_ref=line.bank_ref,
                              counterparty_account=line.counterparty_account, text=line.text)
 
@@ -142,9 +142,9 @@ class _EarlierCredits:
     LIMIT = 2000
 
     def __init__(self) -> None:
-        self._by_account: dict[int, list[tuple[StatementLine, matching.Movement]]] = {}
+        self._by_account: dict[int, list[tuple[StatementLine, returns.Movement]]] = {}
 
-    def before(self, org, line: StatementLine) -> list[tuple[StatementLine, matching.Movement]]:
+    def before(self, org, line: StatementLine) -> list[tuple[StatementLine, returns.Movement]]:
         if line.account_id not in self._by_account:
             rows = (StatementLine.objects.for_org(org).filter(account=line.account_id, amount_minor__gt=0)
                     .exclude(state=LineState.RETURNED).order_by("-booking_date", "-pk")[:self.LIMIT * 4])
@@ -157,7 +157,7 @@ class _EarlierCredits:
 def _match_debit(org, line: StatementLine, actor, now, earlier: _EarlierCredits) -> None:
     candidates = earlier.before(org, line)
     movements = {c.pk: c for c, _ in candidates}
-    original = matching.original_of(_movement(line), [m for _, m in candidates], is_return=line.is_return)
+    original = returns.original_of(_movement(line), [m for _, m in candidates], is_return=line.is_return)
     if original is None:
         return
     credit = movements[original.id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 
 from recoup.banking.models import (
@@ -14,9 +15,17 @@ from recoup.banking.models import (
     Statement,
     StatementLine,
 )
+from recoup.banking.parsers.archive import MB, Limits
 from recoup.core import matching
 from recoup.ledger.models import Customer, Invoice
 from recoup.orgs.models import Organization
+
+
+def upload_limits() -> Limits:
+    """What one statement upload may hold, from the RECOUP_STATEMENT_* settings."""
+    return Limits(max_upload=settings.RECOUP_STATEMENT_MAX_UPLOAD_MB * MB,
+                  max_unzipped=settings.RECOUP_STATEMENT_MAX_UNZIPPED_MB * MB,
+                  max_files=settings.RECOUP_STATEMENT_MAX_FILES, max_lines=settings.RECOUP_STATEMENT_MAX_LINES)
 
 
 def bank_settings(org: Organization) -> BankSettings:
@@ -31,12 +40,13 @@ def build_index(org: Organization, currencies: set[str]) -> matching.MatchIndex:
     invoices = [matching.OpenInvoice(*row) for row in rows.iterator(chunk_size=20_000)]
     known = dict(RememberedAccount.objects.for_org(org).values_list("account", "customer_id"))
     wanted = {inv.customer_id for inv in invoices} | set(known.values())
-    names = {}
+    names, exact = {}, {}
     for cid, legal, display in Customer.objects.for_org(org).values_list("id", "legal_name", "display_name") \
             .iterator(chunk_size=20_000):
         if cid in wanted:
             names[cid] = f"{display} {legal}" if display and display != legal else legal
-    return matching.MatchIndex(invoices=invoices, customer_names=names, known_accounts=known)
+            exact[cid] = (legal, display) if display and display != legal else (legal,)
+    return matching.MatchIndex(invoices=invoices, customer_names=names, known_accounts=known, exact_names=exact)
 
 
 def accounts(org: Organization) -> QuerySet[BankAccount]:

@@ -13,7 +13,8 @@ Evidence, strongest first:
   one-deletion variants, so a line costs a few dictionary look-ups, not a scan);
 - the payer's account (IBAN) remembered from earlier confirmed matches;
 - the payer's name against customer names (rapidfuzz ``token_set_ratio`` on the
-  customers sharing a word with it);
+  customers sharing a word with it), or exactly one customer's name (case, punctuation
+  and, when the payer wrote none, the legal form aside);
 - the amount: equal to one open invoice, to the sum of a few open invoices of one
   customer (subset sum), or less than the referenced invoice (a partial payment).
 
@@ -28,6 +29,10 @@ one-typo reference, amount equal                         0.93
 exact reference, part payment, payer corroborated        0.92
 remembered account, one invoice of that amount           0.93
 remembered account, a few invoices summing to it         0.91
+no reference; payer named exactly as one customer, the   0.92
+  amount of exactly one of its open invoices
+no reference; payer named exactly as one customer, its   0.91
+  whole open balance
 exact reference, part payment, payer not corroborated    0.70
 exact reference, amount above the open balance           0.75
 name match, one invoice (or a subset) of that amount     0.80 / 0.75
@@ -36,7 +41,9 @@ only the amount equals one open invoice                  0.40
 ======================================================  ==========
 
 "Corroborated" means the payer's remembered account or name (score >= 85) points to
-the invoice's customer. A reference alone never auto-applies a part payment: another
+the invoice's customer. An exact name is not sure when the text names any invoice, the
+payer's remembered account is another customer's, or another customer with a similar name
+(score >= 85) is owed the same amount. A reference alone never auto-applies a part payment: another
 business's invoice numbers look like ours.
 """
 
@@ -56,12 +63,14 @@ MAX_WINDOW = 4  # adjacent text tokens joined when looking for a number written 
 MAX_SUBSET = 4  # invoices one payment may cover when nothing names them
 MAX_SUBSET_POOL = 12  # a customer's open invoices considered for a subset sum
 NAME_MIN = 85
+MAX_RIVALS = 50  # customers owed the same amount beyond which an exact name is not trusted alone
 _TOKEN = re.compile(r"[A-Z0-9]+")
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
 _NOT_DIGIT = re.compile(r"\D")
 _PREFIXED = re.compile(r"[A-Z]{0,6}(\d+)")
 _RF = re.compile(r"RF\s?\d\d[\sA-Z0-9]{1,30}")
 _WORD = re.compile(r"[a-z0-9]{3,}")
+_ANY_WORD = re.compile(r"\w+")
 _LEGAL = {"ltd", "limited", "inc", "llc", "gmbh", "plc", "bv", "sarl", "sas", "the", "and", "co", "company", "corp"}
 
 
@@ -97,8 +106,14 @@ def _deletions(key: str) -> set[str]:
 
 
 def normalise_name(name: str) -> str:
+    """Words of three letters or more, lower case, without legal forms: 'The Acme Co. Ltd' -> 'acme'."""
     words = [w for w in _WORD.findall(name.lower()) if w not in _LEGAL]
     return " ".join(words)
+
+
+def full_name_key(name: str) -> str:
+    """Every word, lower case, without punctuation: 'ACME Traders, Ltd.' -> 'acme traders ltd'."""
+    return " ".join(_ANY_WORD.findall(name.casefold()))
 
 
 @dataclass(frozen=True)
@@ -150,10 +165,19 @@ class _Found:
 @dataclass
 class MatchIndex:
     invoices: list[OpenInvoice]
-    customer_names: dict[int, str]
+    customer_names: dict[int, str]  # what fuzzy name matching compares (legal and trading name together)
     known_accounts: dict[str, int] = field(default_factory=dict)
+    exact_names: dict[int, tuple[str, ...]] = field(default_factory=dict)  # each name as written; default the above
 
     def __post_init__(self) -> None:
+        self.full_names: dict[str, set[int]] = defaultdict(set)
+        self.plain_names: dict[str, set[int]] = defaultdict(set)
+        for cid, name in self.customer_names.items():
+            for written in self.exact_names.get(cid) or (name,):
+                self.full_names[full_name_key(written)].add(cid)
+                self.plain_names[normalise_name(written)].add(cid)
+        self.full_names.pop("", None)
+        self.plain_names.pop("", None)
         self.by_id = {inv.id: inv for inv in self.invoices}
         self.open_now = {inv.id: inv.open_minor for inv in self.invoices}
         self.digits: dict[int, str] = {}
@@ -339,6 +363,8 @@ class MatchIndex:
                 out += self._by_amount_for(cid, credit, 0.93 if cid in known else 0.80,
                                            0.91 if cid in known else 0.75, why,
                                            subsets=cid in known or len(payers()) == 1)
+            if not refs:  # nothing in the text points anywhere: the payer's exact name may
+                out += self._exact_payer(credit, known)
         if not out:
             same = [i for i in self._live(self.by_amount.get((credit.currency, amount), [])) if i.open_minor == amount]
             if len(same) == 1:
@@ -356,6 +382,43 @@ class MatchIndex:
             ranked = [Candidate(c.customer_id, c.parts, min(c.confidence, 0.85),
                                 c.reasons + ("another match is as likely",)) for c in ranked]
         return ranked[:limit]
+
+    def exact_customer(self, payer_name: str) -> int | None:
+        """The one customer whose name the payer's is, ignoring case, punctuation and (when the payer
+        wrote none) the legal form; None when no customer or several have that name."""
+        full = full_name_key(payer_name)
+        if not full:
+            return None
+        ids = self.full_names.get(full)
+        if not ids and normalise_name(payer_name) == full:  # no legal form written: "Acme Traders" for "... Ltd"
+            ids = self.plain_names.get(full)
+        return next(iter(ids)) if ids and len(ids) == 1 else None
+
+    def _exact_payer(self, credit: Credit, known: set[int]) -> list[Candidate]:
+        """A sure match for a payer named exactly as one customer, paying exactly one of its open
+        invoices or its whole open balance, when no other customer of a similar name is owed that amount."""
+        cid = self.exact_customer(credit.payer_name)
+        if cid is None or (known and cid not in known):  # the payer's account says someone else
+            return []
+        pool = sorted((i for i in self._live(self.by_customer.get(cid, [])) if i.currency == credit.currency),
+                      key=lambda i: (i.due_date, i.id))
+        same = [i for i in pool if i.open_minor == credit.amount_minor]
+        if len(same) == 1:
+            parts, confidence = ((same[0].id, credit.amount_minor),), 0.92
+            why = f"amount equals the open balance of {same[0].number}"
+        elif not same and len(pool) > 1 and sum(i.open_minor for i in pool) == credit.amount_minor:
+            parts, confidence = tuple((i.id, i.open_minor) for i in pool), 0.91
+            why = f"amount equals the whole open balance ({len(pool)} invoices)"
+        else:
+            return []
+        owed = self._live(self.by_amount.get((credit.currency, credit.amount_minor), []))
+        rivals = {i.customer_id for i in owed if i.customer_id != cid and i.open_minor == credit.amount_minor}
+        name = normalise_name(credit.payer_name)
+        if len(rivals) > MAX_RIVALS or any(fuzz.token_set_ratio(name, self.normal_names.get(r, "")) >= NAME_MIN
+                                           for r in rivals):
+            return []
+        return [Candidate(cid, parts, confidence, (f"payer name {credit.payer_name!r} is exactly customer "
+                                                   f"{self.customer_names[cid]!r}'s, and no other's", why))]
 
     def _by_amount_for(self, cid: int, credit: Credit, single: float, subset: float, why: str,
                        subsets: bool = True) -> list[Candidate]:
@@ -397,44 +460,4 @@ def subset_sum(items: list[tuple[int, int]], target: int) -> tuple[tuple[int, in
         for combo in combinations(items, size):
             if sum(m for _, m in combo) == target:
                 return tuple(combo)
-    return None
-
-
-@dataclass(frozen=True)
-class Movement:
-    """A booked line, for finding what a return or refund undoes."""
-
-    id: int
-    amount_minor: int
-    booking_date: date
-    end_to_end_id: str = ""
-    bank_ref: str = ""
-    counterparty_account: str = ""
-    text: str = ""
-
-
-def original_of(debit: Movement, credits: list[Movement], *, is_return: bool, window_days: int = 120) -> Movement | None:
-    """The earlier credit that a returned direct debit or a refund undoes, if any.
-
-    Matched by the end-to-end id, else by the debit's text naming the credit's bank
-    reference or end-to-end id, else (for a return) the same counter account and an
-    amount equal to the credit or the credit plus a return fee (at most 10%).
-    """
-    earlier = [c for c in credits if c.booking_date <= debit.booking_date
-               and (debit.booking_date - c.booking_date).days <= window_days and c.amount_minor > 0]
-    back = -debit.amount_minor
-    if debit.end_to_end_id:
-        same = [c for c in earlier if c.end_to_end_id == debit.end_to_end_id]
-        if len(same) == 1:
-            return same[0]
-    text = compact(debit.text)
-    for c in earlier:
-        for ref in (c.bank_ref, c.end_to_end_id):
-            if len(compact(ref)) >= 6 and compact(ref) in text:
-                return c
-    if is_return and debit.counterparty_account:
-        same = [c for c in earlier if compact(c.counterparty_account) == compact(debit.counterparty_account)
-                and c.amount_minor <= back <= c.amount_minor * 11 // 10]
-        if len(same) == 1:
-            return same[0]
     return None

@@ -14,6 +14,10 @@ from decimal import Decimal, InvalidOperation
 from recoup.core.money import minor_exponent
 
 
+# Amounts are stored as 64-bit integers; anything near that is a broken file, not money.
+MAX_MINOR = 10**15
+
+
 class StatementError(ValueError):
     """A statement file Recoup refuses; the message names the file and the place."""
 
@@ -50,6 +54,10 @@ class ParsedLine:
 
 @dataclass
 class ParsedStatement:
+    """One statement of a file. Balances are booked balances in ``currency``: the opening one
+    (camt OPBD/PRCD, MT940 :60F:/:60M:) and the closing one (camt CLBD, MT940 :62F:/:62M:,
+    OFX LEDGERBAL); the labels name them for messages (``"OPBD of 2014-01-05"``)."""
+
     format: str
     statement_id: str = ""
     account_iban: str = ""
@@ -60,6 +68,12 @@ class ParsedStatement:
     period_start: date | None = None
     period_end: date | None = None
     lines: list[ParsedLine] = field(default_factory=list)
+    opening_label: str = ""
+    closing_label: str = ""
+    opening_currency: str = ""  # the balances' own currencies, which should be ``currency``
+    closing_currency: str = ""
+    intraday: bool = False  # camt.052, MT942: a report during the day, which may have no closing balance
+    place: str = ""  # where the statement starts, for messages
 
     @property
     def account_key(self) -> str:
@@ -79,4 +93,6 @@ def to_minor_exact(text: str | Decimal, currency: str, *, filename: str, place: 
     scaled = value.scaleb(exponent)
     if scaled != scaled.to_integral_value():
         raise StatementError(filename, place, f"{text} has more decimals than {currency} allows ({exponent})")
+    if abs(scaled) >= MAX_MINOR:
+        raise StatementError(filename, place, f"{text} {currency} is not a plausible amount (too large)")
     return int(scaled)

@@ -16,8 +16,11 @@ from lxml import etree
 from recoup.banking.parsers.base import ParsedLine, ParsedStatement, StatementError, to_minor_exact
 
 CONTAINERS = {"BkToCstmrStmt": "Stmt", "BkToCstmrAcctRpt": "Rpt", "BkToCstmrDbtCdtNtfctn": "Ntfctn"}
-OPENING = ("OPBD", "PRCD", "OPAV")  # intermediate (ITBD) balances are neither
-CLOSING = ("CLBD", "CLAV")
+# Booked balances only: opening booked (OPBD) or the previous statement's closing booked (PRCD),
+# and closing booked (CLBD). Available balances (OPAV, CLAV, ITAV, FWAV) include value-dated
+# and pending amounts, and interim ones (ITBD) a moment in the day: neither adds up with the entries.
+OPENING = ("OPBD", "PRCD")
+CLOSING = ("CLBD",)
 
 
 def looks_like(data: bytes) -> bool:
@@ -92,7 +95,9 @@ class _Reader:
         parsed = ParsedStatement(
             format=kind, statement_id=_text(stmt, "Id"), account_iban=_text(acct, "Id/IBAN"),
             account_number=_text(acct, "Id/Othr/Id"), currency=_text(acct, "Ccy"),
+            intraday=kind == "camt.052", place=self.where(stmt, spath),
         )
+        booked: dict[str, tuple[str, int, str, date]] = {}
         for n, bal in enumerate(stmt.findall("Bal"), start=1):
             bpath = f"{spath}/Bal[{n}]"
             code = _text(bal, "Tp/CdOrPrtry/Cd") or _text(bal, "Tp/CdOrPrtry/Prtry")
@@ -103,11 +108,17 @@ class _Reader:
             on = self.date_of(bal.find("Dt"), f"balance {code}", bpath) if bal.find("Dt") is not None else None
             if on is None:
                 raise self.fail(bal, f"balance {code} has no date (Dt)", bpath)
-            parsed.currency = parsed.currency or currency
-            if code in OPENING and parsed.opening_minor is None:
-                parsed.opening_minor, parsed.period_start = minor, on
-            if code in CLOSING and (parsed.closing_minor is None or code == "CLBD"):
-                parsed.closing_minor, parsed.period_end = minor, on
+            if code in OPENING + CLOSING and code not in booked:
+                booked[code] = (code, minor, currency, on)
+        opening = booked.get("OPBD") or booked.get("PRCD")
+        closing = booked.get("CLBD")
+        if opening is not None:
+            code, parsed.opening_minor, parsed.opening_currency, parsed.period_start = opening
+            parsed.opening_label = f"{code} of {parsed.period_start}"
+        if closing is not None:
+            code, parsed.closing_minor, parsed.closing_currency, parsed.period_end = closing
+            parsed.closing_label = f"{code} of {parsed.period_end}"
+        parsed.currency = parsed.currency or parsed.opening_currency or parsed.closing_currency
         for n, entry in enumerate(stmt.findall("Ntry"), start=1):
             status = _text(entry, "Sts") or _text(entry, "Sts/Cd")
             if status in ("PDNG", "INFO", "FUTR"):

@@ -17,7 +17,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+import webencodings
+
 from recoup.banking.parsers.base import ParsedLine, ParsedStatement, StatementError, to_minor_exact
+from recoup.banking.parsers.encodings import windows_1252
 
 HEADER_SEARCH_LINES = 30
 
@@ -97,9 +100,17 @@ BUILT_IN = {p.name: p for p in [
 ]}
 
 
+def _text(data: bytes, profile: Profile) -> str:
+    """The file in the profile's encoding; windows-1252 (also meant by latin1 and ascii) as browsers read it."""
+    encoding = webencodings.lookup(profile.encoding)
+    if encoding is not None and encoding.name == "windows-1252":
+        return windows_1252(data)
+    return data.decode(profile.encoding)
+
+
 def _rows(data: bytes, profile: Profile) -> list[list[str]] | None:
     try:
-        text = data.decode(profile.encoding)
+        text = _text(data, profile)
     except UnicodeDecodeError:
         return None
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=profile.delimiter))
@@ -136,6 +147,13 @@ def parse(filename: str, data: bytes, profile: Profile, *, default_currency: str
     problems = profile.problems()
     if problems:
         raise StatementError(filename, f"profile {profile.name!r}", "; ".join(problems))
+    try:
+        _text(data, profile)
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise StatementError(filename, f"line {line}",
+                             f"byte 0x{data[exc.start]:02X} is not {profile.encoding} text (the encoding of profile "
+                             f"{profile.name!r})") from None
     found = find_header(data, profile)
     if found is None:
         raise StatementError(filename, "header", f"profile {profile.name!r} does not fit: no row among the first "

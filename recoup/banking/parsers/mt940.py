@@ -22,6 +22,11 @@ _TAG = re.compile(r"^:(\d{2,4}[A-Z]?|NS):")
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}[A-Z0-9]{10,30})\b")
 
 
+# RC (reversal of a credit) is money out and RD (reversal of a debit) money in; the library
+# signs only a plain D unless asked (its next major release will by default).
+OPTIONS = mt940_lib.Options(reversal_sign=True, case_insensitive_marks=True)
+
+
 class Statement(_StatementTag):  # same class name: the library keys its processors on it
     # Banks (SNS, ...) put a counter-account IBAN of 18 characters where the
     # 16-character customer reference goes; allow up to 34.
@@ -109,7 +114,7 @@ def _statement(filename: str, first_line: int, lines: list[str]) -> ParsedStatem
     text = "\n".join(lines) + "\n"
     places = [first_line + i for i, line in enumerate(lines) if line.startswith(":61:")]
     try:
-        transactions = mt940_lib.models.Transactions(tags={61: Statement()})
+        transactions = mt940_lib.models.Transactions(tags={61: Statement()}, options=OPTIONS)
         transactions.parse(text)
     except Exception as exc:  # the library raises RuntimeError/ValueError/KeyError with the bad field
         detail = str(exc.args[0] if exc.args else exc).splitlines()[0][:200]
@@ -117,26 +122,31 @@ def _statement(filename: str, first_line: int, lines: list[str]) -> ParsedStatem
     info = transactions.data
     account = str(info.get("account_identification") or "").strip()
     iban = _IBAN.search(account.replace(" ", "") if account.count(" ") <= 1 else account)
+    opening_tag = ":60F:" if info.get("final_opening_balance") else ":60M:"
+    closing_tag = ":62F:" if info.get("final_closing_balance") else ":62M:"
     opening = info.get("final_opening_balance") or info.get("intermediate_opening_balance")
     closing = info.get("final_closing_balance") or info.get("intermediate_closing_balance")
+    mt942 = any(line.startswith(":34F:") for line in lines)
     parsed = ParsedStatement(
-        format="mt942" if any(line.startswith(":34F:") for line in lines) else "mt940",
+        format="mt942" if mt942 else "mt940",
         statement_id=f"{info.get('transaction_reference', '')}/{info.get('statement_number', '')}"
                      f"/{info.get('sequence_number') or ''}",
         account_iban=iban[1] if iban else "", account_number="" if iban else account,
+        intraday=mt942, place=f"statement starting line {first_line}",
     )
 
-    def balance(value):
+    def balance(value, tag: str) -> int:
         amount = value.amount
-        return to_minor_exact(Decimal(str(amount.amount)), amount.currency, filename=filename,
-                              place=f"line {first_line}")
+        place = f"line {first_line + next((i for i, x in enumerate(lines) if x.startswith(tag)), 0)}"
+        return to_minor_exact(Decimal(str(amount.amount)), amount.currency, filename=filename, place=place)
 
     if opening is not None:
-        parsed.opening_minor, parsed.period_start, parsed.currency = (
-            balance(opening), opening.date, opening.amount.currency)
+        parsed.opening_minor, parsed.period_start = balance(opening, opening_tag), opening.date
+        parsed.opening_label, parsed.opening_currency = f"{opening_tag} of {opening.date}", opening.amount.currency
     if closing is not None:
-        parsed.closing_minor, parsed.period_end = balance(closing), closing.date
-        parsed.currency = parsed.currency or closing.amount.currency
+        parsed.closing_minor, parsed.period_end = balance(closing, closing_tag), closing.date
+        parsed.closing_label, parsed.closing_currency = f"{closing_tag} of {closing.date}", closing.amount.currency
+    parsed.currency = parsed.opening_currency or parsed.closing_currency
     for index, tx in enumerate(transactions.transactions):
         data = tx.data
         if "amount" not in data:
@@ -150,7 +160,7 @@ def _statement(filename: str, first_line: int, lines: list[str]) -> ParsedStatem
             booking_date=data.get("entry_date") or data["date"], value_date=data["date"], amount_minor=minor,
             currency=amount.currency, counterparty_name=name, counterparty_account=account_no.replace(" ", ""),
             remittance=remittance, end_to_end_id=e2e, bank_ref="" if bank_ref == "NONREF" else bank_ref,
-            is_return=str(data.get("status", "")).startswith("R"), place=place,
+            is_return=str(data.get("status", "")).upper().startswith("R"), place=place,
         ))
         parsed.currency = parsed.currency or amount.currency
     return parsed

@@ -8,14 +8,15 @@ Elements are read here with the place named as an element path.
 
 from __future__ import annotations
 
-import io
+import codecs
 import re
 from datetime import date
 from xml.etree.ElementTree import Element, ParseError as XMLParseError
 
-from ofxtools.header import OFXHeaderError, parse_header
+from ofxtools.header import XML_REGEX, OFXHeaderError, OFXHeaderV1, OFXHeaderV2
 from ofxtools.Parser import ParseError, TreeBuilder
 
+from recoup.banking.parsers.encodings import decode_text
 from recoup.banking.parsers.base import ParsedLine, ParsedStatement, StatementError, to_minor_exact
 
 _DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
@@ -27,25 +28,46 @@ def looks_like(data: bytes) -> bool:
     return head.startswith(b"OFXHEADER") or b"<OFX>" in head or (head.startswith(b"<?XML") and b"OFX" in head)
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+# OFX 1 names its code page in CHARSET (with ENCODING:USASCII); "1252" is not a WHATWG label.
+_V1_CHARSETS = {"1252": "windows-1252", "NONE": ""}
+
+
+def _refuse_header(filename: str, problem: str) -> StatementError:
+    return StatementError(filename, "line 1", f"not an OFX header ({problem})")
 
 
 def _body(filename: str, data: bytes) -> tuple[str, int]:
-    """The markup after the header, and how many lines came before it."""
-    data = data.lstrip()
-    if data.upper().startswith(b"<OFX>"):
-        return _decode(data), 0
-    try:
-        _header, body = parse_header(io.BytesIO(data))
-    except (OFXHeaderError, UnicodeDecodeError, ValueError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else "unreadable"
-        raise StatementError(filename, "line 1", f"not an OFX header ({first})") from None
-    start = _decode(data).find("<OFX>")
-    return body, (_decode(data)[:start].count("\n") if start >= 0 else 0)
+    """The markup after the header as text, and how many lines came before it.
+
+    The header is ASCII by definition, so it is found with ofxtools' header patterns in the
+    bytes (read as Latin-1, one character per byte); the body is decoded by ``encodings``
+    from the encoding the header declares.
+    """
+    start = len(data) - len(data.lstrip())
+    if data[start:start + 3] == codecs.BOM_UTF8:
+        start += 3
+    head = data[start:start + 4096].decode("latin-1")
+    if head[:5].upper() == "<OFX>":
+        body_at, declared = start, ""
+    elif xml := XML_REGEX.match(head):
+        found = OFXHeaderV2.regex.search(head)
+        if found is None:
+            raise _refuse_header(filename, "no <?OFX OFXHEADER=... ?> declaration after the XML declaration")
+        try:
+            OFXHeaderV2(**{key.lower(): value for key, value in found.groupdict().items()})
+        except OFXHeaderError as exc:
+            raise _refuse_header(filename, str(exc).splitlines()[0]) from None
+        body_at, declared = start + found.end(), xml["encoding"] or "utf-8"
+    else:
+        found = OFXHeaderV1.regex.search(head)
+        if found is None:
+            raise _refuse_header(filename, "expected OFXHEADER, DATA, VERSION, SECURITY, ENCODING, CHARSET, "
+                                           "OLDFILEUID and NEWFILEUID")
+        encoding, charset = found["ENCODING"].upper(), found["CHARSET"].upper()
+        declared = "utf-8" if encoding in ("UTF-8", "UNICODE") else _V1_CHARSETS.get(charset, charset)
+        body_at = start + found.end()
+    before = data[:body_at].count(b"\n")
+    return decode_text(filename, data[body_at:], declared, first_line=before + 1), before
 
 
 def _find(el: Element, path: str) -> str:
@@ -91,7 +113,7 @@ class _Reader:
         number = _find(acct, "ACCTID") if acct is not None else ""
         iban = number.replace(" ", "") if re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9 ]{10,32}", number) else ""
         parsed = ParsedStatement(format="ofx", account_iban=iban, account_number="" if iban else number,
-                                 currency=currency)
+                                 currency=currency, place=path)
         lists = rs.findall("BANKTRANLIST")
         for n, tranlist in enumerate(lists, start=1):
             lpath = f"{path}/BANKTRANLIST" + (f"[{n}]" if len(lists) > 1 else "")
@@ -103,6 +125,8 @@ class _Reader:
         # An empty LEDGERBAL (no amount, no date) means no balance; a dated one without amount is broken.
         if bal is not None and (_find(bal, "BALAMT") or _find(bal, "DTASOF")):
             parsed.closing_minor = self.amount(bal, "BALAMT", currency, f"{path}/LEDGERBAL")
+            parsed.closing_label = f"LEDGERBAL of {_find(bal, 'DTASOF')[:8] or '?'}"
+            parsed.closing_currency = currency
         parsed.statement_id = f"{number}:{parsed.period_start or ''}:{parsed.period_end or ''}"
         return parsed
 

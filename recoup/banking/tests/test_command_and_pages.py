@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from datetime import date
 from io import StringIO
 
@@ -22,12 +23,21 @@ def run(*args) -> str:
 
 
 def test_the_command_imports_reports_json_and_refuses_twice_nothing(org_a, shared_data, tmp_path):
-    path = shared_data / "camt/oca-test-camt053.zip"
+    path = tmp_path / "camt.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in ("oca-test-camt053-txdtls.xml", "genkgo-camt053.v2.multi.statement.xml"):
+            archive.writestr(name, (shared_data / "camt" / name).read_bytes())
     data = json.loads(run(str(path), "--org", "acme", "--format", "json"))
-    assert [s["lines"] for s in data["statements"]] == [3, 3] and data["lines"] == 6
+    assert [s["lines"] for s in data["statements"]] == [1, 1, 2] and data["lines"] == 4
     again = json.loads(run(str(path), "--org", "acme", "--format", "json"))
     assert again["already_imported"] and again["lines"] == 0
-    assert Statement.objects.for_org(org_a).count() == 2
+    assert Statement.objects.for_org(org_a).count() == 3
+
+
+def test_the_command_refuses_a_statement_that_does_not_balance(org_a, shared_data):
+    with pytest.raises(CommandError, match=r"oca-test-camt053.zip/test-camt053_02.xml: line 7 .*does not balance"):
+        run(str(shared_data / "camt/oca-test-camt053.zip"), "--org", "acme")
+    assert not Statement.objects.for_org(org_a).exists()
 
 
 def test_the_command_uses_a_profile_and_an_account(org_a, shared_data):
@@ -40,6 +50,14 @@ def test_the_command_names_the_file_and_place_of_a_broken_file(org_a, shared_dat
     with pytest.raises(CommandError, match=r"oca-test-wrong-file.940: line 1: ':9401:'"):
         run(str(shared_data / "mt940/oca-test-wrong-file.940"), "--org", "acme")
     assert not Statement.objects.for_org(org_a).exists()
+
+
+def test_the_command_refuses_a_file_over_the_upload_limit(org_a, tmp_path, settings):
+    settings.RECOUP_STATEMENT_MAX_UPLOAD_MB = 1
+    path = tmp_path / "big.xml"
+    path.write_bytes(b" " * (2**20 + 1))
+    with pytest.raises(CommandError, match=r"big.xml: the file is 1.0 MB, more than the 1 MB one upload may be"):
+        run(str(path), "--org", "acme")
 
 
 @pytest.fixture
@@ -82,6 +100,30 @@ def test_a_broken_upload_shows_the_place_and_stores_nothing(signed_in, org_a, sh
     page = signed_in.post("/o/acme/bank/", {"file": SimpleUploadedFile(name, (shared_data / "ofx" / name).read_bytes())})
     assert b"STMTTRN[1]/TRNAMT" in page.content and b"is not an amount" in page.content
     assert not Statement.objects.for_org(org_a).exists()
+
+
+@pytest.mark.parametrize("member, words", [
+    ("damaged", b"up.zip/s.xml: the file is damaged in the zip (Bad CRC-32 for file &#x27;s.xml&#x27;)"),
+    ("nested", b"up.zip/inner.zip: a zip archive inside the zip"),
+])
+def test_a_damaged_or_nested_zip_upload_is_refused_on_the_page_and_nothing_is_kept(signed_in, org_a, member, words):
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from recoup.banking.tests.test_uploads import STATEMENT, zipped
+
+    if member == "nested":
+        data = zipped(("inner.zip", zipped(("s.xml", STATEMENT))))
+    else:
+        damaged = bytearray(zipped(("s.xml", STATEMENT), method=zipfile.ZIP_STORED))
+        damaged[bytes(damaged).index(b"Alpha")] = ord("B")
+        data = bytes(damaged)
+    uploads = settings.VAR_DIR / "uploads"
+    before = sorted(uploads.rglob("*")) if uploads.exists() else []
+    page = signed_in.post("/o/acme/bank/", {"file": SimpleUploadedFile("up.zip", data)})
+    assert page.status_code == 200 and words in page.content
+    assert not Statement.objects.for_org(org_a).exists()
+    assert (sorted(uploads.rglob("*")) if uploads.exists() else []) == before  # a statement upload is never kept
 
 
 def test_another_organizations_lines_are_not_found(signed_in, org_b, system, now):

@@ -10,15 +10,14 @@ from hypothesis import strategies as st
 from recoup.core.matching import (
     Credit,
     MatchIndex,
-    Movement,
     OpenInvoice,
     _one_edit,
     compact,
-    original_of,
     rf_body,
     rf_reference,
     subset_sum,
 )
+from recoup.core.returns import Movement, original_of
 
 D = date(2026, 1, 31)
 INVOICES = [
@@ -87,7 +86,7 @@ def test_a_remembered_account_finds_the_customer_and_the_amount_finds_the_invoic
 
 
 def test_a_name_alone_is_never_sure_enough_and_look_alike_names_do_not_cross():
-    c = best(Credit(7000, "EUR", "", payer_name="Northwind Trading"))
+    c = best(Credit(7000, "EUR", "", payer_name="Northwind Tradng"))  # like one customer's name, not the same
     assert c.customer_id == 11 and c.confidence < 0.9
     found = index().match(Credit(12000, "EUR", "", payer_name="Northwind Trading GmbH"))
     assert all(cand.customer_id != 10 or cand.confidence < 0.9 for cand in found)
@@ -154,3 +153,54 @@ def test_a_remembered_account_wins_over_many_customers_with_the_same_name():
                     known_accounts={"DE01": 205})
     [c, *_] = ix.match(Credit(5005, "EUR", "thanks", payer_name="ACME SUPPLIES", payer_account="DE01"))
     assert c.customer_id == 205 and c.confidence >= 0.9
+
+
+# -- a payer named exactly as one customer, paying exactly what it owes -----------------------------------
+
+
+def test_the_exact_name_of_one_customer_and_the_amount_of_one_of_its_invoices_is_a_sure_match():
+    for name in ("Northwind Trading GmbH", "NORTHWIND TRADING GMBH", "Northwind Trading", "northwind, trading"):
+        c = best(Credit(7000, "EUR", "", payer_name=name))
+        assert c.customer_id == 11 and c.parts == ((3, 7000),) and c.confidence >= 0.9, name
+        assert any("exactly" in why for why in c.reasons)
+
+
+def test_the_exact_name_and_the_whole_open_balance_pays_every_open_invoice():
+    c = best(Credit(17000, "EUR", "Payment", payer_name="Northwind Traders Ltd"))
+    assert c.customer_id == 10 and c.parts == ((1, 12000), (2, 5000)) and c.confidence >= 0.9
+
+
+def test_the_exact_name_is_not_enough_when_it_is_ambiguous_or_the_amount_is_not_exact():
+    twins = {**NAMES, 14: "Northwind Trading BV"}  # "Northwind Trading" is now two customers
+    ix = MatchIndex(invoices=[*INVOICES, OpenInvoice(6, "INV-2026-0300", 14, "EUR", 100, D)], customer_names=twins)
+    assert ix.match(Credit(7000, "EUR", "", payer_name="Northwind Trading"))[0].confidence < 0.9
+    # ... but its full name with the legal form is still one customer's
+    assert ix.match(Credit(7000, "EUR", "", payer_name="Northwind Trading GmbH"))[0].confidence >= 0.9
+    assert best(Credit(6999, "EUR", "", payer_name="Northwind Trading GmbH")) is None
+    two_of_that_amount = [*INVOICES, OpenInvoice(7, "INV-2026-0109", 11, "EUR", 7000, D)]
+    found = MatchIndex(invoices=two_of_that_amount, customer_names=NAMES).match(
+        Credit(7000, "EUR", "", payer_name="Northwind Trading GmbH"))
+    assert found[0].confidence < 0.9
+
+
+def test_the_exact_name_does_not_override_a_reference_or_a_remembered_account():
+    # The text names another invoice: the reference decides, not the name.
+    c = best(Credit(7000, "EUR", "INV-2026-0108", payer_name="Northwind Trading GmbH"))
+    assert c.customer_id == 12
+    # A remembered account of another customer: not sure of either.
+    found = index(known_accounts={"DE01": 12}).match(
+        Credit(7000, "EUR", "", payer_name="Northwind Trading GmbH", payer_account="DE01"))
+    assert not any(c.customer_id == 11 and c.confidence >= 0.9 for c in found)
+
+
+def test_another_customer_with_a_similar_name_and_an_invoice_of_that_amount_makes_it_unsure():
+    names = {**NAMES, 15: "Northwind Tradings Ltd"}
+    invoices = [*INVOICES, OpenInvoice(8, "INV-2026-0400", 15, "EUR", 7000, D)]  # it owes 70.00 too
+    found = MatchIndex(invoices=invoices, customer_names=names).match(
+        Credit(7000, "EUR", "", payer_name="Northwind Trading GmbH"))
+    assert found[0].confidence < 0.9
+    # Northwind Traders (not similar enough to be confused, see above) owing 70.00 changes nothing
+    invoices = [*INVOICES, OpenInvoice(8, "INV-2026-0400", 10, "EUR", 7000, D)]
+    found = MatchIndex(invoices=invoices, customer_names=NAMES).match(
+        Credit(7000, "EUR", "", payer_name="Northwind Trading GmbH"))
+    assert found[0].customer_id == 11 and found[0].confidence >= 0.9

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from recoup.audit.actions import Actor
 from recoup.banking.actions import BankingError, account_create, statement_import
-from recoup.banking.models import BankAccount, LineState
+from recoup.banking.models import LineState
+from recoup.banking.selectors import upload_limits
 from recoup.lib.command import OrgCommand
 
 
@@ -30,12 +31,15 @@ class Command(OrgCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
+        size, limit = path.stat().st_size, upload_limits().max_upload
+        if size > limit:  # refused before it is read into memory
+            raise CommandError(f"{path.name}: the file is {size / 2**20:.1f} MB, more than the {limit / 2**20:.0f} MB "
+                               f"one upload may be (RECOUP_STATEMENT_MAX_UPLOAD_MB)")
         actor = Actor.system("statement-import")
         try:
             account = None
             if options["account"]:
-                account = (BankAccount.objects.for_org(org).filter(name=options["account"]).first()
-                           or account_create(org=org, name=options["account"], actor=actor, now=now))
+                account = account_create(org=org, name=options["account"], actor=actor, now=now, existing_ok=True)
             result = statement_import(org=org, file_name=path.name, data=path.read_bytes(), account=account,
                                       profile_name=options["profile"], actor=actor, now=now)
         except BankingError as exc:
