@@ -15,6 +15,9 @@ RECOUP_SESSION_HOURS a login lasts this long, and ends when the browser closes (
 RECOUP_LOGIN_ATTEMPTS / RECOUP_LOGIN_COOLOFF_MINUTES  failed logins before a lock-out (5), and for how long (15)
 RECOUP_CSP           the Content-Security-Policy header (default: recoup.accounts.middleware.DEFAULT_POLICY)
 RECOUP_BACKUP_DIR    where the daily backup goes (default var/backups); RECOUP_BACKUP_KEEP: how many (14)
+RECOUP_IMPORT_MAX_BYTES / RECOUP_IMPORT_MAX_ROWS / RECOUP_IMPORT_MAX_ERRORS  one CSV import: the largest file
+                     (20000000 bytes), the most rows (100000) and errors listed (500)
+RECOUP_UPLOAD_MAX_AGE_HOURS  an upload waiting for confirmation longer than this is removed (24)
 """
 
 from __future__ import annotations
@@ -197,6 +200,12 @@ RECOUP_CSP = envstr("RECOUP_CSP", "")
 # Daily backups (recoup.ops): where, and how many to keep.
 RECOUP_BACKUP_DIR = Path(envstr("RECOUP_BACKUP_DIR", str(VAR_DIR / "backups")))
 RECOUP_BACKUP_KEEP = envint("RECOUP_BACKUP_KEEP", "14")
+# CSV imports (recoup.ledger.imports): read as a stream and refused past these limits;
+# the web import also stops receiving an upload at the byte limit.
+RECOUP_IMPORT_MAX_BYTES = envint("RECOUP_IMPORT_MAX_BYTES", "20000000")
+RECOUP_IMPORT_MAX_ROWS = envint("RECOUP_IMPORT_MAX_ROWS", "100000")
+RECOUP_IMPORT_MAX_ERRORS = envint("RECOUP_IMPORT_MAX_ERRORS", "500")
+RECOUP_UPLOAD_MAX_AGE_HOURS = envint("RECOUP_UPLOAD_MAX_AGE_HOURS", "24")
 
 # Until an SMTP server is configured, mail is written to files under var/mail/: a fresh
 # install (and the demo) never e-mails anyone by accident, and nothing floods the terminal.
