@@ -91,8 +91,9 @@ _SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 def normalize(name: str) -> str:
-    """Header cell as compared: BOM and surrounding whitespace removed, lower case."""
-    return name.replace("\ufeff", "").strip().lower()
+    """Header cell as compared: BOM, surrounding whitespace and a leading '*' (Xero's mark of a
+    required column) removed, lower case."""
+    return name.replace("\ufeff", "").strip().lstrip("*").strip().lower()
 
 
 def _words(name: str) -> str:

@@ -96,9 +96,14 @@ INVOICENINJA = Source("invoiceninja", "Invoice Ninja", "payments", (
 _NO_FILE = "documented columns; no real export was available, so check the first import's preview"
 
 
+def _not_a_total(values: dict) -> bool:
+    """Reports end with a TOTAL row."""
+    return not any(isinstance(v, str) and words(v) == "total" for v in values.values())
+
+
 def _invoice_rows(values: dict) -> bool:
     kind = words(values.get("_type", ""))
-    return kind in ("", "invoice", "salesinvoice", "accrec") and words(values.get("number", "")) != "total"
+    return kind in ("", "invoice", "salesinvoice", "accrec") and _not_a_total(values)
 
 
 QUICKBOOKS = (
@@ -107,7 +112,7 @@ QUICKBOOKS = (
         Field("email", ("Email",)), Field("phone", ("Phone Numbers", "Phone")),
         Field(_ADDRESS, ("Billing Address",)),
         Field("country", ("Country",)),
-    ), rows_where(lambda v: words(v.get("name", "")) != "total"), header_anywhere=True,
+    ), rows_where(_not_a_total), header_anywhere=True,
         relied_on="the Customer Contact List report: " + _NO_FILE),
     Source("quickbooks", "QuickBooks Online", "invoices", (
         Field("number", ("No.", "Num", "Invoice no."), required=True),
