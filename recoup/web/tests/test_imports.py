@@ -134,3 +134,22 @@ def test_a_viewer_cannot_import(as_user, org_a):
     assert upload(as_user("viewer"), org_a, GOOD).status_code == 403
     assert not Customer.objects.exists()
     assert not Invoice.objects.exists()
+
+
+def test_recoup_uploads_sweep_removes_only_old_uploads(settings, tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    settings.VAR_DIR = tmp_path
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    old, fresh = folder / "oldoldoldoldoldoldoldold.csv", folder / "newnewnewnewnewnewnewnew.csv"
+    for path in (old, fresh):
+        path.write_bytes(GOOD)
+    two_days_ago = time.time() - 48 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    out = io.StringIO()
+    call_command("uploads-sweep", stdout=out)
+    assert out.getvalue() == "removed 1 abandoned upload older than 24 hours\n"
+    assert not old.exists() and fresh.exists()
