@@ -171,7 +171,9 @@ def import_csv(*, org: Organization, kind: str, name: str, data: bytes | str | B
     ctx = context.load(org, kind, [values for _, values in records])
     order = {col: i for i, col in enumerate(COLUMNS[kind])}
     check, seen, plans = CHECKERS[kind], {}, []
-    for line, values in records:
+    records.reverse()
+    while records:  # each row's cells are let go once its plan is made: the plans are what is kept
+        line, values = records.pop()
         cells = Cells(values, layout.present | set(values), reading)
         plan = check(ctx, cells, line, seen)
         plans.append(plan)
