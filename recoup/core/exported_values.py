@@ -284,6 +284,8 @@ def read_date(text: str, reading: DateReading, locale: str = "en") -> date:
         return named
     a, b, year = parts
     readings = [(d, m) for d, m in ((a, b), (b, a)) if 1 <= m <= 12 and 1 <= d <= 31]
+    if not readings:
+        raise ValueProblem(f"{text!r} is not a date")
     if reading.order is None:
         if len({r for r in readings}) == 1:
             return _make(year, readings[0][1], readings[0][0], text)

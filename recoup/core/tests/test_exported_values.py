@@ -132,3 +132,21 @@ def test_a_date_formatted_in_a_locale_reads_back_once_the_file_shows_a_day_above
     text = format_date(day, format="short", locale=locale)
     confirming = format_date(date(2026, 1, 25), format="short", locale=locale)
     assert read_date(text, date_reading([text, confirming], locale=locale), locale) == day
+
+
+@given(st.text(max_size=40), st.sampled_from([".", ","]))
+def test_any_text_is_an_amount_or_a_clear_refusal(text, decimal):
+    try:
+        amount = read_amount(text, decimal=decimal)
+    except ValueProblem as exc:
+        assert str(exc)
+    else:
+        assert amount.value.is_finite()
+
+
+@given(st.text(max_size=40), st.sampled_from(["en", "en_GB", "de_DE", "sv"]))
+def test_any_text_is_a_date_or_a_clear_refusal(text, locale):
+    try:
+        read_date(text, date_reading([text], locale=locale), locale)
+    except ValueProblem as exc:
+        assert str(exc)

@@ -115,3 +115,9 @@ def test_errors_are_listed_up_to_the_limit_and_counted_beyond_it(uk, system, now
     result = run(uk, "invoices", data, system, now, limits=Limits(max_errors=3))
     assert result.error_count == 8 and len(result.errors) == 4
     assert str(result.errors[-1]) == "invoices.csv:4:: ... and 5 more errors (the first 3 are listed)"
+
+
+def test_an_amount_too_large_for_the_ledger_is_refused_before_anything_is_written(uk, system, now):
+    data = "number,customer_ref,issue_date,amount\nA-1,C1,2026-01-05,99999999999999999999\n"
+    result = run(uk, "invoices", data, system, now)
+    assert [str(e) for e in result.errors] == ["invoices.csv:2:amount: '99999999999999999999' is too large an amount"]
