@@ -188,3 +188,14 @@ def test_invoice_ninja_payments_with_title_lines_and_dollar_amounts_settle_their
 def test_a_tool_without_a_preset_for_the_kind_is_refused_naming_those_that_have_one(org_b, shared_data):
     status, _, err = call("import", "payments", str(shared_data / "csv" / "zoho_invoices.csv"), "--from", "zoho")
     assert status != 0 and "Zoho Books has no preset for payments; for payments use one of:" in err
+
+
+def test_invoicelys_export_imports_with_the_mapping_the_docs_give(org_b, shared_data):
+    maps = ["Date=issue_date", "Due=due_date", "Details=number", "Client=customer_name", "Status=status",
+            "Total=amount"]
+    status, out, err = call("import", "invoices", str(shared_data / "csv" / "invoicely_invoices.csv"),
+                            *sum([["--map", m] for m in maps], []), "--format", "json")
+    assert status == 0, err
+    invoice = Invoice.objects.get(org=org_b, number="INV-1")
+    assert (invoice.customer.legal_name, invoice.issue_date, invoice.total_minor) == (
+        "Bruce Wayne", date(2021, 1, 28), 102000)
