@@ -6,7 +6,6 @@ the cleaned values the writer needs. Nothing here writes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache

@@ -8,20 +8,9 @@ import json
 from datetime import date
 from pathlib import Path
 
-import pytest
-from django.core.management import CommandError, call_command
-
 from recoup.ledger.imports import import_csv
 from recoup.ledger.models import Contact, Customer, Invoice, Payment
-
-
-def call(*args):
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err)
-    except CommandError as exc:
-        return exc.returncode, out.getvalue(), err.getvalue() + str(exc)
-    return 0, out.getvalue(), err.getvalue()
+from recoup.ledger.tests.test_import_command import call
 
 
 def run(org, kind, data, system, now, **kw):
@@ -39,11 +28,6 @@ def edited(path: Path, change) -> str:
         change(row)
         writer.writerow(row)
     return out.getvalue()
-
-
-def open_amounts(org) -> dict[str, str]:
-    return {i.number: str(i.open) if hasattr(i, "open") else i.open_minor
-            for i in Invoice.objects.for_org(org).order_by("number")}
 
 
 def test_freshbooks_clients_and_invoices_import_with_from_and_no_map(org_b, shared_data):

@@ -10,7 +10,7 @@ lists (``payments``: the dated payments an export shows for an invoice).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from recoup.core.exported_values import ValueProblem, read_amount
@@ -177,11 +177,3 @@ def words(value: str) -> str:
     """A cell compared as a word: lower case, letters and digits only."""
     return "".join(c for c in value.lower() if c.isalnum())
 
-
-@dataclass
-class Registry:
-    sources: dict[tuple[str, str], Source] = field(default_factory=dict)
-
-    def add(self, *sources: Source) -> None:
-        for source in sources:
-            self.sources[(source.key, source.kind)] = source
