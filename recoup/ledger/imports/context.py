@@ -38,7 +38,7 @@ class Context:
     invoices: dict[str, Invoice] = field(default_factory=dict)  # number -> invoice (.has_moves, .settled)
     credit_notes: dict[str, CreditNote] = field(default_factory=dict)
     payment_keys: set[tuple[date, int, int, str, str]] = field(default_factory=set)
-    new_customers: dict[str, int] = field(default_factory=dict)  # name -> line first creating it (this file)
+    new_customers: dict[str, str] = field(default_factory=dict)  # ref of a customer this file creates -> its name
 
     def by_name(self, name: str) -> list[Customer]:
         """Customers a file's customer name means: the one whose ref is that name, else those of that legal name."""

@@ -158,8 +158,6 @@ def invoice_row(ctx: Context, cells: Cells, line: int, seen: dict) -> dict:
     existing = ctx.invoices.get(number)
     plan["existing"] = existing
     if existing is None:
-        if new_name:
-            ctx.new_customers.setdefault(new_name, line)
         plan["action"] = "create"
         if paid:
             _payment_dates(cells, plan, paid, 0, plan["notes"].append)

@@ -139,10 +139,13 @@ class Cells:
             return found_all[0], ""
         elif not create:
             self.err("customer_name", f"unknown customer {name!r} (import customers or invoices first)")
-        elif len(name) > 64 and name[:64] in ctx.customers:
+        elif name[:64] in ctx.customers:
             self.err("customer_name", f"a new customer would get the reference {name[:64]!r}, which is taken")
+        elif ctx.new_customers.get(name[:64].lower(), name).lower() != name.lower():
+            self.err("customer_name", f"{name!r} and {ctx.new_customers[name[:64].lower()]!r} would both be new "
+                                      f"customers with the reference {name[:64]!r}: give customer_ref instead")
         else:
-            return None, name
+            return None, ctx.new_customers.setdefault(name[:64].lower(), name)
         return None, ""
 
     def invoice_of(self, ctx: Context, customer, currency: str | None) -> Invoice | None:

@@ -121,3 +121,16 @@ def test_an_amount_too_large_for_the_ledger_is_refused_before_anything_is_writte
     data = "number,customer_ref,issue_date,amount\nA-1,C1,2026-01-05,99999999999999999999\n"
     result = run(uk, "invoices", data, system, now)
     assert [str(e) for e in result.errors] == ["invoices.csv:2:amount: '99999999999999999999' is too large an amount"]
+
+
+def test_new_customers_named_alike_are_created_once_or_refused_before_writing(org_b, system, now):
+    long = "A" * 64
+    data = ("number,customer_name,issue_date,amount\n"
+            "B-1,Harbour Cafe,2026-01-05,10\nB-2,HARBOUR CAFE,2026-01-06,10\n"
+            f"B-3,{long}x,2026-01-05,10\nB-4,{long}y,2026-01-05,10\n")
+    result = run(org_b, "invoices", data, system, now)
+    assert [(e.row, e.column) for e in result.errors] == [(5, "customer_name")]
+    assert "would both be new customers with the reference" in result.errors[0].message
+    result = run(org_b, "invoices", "\n".join(data.splitlines()[:3]) + "\n", system, now)
+    assert result.ok and result.customers_created == 1
+    assert Invoice.objects.filter(customer__legal_name="Harbour Cafe").count() == 2
