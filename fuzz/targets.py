@@ -79,14 +79,22 @@ def _known(target: str, exc: BaseException) -> bool:
 # --- targets -------------------------------------------------------------------------------------------
 
 
-def csv_import(org, kind: str, data: bytes) -> None:
+# A tool's real export per preset (../shared/data/csv): (source, kind, file name).
+PRESET_SEEDS = [("freshbooks", "customers", "freshbooks_clients.csv"), ("freshbooks", "invoices", "freshbooks_invoices.csv"),
+                ("wave", "customers", "wave_clients.csv"), ("wave", "invoices", "wave_invoices.csv"),
+                ("zoho", "invoices", "zoho_invoices.csv"), ("invoice2go", "invoices", "invoice2go_invoices.csv"),
+                ("invoiceninja", "payments", "invoiceninja_v4_payments.csv")]
+
+
+def csv_import(org, kind: str, data: bytes, source: str = "") -> None:
     """CSV import: a result (ok or with row errors), never an exception; a refused file writes nothing."""
     from recoup.audit.actions import Actor
     from recoup.audit.models import AuditEvent
     from recoup.ledger.imports.runner import import_csv
 
     before = AuditEvent.objects.for_org(org).count()
-    result = import_csv(org=org, kind=kind, name=f"{kind}.csv", data=data, actor=Actor.system("fuzz"), now=NOW)
+    result = import_csv(org=org, kind=kind, name=f"{kind}.csv", data=data, actor=Actor.system("fuzz"), now=NOW,
+                        source=source)
     if not result.ok:
         assert AuditEvent.objects.for_org(org).count() == before, "a refused CSV file wrote something"
         assert all(str(e) for e in result.errors)

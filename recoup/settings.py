@@ -21,6 +21,9 @@ RECOUP_AUDIT_KEY_FILE  the key signing the audit chain's checkpoints (default va
 RECOUP_AUDIT_CHECKPOINT_FILE  where checkpoints are appended (default var/audit-checkpoints.jsonl)
 RECOUP_AUDIT_TRUSTED_KEYS  comma-separated public keys (hex) of older checkpoint keys still trusted
 RECOUP_STATEMENT_MAX_UPLOAD_MB / _UNZIPPED_MB / _FILES / _LINES  bank statement upload limits (20, 50, 100, 50000)
+RECOUP_IMPORT_MAX_BYTES / RECOUP_IMPORT_MAX_ROWS / RECOUP_IMPORT_MAX_ERRORS  one CSV import: the largest file
+                     (20000000 bytes), the most rows (100000) and errors listed (500)
+RECOUP_UPLOAD_MAX_AGE_HOURS  an upload waiting for confirmation longer than this is removed (24)
 """
 
 from __future__ import annotations
@@ -221,6 +224,13 @@ RECOUP_STATEMENT_MAX_UPLOAD_MB = envint("RECOUP_STATEMENT_MAX_UPLOAD_MB", "20")
 RECOUP_STATEMENT_MAX_UNZIPPED_MB = envint("RECOUP_STATEMENT_MAX_UNZIPPED_MB", "50")
 RECOUP_STATEMENT_MAX_FILES = envint("RECOUP_STATEMENT_MAX_FILES", "100")
 RECOUP_STATEMENT_MAX_LINES = envint("RECOUP_STATEMENT_MAX_LINES", "50000")
+
+# CSV imports (recoup.ledger.imports): read as a stream and refused past these limits;
+# the web import also stops receiving an upload at the byte limit.
+RECOUP_IMPORT_MAX_BYTES = envint("RECOUP_IMPORT_MAX_BYTES", "20000000")
+RECOUP_IMPORT_MAX_ROWS = envint("RECOUP_IMPORT_MAX_ROWS", "100000")
+RECOUP_IMPORT_MAX_ERRORS = envint("RECOUP_IMPORT_MAX_ERRORS", "500")
+RECOUP_UPLOAD_MAX_AGE_HOURS = envint("RECOUP_UPLOAD_MAX_AGE_HOURS", "24")
 
 # Until an SMTP server is configured, mail is written to files under var/mail/: a fresh
 # install (and the demo) never e-mails anyone by accident, and nothing floods the terminal.

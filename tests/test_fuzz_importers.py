@@ -35,6 +35,18 @@ def test_csv_imports_never_crash_nor_half_write(org_a, kind):
     run()
 
 
+@pytest.mark.parametrize("source, kind, name", targets.PRESET_SEEDS)
+def test_tool_exports_never_crash_nor_half_write(org_a, shared_data, source, kind, name):
+    seeds = [(shared_data / "csv" / name).read_bytes()]
+
+    @bounded(12)
+    @given(targets.mutated(seeds))
+    def run(data):
+        targets.csv_import(org_a, kind, data, source)
+
+    run()
+
+
 def test_einvoice_reader_never_crashes(shared_data):
     files = targets.shared_files("ubl", "facturx", limit=8)
     names = [n for n, _ in files]

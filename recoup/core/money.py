@@ -22,6 +22,7 @@ from babel.numbers import format_currency, get_currency_precision, list_currenci
 _CODE = re.compile(r"[A-Z]{3}")
 _AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _COMMA_DECIMAL = re.compile(r"-?[0-9]+,[0-9]+")
+MAX_MINOR = 2**63 - 1  # the largest amount the database's 64-bit integer columns hold, in minor units
 
 
 class CurrencyMismatch(ValueError):
@@ -102,10 +103,14 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
     Args: amount in major units, e.g. Decimal('12.34'); currency: ISO 4217 code.
     Returns: the amount in minor units, e.g. 1234 for 12.34 USD.
-    Raises: ValueError if the amount has more decimals than the currency allows.
+    Raises: ValueError if the amount has more decimals than the currency allows, or more
+        minor units than the ledger's integer columns hold (``MAX_MINOR``).
     """
     exact = _exact(amount, currency, f"'{amount}'")
-    return int(exact.scaleb(minor_exponent(currency)))
+    minor = int(exact.scaleb(minor_exponent(currency)))
+    if abs(minor) > MAX_MINOR:
+        raise ValueError(f"'{amount}' is too large an amount")
+    return minor
 
 
 def from_minor(minor: int, currency: str) -> Decimal:
@@ -159,7 +164,9 @@ def parse_amount(text: str, currency: str) -> Decimal:
         else:
             hint = ""
         raise ValueError(f"{text!r} is not an amount{hint}")
-    return _exact(Decimal(stripped), currency, repr(stripped))
+    amount = _exact(Decimal(stripped), currency, repr(stripped))
+    to_minor(amount, currency)  # refuses an amount the ledger cannot hold
+    return amount
 
 
 def format_money(amount: Decimal, currency: str, locale: str = "en") -> str:

@@ -347,3 +347,20 @@ class WriteOff(OrgOwned):
         ordering = ["date", "id"]
         constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="write_off_positive")]
         indexes = [models.Index(fields=["org", "date"])]
+
+
+class ImportMapping(OrgOwned):
+    """The columns of one source's files, as an operator mapped them on the import page, kept for
+    the organization's next file of that kind from that source (``ledger.imports.mappings``)."""
+
+    source = models.CharField(max_length=32, blank=True, help_text='"" for any other CSV; else a preset, e.g. zoho')
+    kind = models.CharField(max_length=16)
+    columns = models.JSONField(default=dict, help_text="file column (lower case) -> field, or '-' to leave it out")
+    date_order = models.CharField(max_length=3, blank=True, help_text="dmy or mdy; empty: the locale's")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "source", "kind"], name="one_import_mapping")]
+
+    def __str__(self) -> str:
+        return f"{self.source or 'csv'} {self.kind} mapping"

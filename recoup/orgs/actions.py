@@ -25,6 +25,21 @@ class OrgError(ValueError):
     """An organization request Recoup refuses, with a message for the operator."""
 
 
+def locale_for_country(country: str) -> str:
+    """The likeliest locale of a country (CLDR likely subtags): GB en_GB, DE de_DE, CH de_CH; else "en"."""
+    try:
+        return str(Locale.parse(f"und_{country.upper()}"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "en"
+
+
+def _checked_locale(locale: str) -> str:
+    try:
+        return str(Locale.parse(locale.strip().replace("-", "_")))
+    except (UnknownLocaleError, ValueError, TypeError, AttributeError):
+        raise OrgInputError("locale", f"locale {locale!r} is not known (use e.g. en, en_GB, de_DE)") from None
+
+
 @transaction.atomic
 def org_create(
     *,
@@ -39,7 +54,11 @@ def org_create(
     locale: str = "en",
     **details: str,
 ) -> Organization:
-    """Create an organization with a default "Net 30" payment terms row."""
+    """Create an organization with a default "Net 30" payment terms row.
+
+    ``locale`` (e.g. en_GB) decides how amounts and dates are shown, and the order of day and
+    month in imported dates like 03/04/2026.
+    """
     try:
         slug_validator(slug)
     except ValidationError as exc:
@@ -54,6 +73,7 @@ def org_create(
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise OrgError(f"time zone {timezone!r} is not known (use e.g. Europe/London)") from None
+    locale = _checked_locale(locale)
     if Organization.objects.filter(slug=slug).exists():
         raise OrgError(f"an organization with slug {slug!r} already exists")
     for field, value in {"legal_name": legal_name, **details}.items():
@@ -155,11 +175,7 @@ def _org_values(org: Organization, fields: dict) -> dict:
             raise OrgInputError("timezone", f"time zone {values['timezone']!r} is not known "
                                             "(use e.g. Europe/London)") from None
     if "locale" in values:
-        try:
-            values["locale"] = str(Locale.parse(values["locale"].replace("-", "_")))
-        except (UnknownLocaleError, ValueError, TypeError):
-            raise OrgInputError("locale", f"locale {values['locale']!r} is not known (use e.g. en, en_GB, de_DE)") \
-                from None
+        values["locale"] = _checked_locale(values["locale"])
     if values.get("sender_email"):
         try:
             validate_email(values["sender_email"])

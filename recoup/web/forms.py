@@ -8,7 +8,6 @@ from django import forms
 
 from recoup.core.aging import DEFAULT_EDGES, parse_edges
 from recoup.core.money import parse_amount, to_minor
-from recoup.ledger.imports import KINDS as IMPORT_KINDS
 from recoup.ledger.models import Customer, CustomerKind, CustomerStatus, Invoice, PaymentMethod
 from recoup.orgs.models import Organization
 
@@ -147,8 +146,3 @@ def aging_form(data, *, today: date) -> AgingForm:
 class StatementForm(forms.Form):
     as_of = forms.DateField(label="As of", widget=DateInput(), required=False)
 
-
-class ImportForm(forms.Form):
-    kind = forms.ChoiceField(label="What the file holds",
-                             choices=[(k, k.replace("-", " ").capitalize()) for k in IMPORT_KINDS])
-    file = forms.FileField(label="CSV file", widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}))

@@ -37,7 +37,9 @@ class OrgSettingsForm(forms.Form):
     base_currency = forms.CharField(max_length=3, help_text="ISO 4217 code; fixed once there are invoices",
                                     widget=forms.TextInput(attrs={"size": 4}))
     timezone = forms.CharField(max_length=64, label="Time zone", help_text="e.g. Europe/London", widget=_TZ_WIDGET)
-    locale = forms.CharField(max_length=16, help_text="Language and region for dates and amounts, e.g. en_GB, de_DE")
+    locale = forms.CharField(max_length=16, help_text="Language and region for dates and amounts, e.g. en_GB, de_DE; "
+                                                         "imports read dates like 03/04/2026 day first when it "
+                                                         "writes them so")
     sender_email = forms.EmailField(required=False, label="Sender e-mail", help_text="Reminders come from here")
     sender_phone = forms.CharField(max_length=32, required=False, label="Sender phone",
                                    widget=forms.TextInput(attrs={"type": "tel"}))

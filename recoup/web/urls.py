@@ -58,6 +58,7 @@ org_patterns = [
     path("aging/", aging.aging_report, name="aging"),
     path("aging/customers/<int:pk>/", aging.aging_customer, name="aging_customer"),
     path("imports/", imports.import_upload, name="import_upload"),
+    path("imports/mapping/", imports.import_mapping, name="import_mapping"),
     path("imports/confirm/", imports.import_confirm, name="import_confirm"),
     path("settings/", settings_pages.org_settings, name="settings_org"),
     path("settings/terms/", settings_pages.terms_list, name="settings_terms"),

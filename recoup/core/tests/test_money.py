@@ -202,3 +202,13 @@ def test_minor_to_text_is_the_text_of_from_minor(minor, currency):
     from recoup.core.money import minor_to_text
 
     assert minor_to_text(minor, currency) == str(from_minor(minor, currency))
+
+
+def test_an_amount_the_ledger_cannot_hold_is_refused_when_parsed_or_converted():
+    from recoup.core.money import MAX_MINOR
+
+    with pytest.raises(ValueError, match="too large an amount"):
+        parse_amount("99999999999999999999", "USD")
+    with pytest.raises(ValueError, match="too large an amount"):
+        to_minor(Decimal(MAX_MINOR + 1), "JPY")
+    assert to_minor(Decimal(MAX_MINOR), "JPY") == MAX_MINOR

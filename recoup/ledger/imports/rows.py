@@ -1,55 +1,79 @@
 """Validate the rows of an import file into plans, collecting every error.
 
-A plan is a dict with ``action`` (create, update or unchanged), ``line`` and
+A plan is a dict with ``action`` (create, update, unchanged or skip), ``line`` and
 the cleaned values the writer needs. Nothing here writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from recoup.core.money import minor_exponent, parse_amount, to_minor
-from recoup.core.terms import due_date as terms_due_date
-from recoup.ledger.actions import effective_terms
-from recoup.ledger.models import CustomerKind, Invoice, PaymentMethod
+from recoup.core.exported_values import DateReading, ValueProblem, marker_fits, read_amount, read_date
+from recoup.core.money import minor_exponent, to_minor
 from recoup.ledger.imports.context import Context
+from recoup.ledger.models import Customer, CustomerKind, Invoice, PaymentMethod
 
 _METHODS = {**{m.value: m.value for m in PaymentMethod}, **{m.label.lower(): m.value for m in PaymentMethod}}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How this file's dates and amounts are read: decided once per file."""
+
+    dates: DateReading
+    decimal: str
+    locale: str
+    export: bool = False  # a tool's export (a preset), whose sign conventions are known
+
+
+@lru_cache(maxsize=8)
+def _countries(locale: str) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for loc in ("en", locale):
+        for code, name in Locale.parse(loc).territories.items():
+            if len(code) == 2 and code.isalpha():
+                names.setdefault(name.lower(), code)
+    return names
 
 
 class Cells:
     """One row's cells with typed getters; problems go to ``errors`` as (column, message)."""
 
-    def __init__(self, values: dict[str, str], present: set[str]):
+    def __init__(self, values: dict[str, Any], present: set[str], reading: Reading):
         self.values = values
         self.present = present
-        self.errors: list[tuple[str, str]] = []
+        self.reading = reading
+        self.errors: list[tuple[str, str, int | None]] = []  # (column, message, line if not the row's)
 
-    def err(self, column: str, message: str) -> None:
-        self.errors.append((column, message))
+    def err(self, column: str, message: str, line: int | None = None) -> None:
+        self.errors.append((column, message, line))
 
     def text(self, column: str, required: bool = False, max_length: int | None = None) -> str:
-        value = self.values.get(column, "").strip()
+        value = self.values.get(column, "")
+        value = value.strip() if isinstance(value, str) else ""
         if required and not value:
             self.err(column, "is required")
         if max_length and len(value) > max_length:
             self.err(column, f"is longer than {max_length} characters")
         return value
 
-    def date(self, column: str, required: bool = False) -> date | None:
-        value = self.text(column, required)
+    def date(self, column: str, required: bool = False, text: str | None = None,
+             line: int | None = None) -> date | None:
+        value = self.text(column, required) if text is None else text.strip()
         if not value:
             return None
         try:
-            return date.fromisoformat(value)
-        except ValueError:
-            self.err(column, f"{value!r} is not a date (use YYYY-MM-DD)")
+            return read_date(value, self.reading.dates, self.reading.locale)
+        except ValueProblem as exc:
+            self.err(column, str(exc), line)
             return None
 
     def currency(self, default: str) -> str | None:
@@ -61,27 +85,68 @@ class Cells:
             return None
         return value
 
-    def amount_minor(self, column: str, currency: str | None, required: bool = False,
-                     positive: bool = False) -> int | None:
-        value = self.text(column, required)
+    def amount_minor(self, column: str, currency: str | None, required: bool = False, positive: bool = False,
+                     text: str | None = None, signed: bool = False, line: int | None = None) -> int | None:
+        """The cell as minor units of ``currency``; negative only when ``signed``."""
+        value = self.text(column, required) if text is None else text.strip()
         if not value or currency is None:
             return None
         try:
-            amount = parse_amount(value, currency)
-        except ValueError as exc:
-            self.err(column, str(exc))
+            amount = read_amount(value, decimal=self.reading.decimal)
+        except ValueProblem as exc:
+            self.err(column, str(exc), line)
             return None
-        if amount < 0 or (positive and amount == 0):
-            self.err(column, f"{value!r} must be {'more than zero' if positive else 'zero or more'}")
+        if not marker_fits(amount.marker, currency, self.reading.locale):
+            self.err(column, f"{value!r} is written in {amount.marker}, but the amount is in {currency}", line)
             return None
-        return to_minor(amount, currency)
+        try:
+            minor = to_minor(amount.value, currency)
+        except ValueError as exc:  # more decimals than the currency has, or absurdly large
+            self.err(column, str(exc).replace(f"'{amount.value}'", repr(value)), line)
+            return None
+        if not signed and (minor < 0 or (positive and minor == 0)):
+            self.err(column, f"{value!r} is {'negative' if minor < 0 else 'zero'}: it must be "
+                             f"{'more than zero' if positive else 'zero or more'}", line)
+            return None
+        return minor
 
-    def customer(self, ctx: Context, column: str = "customer_ref"):
-        ref = self.text(column, required=True)
-        found = ctx.customers.get(ref)
-        if ref and found is None:
-            self.err(column, f"unknown customer {ref!r} (import customers first)")
-        return found
+    def country(self) -> str:
+        value = self.text("country")
+        if not value or (len(value) == 2 and value.isalpha()):
+            return value.upper()
+        code = _countries(self.reading.locale).get(value.lower())
+        if code is None:
+            self.err("country", f"{value!r} is not a two-letter ISO 3166 code (e.g. GB) or a country name")
+        return code or ""
+
+    def customer(self, ctx: Context, *, create: bool = False) -> tuple[Customer | None, str]:
+        """(customer, name of one to create): by ``customer_ref``, else by ``customer_name``."""
+        ref = self.text("customer_ref")
+        if ref or "customer_name" not in self.present:
+            ref = self.text("customer_ref", required=True)
+            found = ctx.customers.get(ref)
+            if ref and found is None:
+                self.err("customer_ref", f"unknown customer {ref!r} (import customers first)")
+            return found, ""
+        name = self.text("customer_name", required=True, max_length=200)
+        if not name:
+            return None, ""
+        found_all = ctx.by_name(name)
+        if len(found_all) > 1:
+            self.err("customer_name", f"{len(found_all)} customers are named {name!r} (refs "
+                                      f"{', '.join(c.ref for c in found_all)}): give customer_ref instead")
+        elif found_all:
+            return found_all[0], ""
+        elif not create:
+            self.err("customer_name", f"unknown customer {name!r} (import customers or invoices first)")
+        elif name[:64] in ctx.customers:
+            self.err("customer_name", f"a new customer would get the reference {name[:64]!r}, which is taken")
+        elif ctx.new_customers.get(name[:64].lower(), name).lower() != name.lower():
+            self.err("customer_name", f"{name!r} and {ctx.new_customers[name[:64].lower()]!r} would both be new "
+                                      f"customers with the reference {name[:64]!r}: give customer_ref instead")
+        else:
+            return None, ctx.new_customers.setdefault(name[:64].lower(), name)
+        return None, ""
 
     def invoice_of(self, ctx: Context, customer, currency: str | None) -> Invoice | None:
         number = self.text("invoice_number")
@@ -97,29 +162,39 @@ class Cells:
         return invoice
 
 
-def _once(seen: dict[str, int], key: str, line: int, cells: Cells, column: str) -> None:
+def once(seen: dict, key: str, line: int, cells: Cells, column: str) -> None:
     if key and key in seen:
         cells.err(column, f"{key!r} appears again (first on line {seen[key]})")
     seen.setdefault(key, line)
 
 
-def _changed(obj: Any, fields: dict[str, Any]) -> bool:
+def changed(obj: Any, fields: dict[str, Any]) -> bool:
     return any(getattr(obj, k) != v for k, v in fields.items())
 
 
 def customer_row(ctx: Context, cells: Cells, line: int, seen: dict) -> dict:
-    ref = cells.text("ref", required=True, max_length=64)
-    _once(seen, ref, line, cells, "ref")
-    fields: dict[str, Any] = {"legal_name": cells.text("name", required=True, max_length=200)}
     p = cells.present
+    name = cells.text("name", required=True, max_length=200)
+    ref = cells.text("ref", max_length=64)
+    if ref:
+        existing = ctx.customers.get(ref)
+    else:  # no ref: the customer of that name (ref or legal name), or a new one with the name as ref
+        found = ctx.by_name(name) if name else []
+        if len(found) > 1:
+            cells.err("name", f"{len(found)} customers are named {name!r} (refs {', '.join(c.ref for c in found)}):"
+                              " give each row its ref")
+        existing = found[0] if len(found) == 1 else None
+        ref = existing.ref if existing else name[:64]
+        if existing is None and ref in ctx.customers:
+            cells.err("name", f"a new customer would get the reference {ref!r}, which is taken: give it a ref")
+    once(seen, ref, line, cells, "ref" if cells.text("ref") else "name")
+    fields: dict[str, Any] = {"legal_name": name}
     if "kind" in p:
         fields["kind"] = cells.text("kind").lower() or CustomerKind.BUSINESS
         if fields["kind"] not in CustomerKind.values:
             cells.err("kind", f"{fields['kind']!r} is not business or consumer")
     if "country" in p:
-        fields["country"] = cells.text("country").upper()
-        if fields["country"] and not (len(fields["country"]) == 2 and fields["country"].isalpha()):
-            cells.err("country", f"{fields['country']!r} is not a two-letter ISO 3166 code (e.g. GB)")
+        fields["country"] = cells.country()
     if "region" in p:
         fields["region"] = cells.text("region", max_length=10).upper()
     if "timezone" in p:
@@ -134,10 +209,11 @@ def customer_row(ctx: Context, cells: Cells, line: int, seen: dict) -> dict:
     if "credit_limit" in p:
         fields["credit_limit_minor"] = cells.amount_minor("credit_limit", ctx.org.base_currency)
     if "terms" in p:
-        name = cells.text("terms")
-        fields["default_terms"] = ctx.terms.get(name.lower()) if name else None
-        if name and fields["default_terms"] is None:
-            cells.err("terms", f"unknown payment terms {name!r} (known: {', '.join(t.name for t in ctx.terms.values())})")
+        terms_name = cells.text("terms")
+        fields["default_terms"] = ctx.terms.get(terms_name.lower()) if terms_name else None
+        if terms_name and fields["default_terms"] is None:
+            cells.err("terms", f"unknown payment terms {terms_name!r} (known: "
+                               f"{', '.join(t.name for t in ctx.terms.values())})")
     contact = {}
     if "email" in p:
         contact["email"] = cells.text("email", max_length=254)
@@ -150,67 +226,38 @@ def customer_row(ctx: Context, cells: Cells, line: int, seen: dict) -> dict:
         contact["phone"] = cells.text("phone", max_length=32)
     if "address" in p:
         contact["postal_address"] = cells.text("address")
-    existing = ctx.customers.get(ref)
     if existing is None:
         action = "create"
     else:
         stored = ctx.contacts.get(existing.pk)
-        contact_changed = (_changed(stored, contact) if stored else any(contact.values()))
-        action = "update" if _changed(existing, fields) or contact_changed else "unchanged"
+        contact_changed = (changed(stored, contact) if stored else any(contact.values()))
+        action = "update" if changed(existing, fields) or contact_changed else "unchanged"
     return {"action": action, "line": line, "ref": ref, "fields": fields, "contact": contact, "existing": existing}
-
-
-def invoice_row(ctx: Context, cells: Cells, line: int, seen: dict) -> dict:
-    number = cells.text("number", required=True, max_length=64)
-    _once(seen, number, line, cells, "number")
-    customer = cells.customer(ctx)
-    currency = cells.currency(ctx.org.base_currency)
-    amount = cells.amount_minor("amount", currency, required=True)
-    issue = cells.date("issue_date", required=True)
-    due = cells.date("due_date")
-    terms_name = cells.text("terms")
-    terms = ctx.terms.get(terms_name.lower()) if terms_name else None
-    if terms_name and terms is None:
-        cells.err("terms", f"unknown payment terms {terms_name!r} (known: {', '.join(t.name for t in ctx.terms.values())})")
-    plan = {"line": line, "number": number, "customer": customer, "currency": currency, "amount_minor": amount,
-            "issue_date": issue, "terms": terms, "po_number": cells.text("po_number", max_length=64),
-            "description": cells.text("description", max_length=500)}
-    if customer is None or issue is None:
-        return plan
-    chosen, agreed = effective_terms(org=ctx.org, customer=customer, terms=terms)
-    plan["due_date"] = due = due or terms_due_date(issue, agreed)
-    plan["chosen_terms"], plan["agreed"] = chosen, agreed
-    if due < issue:
-        cells.err("due_date", f"due date {due} is before issue date {issue}")
-    existing = ctx.invoices.get(number)
-    plan["existing"] = existing
-    if existing is None:
-        plan["action"] = "create"
-        return plan
-    if existing.customer_id != customer.pk:
-        cells.err("customer_ref", f"invoice {number} already exists for customer {existing.customer.ref}")
-    if currency and existing.currency != currency:
-        cells.err("currency", f"invoice {number} already exists in {existing.currency}")
-    if amount is not None and amount != existing.total_minor and existing.has_moves:
-        cells.err("amount", f"invoice {number} is stored with amount {existing.total} and already has payments,"
-                            " credits, charges or write-offs, so import will not change it (issue a credit note)")
-    fields = {"issue_date": issue, "due_date": due, "total_minor": amount, "po_number": plan["po_number"],
-              "description": plan["description"], "terms_id": chosen.pk if chosen else None}
-    plan["action"] = "update" if _changed(existing, fields) else "unchanged"
-    return plan
 
 
 def payment_row(ctx: Context, cells: Cells, line: int, seen: dict) -> dict:
     on = cells.date("date", required=True)
-    customer = cells.customer(ctx)
     currency = cells.currency(ctx.org.base_currency)
-    amount = cells.amount_minor("amount", currency, required=True, positive=True)
+    named = ctx.invoices.get(cells.text("invoice_number"))
+    if named is not None and not cells.text("customer_ref") and not cells.text("customer_name"):
+        customer = named.customer
+    else:
+        customer, _ = cells.customer(ctx)
+    if named is not None and not cells.text("currency"):
+        currency = named.currency  # an export's payment is in its invoice's currency
+    amount = cells.amount_minor("amount", currency, required=True, positive=not cells.reading.export,
+                                signed=cells.reading.export)
+    if amount is not None and amount <= 0:  # a tool's export lists refunds and reversals as negative payments
+        return {"action": "skip", "line": line, "note": f"{'a negative' if amount else 'a zero'} payment (a refund or"
+                " reversal) is not imported: refund or reverse the payment in Recoup"}
     method_text = cells.text("method").lower()
     method = _METHODS.get(method_text or "bank_transfer")
     if method is None:
         cells.err("method", f"{method_text!r} is not one of {', '.join(PaymentMethod.values)}")
     reference = cells.text("reference", max_length=140)
     invoice = cells.invoice_of(ctx, customer, currency)
+    if invoice is not None and on is not None and on < invoice.issue_date:
+        cells.err("date", f"{on} is before invoice {invoice.number}'s issue date {invoice.issue_date}")
     key = (on, customer.pk if customer else None, amount, currency, reference)
     # Identical to a stored payment or to an earlier row of this file: the same payment again.
     action = "unchanged" if key in ctx.payment_keys or key in seen else "create"
@@ -221,11 +268,15 @@ def payment_row(ctx: Context, cells: Cells, line: int, seen: dict) -> dict:
 
 def credit_note_row(ctx: Context, cells: Cells, line: int, seen: dict) -> dict:
     number = cells.text("number", required=True, max_length=64)
-    _once(seen, number, line, cells, "number")
+    once(seen, number, line, cells, "number")
     on = cells.date("date", required=True)
-    customer = cells.customer(ctx)
+    customer, _ = cells.customer(ctx)
     currency = cells.currency(ctx.org.base_currency)
-    amount = cells.amount_minor("amount", currency, required=True, positive=True)
+    amount = cells.amount_minor("amount", currency, required=True, signed=True)
+    if amount is not None:
+        amount = abs(amount)  # exports show credit notes as negatives as often as not: the size is the credit
+        if amount == 0:
+            cells.err("amount", "must not be zero")
     invoice = cells.invoice_of(ctx, customer, currency)
     existing = ctx.credit_notes.get(number)
     action = "create"
@@ -240,7 +291,3 @@ def credit_note_row(ctx: Context, cells: Cells, line: int, seen: dict) -> dict:
     return {"action": action, "line": line, "number": number, "date": on, "customer": customer,
             "currency": currency, "amount_minor": amount, "invoice": invoice}
 
-
-CHECKERS: dict[str, Callable[[Context, Cells, int, dict], dict]] = {
-    "customers": customer_row, "invoices": invoice_row, "payments": payment_row, "credit-notes": credit_note_row,
-}

@@ -1,5 +1,9 @@
 """Write validated import plans: the ledger actions, plus customer upserts and
-invoice updates, which only imports need. Callers hold the transaction."""
+invoice updates, which only imports need. Callers hold the transaction.
+
+``made`` is shared by the rows of one import: the customers created from names, so
+that an export's second invoice for a new customer finds the first one's customer.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,11 @@ from recoup.audit.actions import Actor
 from recoup.core.money import from_minor
 from recoup.ledger.actions import LineInput, credit_note_record, invoice_create, payment_record, refresh_invoice
 from recoup.ledger.customer_actions import contact_save, customer_create, customer_update
-from recoup.ledger.models import Contact, Customer, InvoiceLine
+from recoup.ledger.models import Contact, Customer, Invoice, InvoiceLine, PaymentMethod
 from recoup.orgs.models import Organization
 
 
-def customer_upsert(*, org: Organization, plan: dict, actor: Actor, now: datetime) -> Customer:
+def customer_upsert(*, org: Organization, plan: dict, actor: Actor, now: datetime, made: dict | None = None) -> Customer:
     """Create or update a customer and its billing contact from a validated row."""
     customer = plan["existing"]
     if customer is None:
@@ -37,14 +41,44 @@ def _line(plan: dict) -> LineInput:
                      unit_price=from_minor(plan["amount_minor"], plan["currency"]))
 
 
-def invoice_upsert(*, org: Organization, plan: dict, actor: Actor, now: datetime) -> None:
+def _customer_of(org: Organization, plan: dict, actor: Actor, now: datetime, made: dict) -> Customer:
+    """The row's customer; one named in the export but not stored is created once per import."""
+    if plan["customer"] is not None:
+        return plan["customer"]
+    name, email = plan["new_customer"]
+    if name not in made:
+        customer = customer_create(org=org, ref=name[:64], legal_name=name, actor=actor, now=now, via="import")
+        if email:
+            contact_save(org=org, customer=customer, name=name, email=email, is_billing=True, actor=actor, now=now,
+                         via="import")
+        made[name] = customer
+    return made[name]
+
+
+def _pay(org: Organization, invoice: Invoice, plan: dict, actor: Actor, now: datetime) -> None:
+    """The payments the export shows on the invoice, so its open amount is the export's."""
+    for on, minor in plan.get("payments", []):
+        payment_record(org=org, customer=invoice.customer, date=on, amount_minor=minor, currency=invoice.currency,
+                       method=PaymentMethod.OTHER, reference=f"Paid per export: {invoice.number}"[:140],
+                       invoice=invoice, actor=actor, now=now)
+
+
+def invoice_upsert(*, org: Organization, plan: dict, actor: Actor, now: datetime, made: dict | None = None) -> None:
+    made = {} if made is None else made
     if plan["existing"] is None:
-        invoice_create(org=org, customer=plan["customer"], number=plan["number"], issue_date=plan["issue_date"],
-                       due_date=plan["due_date"], currency=plan["currency"], lines=[_line(plan)],
-                       terms=plan["terms"], po_number=plan["po_number"], description=plan["description"],
-                       actor=actor, now=now)
+        invoice = invoice_create(org=org, customer=_customer_of(org, plan, actor, now, made), number=plan["number"],
+                                 issue_date=plan["issue_date"], due_date=plan["due_date"], currency=plan["currency"],
+                                 lines=[_line(plan)], terms=plan["terms"], po_number=plan["po_number"],
+                                 description=plan["description"], actor=actor, now=now)
+        _pay(org, invoice, plan, actor, now)
         return
     invoice = plan["existing"]
+    if plan.get("fields_changed", True):
+        _update(org, invoice, plan, actor, now)
+    _pay(org, invoice, plan, actor, now)
+
+
+def _update(org: Organization, invoice: Invoice, plan: dict, actor: Actor, now: datetime) -> None:
     before = invoice.total_minor
     invoice.issue_date, invoice.due_date = plan["issue_date"], plan["due_date"]
     invoice.po_number, invoice.description = plan["po_number"], plan["description"]
@@ -66,13 +100,13 @@ def invoice_upsert(*, org: Organization, plan: dict, actor: Actor, now: datetime
                        "due_date": invoice.due_date.isoformat()})
 
 
-def payment_create(*, org: Organization, plan: dict, actor: Actor, now: datetime) -> None:
+def payment_create(*, org: Organization, plan: dict, actor: Actor, now: datetime, made: dict | None = None) -> None:
     payment_record(org=org, customer=plan["customer"], date=plan["date"], amount_minor=plan["amount_minor"],
                    currency=plan["currency"], method=plan["method"], reference=plan["reference"],
                    invoice=plan["invoice"], actor=actor, now=now)
 
 
-def credit_note_create(*, org: Organization, plan: dict, actor: Actor, now: datetime) -> None:
+def credit_note_create(*, org: Organization, plan: dict, actor: Actor, now: datetime, made: dict | None = None) -> None:
     credit_note_record(org=org, customer=plan["customer"], number=plan["number"], date=plan["date"],
                        amount_minor=plan["amount_minor"], currency=plan["currency"], invoice=plan["invoice"],
                        reason="imported", actor=actor, now=now)

@@ -76,7 +76,7 @@ def test_a_foreign_file_is_refused_until_its_columns_are_mapped(org_b, shared_da
     assert status == 1
     assert f"{wave_clients}:1:customer_name: unknown column 'customer_name' for customers" in err
     assert f"{wave_clients}:1:delivery_instructions: unknown column" in err
-    assert f"{wave_clients}:1:ref: required column 'ref' is missing" in err
+    assert f"{wave_clients}:1:name: required column 'name' is missing" in err
     keep = {"customer_name": "name", "email": "ref", "phone": "phone", "address_line_1": "address"}
     with wave_clients.open(newline="") as f:
         header = next(csv.reader(f))

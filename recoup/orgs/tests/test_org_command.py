@@ -17,24 +17,30 @@ def call(*args):
 def test_it_creates_and_lists_organizations(db):
     out = call("create", "shop", "--name", "Corner Shop Ltd", "--currency", "eur", "--country", "ie",
                "--timezone", "Europe/Dublin")
-    assert "created organization shop" in out
+    assert "created organization shop" in out and "locale en_IE" in out  # the country's likeliest locale
     org = Organization.objects.get(slug="shop")
-    assert (org.base_currency, org.country, org.timezone) == ("EUR", "IE", "Europe/Dublin")
+    assert (org.base_currency, org.country, org.timezone, org.locale) == ("EUR", "IE", "Europe/Dublin", "en_IE")
     assert org.default_terms.name == "Net 30"
     assert json.loads(call("list", "--format", "json")) == [
         {"slug": "shop", "name": "Corner Shop Ltd", "currency": "EUR", "country": "IE", "region": "",
-         "timezone": "Europe/Dublin"}]
+         "timezone": "Europe/Dublin", "locale": "en_IE"}]
 
 
 @pytest.mark.parametrize("args, message", [
     (["--currency", "EUR", "--country", "IRL"], "two-letter"),
     (["--currency", "EUX", "--country", "IE"], "currency"),
     (["--currency", "EUR", "--country", "IE", "--timezone", "Mars/Base"], "time zone"),
+    (["--currency", "EUR", "--country", "IE", "--locale", "xx_YY"], "locale 'xx_YY' is not known"),
 ])
 def test_it_refuses_bad_details(db, args, message):
     with pytest.raises(CommandError, match=message):
         call("create", "shop", "--name", "Shop", *args)
     assert not Organization.objects.exists()
+
+
+def test_the_locale_given_decides_how_imported_dates_are_read(db):
+    call("create", "shop", "--name", "Shop", "--currency", "USD", "--country", "US", "--locale", "en-GB")
+    assert Organization.objects.get(slug="shop").locale == "en_GB"
 
 
 def test_it_refuses_a_taken_slug(org_a):

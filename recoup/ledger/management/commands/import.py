@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from recoup.audit.actions import Actor
-from recoup.ledger.imports import KINDS, import_csv
+from recoup.ledger.imports import KINDS, TOOLS, import_csv
 from recoup.ledger.imports.einvoice import import_einvoices
 from recoup.lib.command import OrgCommand, progress
 
@@ -25,6 +25,13 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
             raise CommandError(f"--map {pair!r}: use FILE_COLUMN=OUR_COLUMN, or FILE_COLUMN=- to ignore it")
         out[src.strip()] = dst.strip()
     return out
+
+
+def _open(path: Path):
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror}") from None
 
 
 def _read(path: Path) -> bytes:
@@ -45,6 +52,11 @@ class Command(OrgCommand):
         parser.add_argument("--dry-run", action="store_true", help="check and report; store nothing")
         parser.add_argument("--map", action="append", default=[], metavar="SRC=DST",
                             help="CSV only: read the file's column SRC as our column DST (DST '-' ignores it)")
+        parser.add_argument("--from", dest="source", choices=TOOLS, default="",
+                            help="CSV only: the file is this tool's standard export (its columns are known)")
+        parser.add_argument("--dates", choices=("dmy", "mdy"), default=None,
+                            help="CSV only: dates like 03/04/2026 are day/month/year (dmy) or month/day/year (mdy); "
+                                 "default: as the organization's locale writes them, refusing ambiguous ones")
 
     def handle(self, *args, **options):
         org, files, kind = self.org(options), options["file"], options["kind"]
@@ -52,21 +64,29 @@ class Command(OrgCommand):
             return self._einvoices(org, files, options)
         if len(files) > 1:
             raise CommandError(f"import {kind} takes one CSV file, not {len(files)}")
-        result = import_csv(org=org, kind=kind, name=str(files[0]), data=_read(files[0]),
-                            actor=Actor.system("recoup import"), now=timezone.now(),
-                            dry_run=options["dry_run"], mapping=_mapping(options["map"]), progress=progress)
+        try:
+            with _open(files[0]) as data:
+                result = import_csv(org=org, kind=kind, name=str(files[0]), data=data, source=options["source"],
+                                    actor=Actor.system("recoup import"), now=timezone.now(),
+                                    dry_run=options["dry_run"], mapping=_mapping(options["map"]),
+                                    date_order=options["dates"], progress=progress)
+        except ValueError as exc:  # a tool without a preset for this kind
+            raise CommandError(str(exc)) from None
         for error in result.errors:
             self.stderr.write(str(error))
+        for note in result.notes:
+            self.stderr.write(f"note: {note}")
         counts = {"kind": result.kind, "file": result.file, "rows": result.rows, "created": result.created,
-                  "updated": result.updated, "unchanged": result.unchanged, "errors": len(result.errors),
+                  "updated": result.updated, "unchanged": result.unchanged, "skipped": result.skipped,
+                  "customers_created": result.customers_created, "errors": result.error_count,
                   "dry_run": result.dry_run}
         self.report(options["format"], headers=list(counts), rows=[list(counts.values())], data=counts)
         if not result.ok:
-            raise CommandError(f"{len(result.errors)} error(s); nothing was stored", returncode=1)
+            raise CommandError(f"{result.error_count} error(s); nothing was stored", returncode=1)
 
     def _einvoices(self, org, files: list[Path], options) -> None:
-        if options["map"]:
-            raise CommandError("--map applies to CSV files only")
+        if options["map"] or options["source"] or options["dates"]:
+            raise CommandError("--map, --from and --dates apply to CSV files only")
         result = import_einvoices(org=org, files=[(str(p), _read(p)) for p in files],
                                   actor=Actor.system("recoup import"), now=timezone.now(), dry_run=options["dry_run"])
         for f in result.files:

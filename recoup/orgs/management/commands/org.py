@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from recoup.audit.actions import Actor
 from recoup.lib.command import resolve_org, write_report
-from recoup.orgs.actions import OrgError, member_add, org_create
+from recoup.orgs.actions import OrgError, locale_for_country, member_add, org_create
 from recoup.orgs.models import Organization, Role
 
 
@@ -23,6 +23,8 @@ class Command(BaseCommand):
         create.add_argument("--country", required=True, help="ISO 3166 two-letter code (e.g. GB)")
         create.add_argument("--region", default="", help="ISO 3166-2 subdivision (e.g. CA)")
         create.add_argument("--timezone", default="UTC", help="e.g. Europe/London")
+        create.add_argument("--locale", help="e.g. en_GB: how amounts and dates are written, and whether imported "
+                                             "dates like 03/04/2026 are day first (default: the country's likeliest)")
         listing = sub.add_parser("list", help="list organizations")
         listing.add_argument("--format", choices=("table", "json", "csv"), default="table")
         add_user = sub.add_parser("add-user", help="give a user (created if new) a role")
@@ -38,8 +40,11 @@ class Command(BaseCommand):
             if action == "create":
                 org = org_create(slug=options["slug"], legal_name=options["name"],
                                  currency=options["currency"].upper(), country=options["country"],
-                                 region=options["region"], timezone=options["timezone"], actor=actor, now=now)
-                self.stdout.write(f"created organization {org.slug} ({org.legal_name}, {org.base_currency})")
+                                 region=options["region"], timezone=options["timezone"],
+                                 locale=options["locale"] or locale_for_country(options["country"]), actor=actor,
+                                 now=now)
+                self.stdout.write(f"created organization {org.slug} ({org.legal_name}, {org.base_currency}, "
+                                  f"locale {org.locale})")
             elif action == "add-user":
                 membership = member_add(org=resolve_org(options["slug"]), username=options["username"],
                                         role=options["role"], password=options["password"],
@@ -48,8 +53,8 @@ class Command(BaseCommand):
             else:
                 orgs = Organization.objects.order_by("slug")
                 write_report(self.stdout, options["format"],
-                             headers=["slug", "name", "currency", "country", "region", "timezone"],
-                             rows=[(o.slug, o.legal_name, o.base_currency, o.country, o.region, o.timezone)
-                                   for o in orgs])
+                             headers=["slug", "name", "currency", "country", "region", "timezone", "locale"],
+                             rows=[(o.slug, o.legal_name, o.base_currency, o.country, o.region, o.timezone,
+                                    o.locale) for o in orgs])
         except OrgError as exc:
             raise CommandError(str(exc)) from None
