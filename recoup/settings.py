@@ -15,6 +15,9 @@ RECOUP_SESSION_HOURS a login lasts this long, and ends when the browser closes (
 RECOUP_LOGIN_ATTEMPTS / RECOUP_LOGIN_COOLOFF_MINUTES  failed logins before a lock-out (5), and for how long (15)
 RECOUP_CSP           the Content-Security-Policy header (default: recoup.accounts.middleware.DEFAULT_POLICY)
 RECOUP_BACKUP_DIR    where the daily backup goes (default var/backups); RECOUP_BACKUP_KEEP: how many (14)
+RECOUP_XERO_* / RECOUP_QUICKBOOKS_* / RECOUP_STRIPE_BILLING_*  connections to the books (docs/connections.md):
+                     CLIENT_ID, CLIENT_SECRET, WEBHOOK_KEY, URL (one base URL for every endpoint: a local fake)
+RECOUP_CONNECTIONS_KEY  Fernet key(s) for the tokens (default: generated once into var/connections.key)
 """
 
 from __future__ import annotations
@@ -219,6 +222,14 @@ RECOUP_INBOUND_ESP = envstr("RECOUP_INBOUND_ESP", "")
 RECOUP_INBOUND_WEBHOOK_SECRET = envstr("RECOUP_INBOUND_WEBHOOK_SECRET", "")
 RECOUP_INBOUND_SIGNING_KEY = envstr("RECOUP_INBOUND_SIGNING_KEY", "")
 RECOUP_INBOUND_DOMAIN = envstr("RECOUP_INBOUND_DOMAIN", "")
+
+# Connections to the books: the app registered with each provider, its webhook key, and URL to
+# point every endpoint at a local fake (`recoup fake-xero --port N`); see docs/connections.md.
+RECOUP_BOOKS = {
+    name: {"client_id": envstr(f"RECOUP_{env}_CLIENT_ID", ""), "client_secret": envstr(f"RECOUP_{env}_CLIENT_SECRET", ""),
+           "webhook_key": envstr(f"RECOUP_{env}_WEBHOOK_KEY", ""), "url": envstr(f"RECOUP_{env}_URL", "").rstrip("/")}
+    for name, env in (("xero", "XERO"), ("quickbooks", "QUICKBOOKS"), ("stripe_billing", "STRIPE_BILLING"))
+}
 
 LOGGING = {
     "version": 1,
