@@ -42,6 +42,12 @@ class XeroDouble:
         self.after_put: Callable[[], None] | None = None
         self.codes: dict[str, str] = {}
         self.refresh_tokens = {"refresh-1"}
+        self._seq = 0
+
+    def new_id(self) -> str:
+        """Ids in creation order, the same for the same seeding (so two runs can be compared)."""
+        self._seq += 1
+        return str(uuid.UUID(int=self._seq))
 
     # --- seeding (as the provider's own API calls would) --------------------------------------
     def tick(self) -> datetime:
@@ -49,14 +55,14 @@ class XeroDouble:
         return self.clock
 
     def add_contact(self, name: str, email: str = "", number: str = "") -> str:
-        cid = str(uuid.uuid4())
+        cid = self.new_id()
         self.contacts[cid] = {"ContactID": cid, "Name": name, "EmailAddress": email, "ContactNumber": number,
                               "ContactStatus": "ACTIVE", "UpdatedDateUTC": ms(self.tick())}
         return cid
 
     def add_invoice(self, contact_id: str, number: str, total: str, *, tax: str = "0.00", currency: str = "GBP",
                     date: str = "2026-02-01", due: str = "2026-03-01", status: str = "AUTHORISED") -> str:
-        iid = str(uuid.uuid4())
+        iid = self.new_id()
         total_d, tax_d = Decimal(total), Decimal(tax)
         self.invoices[iid] = {
             "Type": "ACCREC", "InvoiceID": iid, "InvoiceNumber": number, "Status": status,
@@ -68,7 +74,7 @@ class XeroDouble:
 
     def pay(self, invoice_id: str, amount: str, date: str = "2026-03-20", reference: str = "") -> str:
         invoice = self.invoices[invoice_id]
-        pid = str(uuid.uuid4())
+        pid = self.new_id()
         amount_d = Decimal(amount)
         self.payments[pid] = {
             "PaymentID": pid, "PaymentType": "ACCRECPAYMENT", "Status": "AUTHORISED", "Date": f"{date}T00:00:00",
@@ -87,13 +93,13 @@ class XeroDouble:
 
     def credit(self, invoice_id: str, number: str, amount: str, date: str = "2026-03-10") -> str:
         invoice = self.invoices[invoice_id]
-        cid = str(uuid.uuid4())
+        cid = self.new_id()
         amount_d = Decimal(amount)
         self.credit_notes[cid] = {
             "CreditNoteID": cid, "CreditNoteNumber": number, "Type": "ACCRECCREDIT", "Status": "PAID",
             "Contact": invoice["Contact"], "Date": f"{date}T00:00:00", "CurrencyCode": invoice["CurrencyCode"],
             "Total": amount_d, "UpdatedDateUTC": ms(self.tick()),
-            "Allocations": [{"AllocationID": str(uuid.uuid4()), "Amount": amount_d, "Date": f"{date}T00:00:00",
+            "Allocations": [{"AllocationID": self.new_id(), "Amount": amount_d, "Date": f"{date}T00:00:00",
                              "Invoice": {"InvoiceID": invoice_id}}]}
         invoice["AmountDue"] -= amount_d
         invoice["UpdatedDateUTC"] = ms(self.tick())
