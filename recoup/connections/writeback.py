@@ -135,6 +135,9 @@ def send_one(row: Writeback, *, now: datetime) -> str:
             mine.update(status=WritebackStatus.FAILED, last_error="the payment was reversed in Recoup before it was written")
             return "failed"
         provider = provider_with_token(row.connection, now=now)
+        if getattr(provider, "needs_account", False) and not row.connection.payment_account:
+            raise ProviderError(f"choose the {provider.label} bank account payments are written to "
+                                f"(`recoup connections --account {row.connection.provider} CODE`)", permanent=False)
         payment = to_write(row)
         remote_id = provider.find_written(payment) if row.attempts > 1 else None
         remote_id = remote_id or provider.write_payment(payment)

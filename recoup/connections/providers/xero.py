@@ -94,6 +94,7 @@ def _money_json(body: Any) -> bytes:
 class Xero(BooksProvider):
     name = "xero"
     label = "Xero"
+    needs_account = True  # PUT /Payments needs the bank account the money went into
     stream_order = ("contacts", "invoices", "credit_notes", "payments", "overpayments", "prepayments")
 
     # --- OAuth -----------------------------------------------------------------------------
