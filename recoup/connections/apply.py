@@ -19,7 +19,10 @@ from recoup.audit.actions import Actor
 from recoup.connections.models import Connection, LinkKind, RemoteLink, Writeback, WritebackStatus
 from recoup.connections.providers.base import RemoteCredit, RemoteCustomer, RemoteInvoice, RemotePayment
 from recoup.core.money import minor_exponent, to_minor
-from recoup.ledger.actions import LedgerError, LineInput, credit_note_record, invoice_create, payment_record, payment_reverse
+from recoup.ledger.actions import (
+    LedgerError, LineInput, NamedPayment, credit_note_record, invoice_create, payment_record, payment_reverse,
+    payments_record_named,
+)
 from recoup.ledger.customer_actions import CustomerInputError, contact_save, customer_create, customer_update
 from recoup.ledger.imports.writes import invoice_upsert
 from recoup.ledger.models import Contact, CreditNote, Customer, Invoice, Payment, PaymentMethod
@@ -44,7 +47,8 @@ class PageWriter:
     def __post_init__(self) -> None:
         self.org = self.connection.org
         self.actor = Actor.system(f"{self.label} sync")
-        self._links: dict[tuple[str, str], RemoteLink] = {}
+        self._links: dict[tuple[str, str], RemoteLink | None] = {}
+        self._invoices: dict[int, Invoice] = {}  # read at the page's start, for the payments' invoices
 
     # --- helpers ---------------------------------------------------------------------------
     def count(self, key: str, n: int = 1) -> None:
@@ -65,8 +69,13 @@ class PageWriter:
                 wanted.setdefault(self._credit_kind(r), set()).add(r.remote_id)
                 wanted.setdefault(LinkKind.INVOICE, set()).add(r.invoice_remote_id)
         for kind, ids in wanted.items():
+            for remote_id in ids:
+                self._links[(kind, remote_id)] = None  # known absent unless found below
             for link in RemoteLink.objects.filter(connection=self.connection, kind=kind, remote_id__in=ids):
                 self._links[(kind, link.remote_id)] = link
+        paid = {r.invoice_remote_id for r in records if isinstance(r, (RemotePayment, RemoteCredit))}
+        local = [link.local_id for rid in paid if (link := self._links.get((LinkKind.INVOICE, rid)))]
+        self._invoices = Invoice.objects.for_org(self.org).select_related("customer").in_bulk(local) if local else {}
 
     def link(self, kind: str, remote_id: str) -> RemoteLink | None:
         key = (kind, remote_id)
@@ -98,6 +107,41 @@ class PageWriter:
         return LinkKind.CREDIT_NOTE if r.source == "credit_note" else LinkKind.PAYMENT
 
     # --- records ---------------------------------------------------------------------------
+    def apply_page(self, records: list[Any]) -> None:
+        """Apply a page's records in order; new payments that fit their invoice's open balance are
+        recorded together at the end (``payments_record_named``: a few statements for the page)."""
+        self.preload(records)
+        batch: list[tuple[RemotePayment, Invoice, int]] = []
+        open_now: dict[int, int] = {}
+        for record in records:
+            fits = self._batchable(record, open_now) if isinstance(record, RemotePayment) else None
+            if fits is not None:
+                batch.append(fits)
+            else:
+                self.apply(record)
+        if batch:
+            payments = payments_record_named(org=self.org, actor=self.actor, now=self.now, items=[
+                NamedPayment(invoice=invoice, date=rp.date, amount_minor=amount, method=PaymentMethod.OTHER,
+                             reference=f"{self.label}: {rp.reference}"[:140]) for rp, invoice, amount in batch])
+            links = [RemoteLink(org=self.org, connection=self.connection, kind=LinkKind.PAYMENT, remote_id=rp.remote_id,
+                                local_id=payment.pk, version=rp.version) for (rp, _, _), payment in zip(batch, payments)]
+            for link in RemoteLink.objects.bulk_create(links):
+                self._links[(LinkKind.PAYMENT, link.remote_id)] = link
+            self.count("payments_created", len(batch))
+
+    def _batchable(self, rp: RemotePayment, open_now: dict[int, int]) -> tuple[RemotePayment, Invoice, int] | None:
+        if rp.deleted or self.link(LinkKind.PAYMENT, rp.remote_id) is not None or self._our_writeback(rp.reference):
+            return None
+        invoice = self._linked_invoice(rp.invoice_remote_id, fresh=False)
+        if invoice is None or (rp.currency and rp.currency != invoice.currency):
+            return None
+        amount = self.minor(rp.amount, invoice.currency, f"{self.label} payment {rp.remote_id}")
+        left = open_now.get(invoice.pk, invoice.open_minor)
+        if not 0 < amount <= left:
+            return None
+        open_now[invoice.pk] = left - amount
+        return rp, invoice, amount
+
     def apply(self, record: Any) -> None:
         if isinstance(record, RemoteCustomer):
             self.customer(record)
@@ -234,9 +278,13 @@ class PageWriter:
         invoice_upsert(org=self.org, plan=plan, actor=self.actor, now=self.now)
         self.count("invoices_updated")
 
-    def _linked_invoice(self, remote_id: str) -> Invoice | None:
+    def _linked_invoice(self, remote_id: str, fresh: bool = True) -> Invoice | None:
         link = self.link(LinkKind.INVOICE, remote_id)
-        return Invoice.objects.for_org(self.org).select_related("customer").get(pk=link.local_id) if link else None
+        if link is None:
+            return None
+        if not fresh and link.local_id in self._invoices:
+            return self._invoices[link.local_id]
+        return Invoice.objects.for_org(self.org).select_related("customer").get(pk=link.local_id)
 
     def payment(self, rp: RemotePayment) -> None:
         what = f"{self.label} payment {rp.remote_id}"

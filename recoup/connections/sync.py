@@ -96,9 +96,7 @@ def _commit_page(connection: Connection, writer: PageWriter, page) -> None:
         with transaction.atomic(), audit.batch():
             # The row lock orders two syncs of one connection (the scheduler's and a webhook's).
             Connection.objects.select_for_update().filter(pk=connection.pk).values_list("pk").first()
-            writer.preload(page.records)
-            for record in page.records:
-                writer.apply(record)
+            writer.apply_page(page.records)
             cursor = dict(Connection.objects.filter(pk=connection.pk).values_list("cursor", flat=True).first() or {})
             cursor[page.stream] = page.cursor
             Connection.objects.filter(pk=connection.pk).update(cursor=cursor)

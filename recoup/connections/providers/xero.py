@@ -27,7 +27,7 @@ from recoup.connections.providers.http import ProviderError
 from recoup.core.ratelimit import Limit
 
 LIMITS = (Limit(60, 60.0), Limit(5000, 86400.0))
-PAGE_SIZE = 100
+PAGE_SIZE = 500  # Xero pages up to 1,000 (pageSize): fewer calls against the 60-a-minute limit
 # Records changed at the same instant as the last one read are read again on the next sync
 # (re-reading is idempotent; skipping one would not be).
 OVERLAP = timedelta(seconds=1)
