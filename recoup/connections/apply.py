@@ -17,7 +17,9 @@ from typing import Any
 
 from recoup.audit.actions import Actor
 from recoup.connections.models import Connection, LinkKind, RemoteLink, Writeback, WritebackStatus
-from recoup.connections.providers.base import RemoteCredit, RemoteCustomer, RemoteInvoice, RemotePayment
+from recoup.connections.providers.base import (
+    RemoteCredit, RemoteCustomer, RemoteDeletion, RemoteInvoice, RemotePayment,
+)
 from recoup.core.money import minor_exponent, to_minor
 from recoup.ledger.actions import (
     LedgerError, LineInput, NamedPayment, credit_note_record, invoice_create, payment_record, payment_reverse,
@@ -151,6 +153,8 @@ class PageWriter:
             self.payment(record)
         elif isinstance(record, RemoteCredit):
             self.credit(record)
+        elif isinstance(record, RemoteDeletion):
+            self.deletion(record)
         else:  # pragma: no cover - a provider handing over something unknown is a bug
             raise TypeError(type(record).__name__)
 
@@ -328,6 +332,24 @@ class PageWriter:
         link.version = "deleted"
         link.save(update_fields=["version"])
         self.count("payments_reversed")
+
+    def deletion(self, rd: RemoteDeletion) -> None:
+        """Something deleted in the books: an invoice is credited like a void, a payment reversed
+        (every part of it: QuickBooks payments are linked per invoice as "PAYMENT:INVOICE")."""
+        if rd.kind == "invoice":
+            link = self.link(LinkKind.INVOICE, rd.remote_id)
+            if link is not None and link.version != "deleted":
+                self._void(Invoice.objects.for_org(self.org).get(pk=link.local_id), f"{self.label} invoice {rd.remote_id}")
+                link.version = "deleted"
+                link.save(update_fields=["version"])
+        elif rd.kind == "payment":
+            parts = RemoteLink.objects.filter(connection=self.connection, kind__in=[LinkKind.PAYMENT, LinkKind.CREDIT_NOTE],
+                                              remote_id__startswith=f"{rd.remote_id}:").exclude(version="deleted")
+            for link in parts:
+                if link.kind == LinkKind.PAYMENT:
+                    self._reverse(link, f"deleted in {self.label}")
+                else:
+                    self.count("credit_removals_not_applied")
 
     def credit(self, rc: RemoteCredit) -> None:
         what = f"{self.label} {rc.source.replace('_', ' ')} {rc.number} ({rc.remote_id})"

@@ -33,7 +33,7 @@ from recoup.connections.providers.base import PaymentToWrite
 from recoup.connections.providers.http import ProviderError
 from recoup.connections.tokens import provider_with_token
 from recoup.core.money import from_minor
-from recoup.ledger.models import Allocation, Payment
+from recoup.ledger.models import Allocation, Invoice, Payment
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +118,13 @@ def claim_next(*, now: datetime, org=None) -> Writeback | None:
 
 
 def to_write(row: Writeback) -> PaymentToWrite:
+    customer_id = Invoice.objects.filter(pk=row.invoice_id).values_list("customer_id", flat=True).first()
+    customer = RemoteLink.objects.filter(connection=row.connection, kind=LinkKind.CUSTOMER, local_id=customer_id) \
+        .values_list("remote_id", flat=True).first() or ""
     return PaymentToWrite(key=row.key, invoice_remote_id=row.invoice_remote_id, date=row.date,
                           amount=from_minor(row.amount_minor, row.currency), currency=row.currency,
-                          reference=f"{REFERENCE_PREFIX}{row.key}", account=row.connection.payment_account)
+                          reference=f"{REFERENCE_PREFIX}{row.key}", account=row.connection.payment_account,
+                          customer_remote_id=customer)
 
 
 def send_one(row: Writeback, *, now: datetime) -> str:

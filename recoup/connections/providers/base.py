@@ -95,6 +95,15 @@ class RemoteCredit:
     deleted: bool = False
 
 
+@dataclass(frozen=True)
+class RemoteDeletion:
+    """A record deleted in the books (QuickBooks CDC, Stripe's ``*.deleted`` events): ``kind`` is
+    "customer", "invoice" or "payment"."""
+
+    kind: str
+    remote_id: str
+
+
 @dataclass
 class Page:
     """Records of one stream, and the stream's cursor to save once they are committed."""
@@ -114,6 +123,7 @@ class PaymentToWrite:
     currency: str
     reference: str
     account: str = ""  # Xero bank account code / QuickBooks deposit account id
+    customer_remote_id: str = ""  # the invoice's customer in the books (QuickBooks and Stripe need it)
 
 
 @dataclass(frozen=True)
