@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from recoup.audit.actions import Actor
+from recoup.connections.queries import one
 from recoup.connections.models import Connection, LinkKind, RemoteLink, Writeback, WritebackStatus
 from recoup.connections.providers.base import (
     RemoteCredit, RemoteCustomer, RemoteDeletion, RemoteInvoice, RemotePayment,
@@ -82,7 +83,7 @@ class PageWriter:
     def link(self, kind: str, remote_id: str) -> RemoteLink | None:
         key = (kind, remote_id)
         if key not in self._links:
-            found = RemoteLink.objects.filter(connection=self.connection, kind=kind, remote_id=remote_id).first()
+            found = one(RemoteLink.objects.filter(connection=self.connection, kind=kind, remote_id=remote_id))
             if found is None:
                 return None
             self._links[key] = found
@@ -172,9 +173,9 @@ class PageWriter:
             self.count("customers_updated")
             return customer
         ref = (rc.number or rc.remote_id)[:64]
-        customer = Customer.objects.for_org(self.org).filter(ref=ref).first()
-        if customer is None or RemoteLink.objects.filter(connection=self.connection, kind=LinkKind.CUSTOMER,
-                                                         local_id=customer.pk).exists():
+        customer = one(Customer.objects.for_org(self.org).filter(ref=ref))
+        if customer is None or RemoteLink.objects.filter(org=self.org, connection=self.connection,
+                                                         kind=LinkKind.CUSTOMER, local_id=customer.pk).exists():
             if customer is not None:
                 ref = rc.remote_id[:64]
             customer = customer_create(org=self.org, ref=ref, legal_name=rc.name[:200] or ref, actor=self.actor,
@@ -189,7 +190,7 @@ class PageWriter:
     def _contact(self, customer: Customer, rc: RemoteCustomer) -> None:
         if not (rc.email or rc.phone):
             return
-        billing = Contact.objects.for_org(self.org).filter(customer=customer, is_billing=True).order_by("id").first()
+        billing = one(Contact.objects.for_org(self.org).filter(customer=customer, is_billing=True))
         fields = {k: v for k, v in (("email", rc.email), ("phone", rc.phone[:32])) if v}
         try:
             contact_save(org=self.org, customer=customer, contact=billing, actor=self.actor, now=self.now,
@@ -229,9 +230,9 @@ class PageWriter:
 
     def _invoice_new(self, ri: RemoteInvoice, subtotal: int, tax: int, total: int, what: str) -> None:
         customer = self._customer_of(ri)
-        existing = Invoice.objects.for_org(self.org).filter(number=ri.number).first()
+        existing = one(Invoice.objects.for_org(self.org).filter(number=ri.number))
         if existing is not None:
-            if RemoteLink.objects.filter(connection=self.connection, kind=LinkKind.INVOICE,
+            if RemoteLink.objects.filter(org=self.org, connection=self.connection, kind=LinkKind.INVOICE,
                                          local_id=existing.pk).exists() \
                     or (existing.currency, existing.total_minor) != (ri.currency, total):
                 raise RecordRefused(f"{what}: Recoup already has an invoice {ri.number} "
@@ -323,10 +324,10 @@ class PageWriter:
     def _our_writeback(self, reference: str) -> Writeback | None:
         if not reference.startswith(REFERENCE_PREFIX):
             return None
-        return Writeback.objects.filter(connection=self.connection, key=reference[len(REFERENCE_PREFIX):]).first()
+        return one(Writeback.objects.filter(connection=self.connection, key=reference[len(REFERENCE_PREFIX):]))
 
     def _reverse(self, link: RemoteLink, reason: str) -> None:
-        payment = Payment.objects.for_org(self.org).filter(pk=link.local_id).first()
+        payment = one(Payment.objects.for_org(self.org).filter(pk=link.local_id))
         if payment is not None:
             payment_reverse(org=self.org, payment=payment, reason=reason, actor=self.actor, now=self.now)
         link.version = "deleted"
@@ -344,7 +345,8 @@ class PageWriter:
                 link.save(update_fields=["version"])
         elif rd.kind == "payment":
             parts = RemoteLink.objects.filter(connection=self.connection, kind__in=[LinkKind.PAYMENT, LinkKind.CREDIT_NOTE],
-                                              remote_id__startswith=f"{rd.remote_id}:").exclude(version="deleted")
+                                              remote_id__gte=f"{rd.remote_id}:",
+                                              remote_id__lt=f"{rd.remote_id};")  # "ID:..." by the index.exclude(version="deleted")
             for link in parts:
                 if link.kind == LinkKind.PAYMENT:
                     self._reverse(link, f"deleted in {self.label}")

@@ -15,7 +15,7 @@ def invoice_guard(invoice, what: str) -> str | None:
     (the sync itself, which brings the books' own changes, passes)."""
     if SYNCING.get() or invoice.pk is None:
         return None
-    label = is_from_books(invoice.pk)
+    label = is_from_books(invoice.org_id, invoice.pk)
     return f"came from {label}: change it there, the next sync brings the change" if label else None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from recoup.connections.queries import one
 from recoup.connections.models import (
     BooksSettings, Connection, ConnectionStatus, LinkKind, RemoteLink, SyncRun, Writeback,
 )
@@ -19,7 +20,7 @@ def connections_of(org) -> list[Connection]:
 
 
 def stale_after(org) -> timedelta:
-    hours = BooksSettings.objects.filter(org=org).values_list("stale_after_hours", flat=True).first()
+    hours = one(BooksSettings.objects.filter(org=org).values_list("stale_after_hours", flat=True))
     return timedelta(hours=hours or DEFAULT_STALE_HOURS)
 
 
@@ -52,19 +53,18 @@ class Origin:
 
 
 def invoice_origin(org, invoice_id: int) -> Origin | None:
-    link = RemoteLink.objects.for_org(org).filter(kind=LinkKind.INVOICE, local_id=invoice_id) \
-        .select_related("connection").first()
+    link = one(RemoteLink.objects.for_org(org).filter(kind=LinkKind.INVOICE, local_id=invoice_id)
+               .select_related("connection"))
     if link is None:
         return None
     provider = provider_for(link.connection.provider)
     return Origin(label=provider.label, number=link.number, url=provider.invoice_url(link.remote_id))
 
 
-def is_from_books(invoice_id: int) -> str | None:
-    """The provider's label when the invoice came from the books, else None (any organization:
-    callers have the invoice already)."""
-    provider = RemoteLink.objects.filter(kind=LinkKind.INVOICE, local_id=invoice_id) \
-        .values_list("connection__provider", flat=True).first()
+def is_from_books(org_id: int, invoice_id: int) -> str | None:
+    """The provider's label when the invoice came from the books, else None."""
+    provider = one(RemoteLink.objects.filter(org_id=org_id, kind=LinkKind.INVOICE, local_id=invoice_id)
+                   .values_list("connection__provider", flat=True))
     return dict(Connection._meta.get_field("provider").choices)[provider] if provider else None
 
 

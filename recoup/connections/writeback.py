@@ -26,6 +26,7 @@ from django.db.models import F, Q
 
 from recoup.audit.models import AuditEvent
 from recoup.connections.apply import REFERENCE_PREFIX
+from recoup.connections.queries import one
 from recoup.connections.models import (
     BooksSettings, Connection, ConnectionStatus, LinkKind, RemoteLink, Writeback, WritebackCursor, WritebackStatus,
 )
@@ -54,7 +55,7 @@ def writeback_collect(*, org, now: datetime) -> int:
             return 0
         cursor.last_event_id = events[-1][0]
         cursor.save(update_fields=["last_event_id"])
-        settings = BooksSettings.objects.filter(org=org).first()
+        settings = one(BooksSettings.objects.filter(org=org))
         connections = {c.pk: c for c in Connection.objects.for_org(org).filter(status=ConnectionStatus.ACTIVE)}
         if (settings is not None and not settings.writeback) or not connections:
             return 0
@@ -82,11 +83,11 @@ def _allocations(org, events) -> list[Allocation]:
 def _rows(org, allocations: list[Allocation], connections: dict[int, Connection], now: datetime) -> list[Writeback]:
     if not allocations:
         return []
-    from_books = set(RemoteLink.objects.filter(connection_id__in=connections, kind=LinkKind.PAYMENT,
+    from_books = set(RemoteLink.objects.filter(org=org, connection_id__in=connections, kind=LinkKind.PAYMENT,
                                                local_id__in={a.payment_id for a in allocations})
                      .values_list("local_id", flat=True))
     invoices = {link.local_id: link for link in RemoteLink.objects.filter(
-        connection_id__in=connections, kind=LinkKind.INVOICE, local_id__in={a.invoice_id for a in allocations})}
+        org=org, connection_id__in=connections, kind=LinkKind.INVOICE, local_id__in={a.invoice_id for a in allocations})}
     rows = []
     for a in allocations:
         link = invoices.get(a.invoice_id)
@@ -118,9 +119,9 @@ def claim_next(*, now: datetime, org=None) -> Writeback | None:
 
 
 def to_write(row: Writeback) -> PaymentToWrite:
-    customer_id = Invoice.objects.filter(pk=row.invoice_id).values_list("customer_id", flat=True).first()
-    customer = RemoteLink.objects.filter(connection=row.connection, kind=LinkKind.CUSTOMER, local_id=customer_id) \
-        .values_list("remote_id", flat=True).first() or ""
+    customer_id = one(Invoice.objects.filter(pk=row.invoice_id).values_list("customer_id", flat=True))
+    customer = one(RemoteLink.objects.filter(org_id=row.org_id, connection=row.connection, kind=LinkKind.CUSTOMER,
+                                             local_id=customer_id).values_list("remote_id", flat=True)) or ""
     return PaymentToWrite(key=row.key, invoice_remote_id=row.invoice_remote_id, date=row.date,
                           amount=from_minor(row.amount_minor, row.currency), currency=row.currency,
                           reference=f"{REFERENCE_PREFIX}{row.key}", account=row.connection.payment_account,
@@ -192,5 +193,5 @@ def writeback_run(*, now: datetime, org=None, limit: int | None = None) -> Write
 
 
 def _more_events(org) -> bool:
-    cursor = WritebackCursor.objects.filter(org=org).values_list("last_event_id", flat=True).first() or 0
+    cursor = one(WritebackCursor.objects.filter(org=org).values_list("last_event_id", flat=True)) or 0
     return AuditEvent.objects.for_org(org).filter(id__gt=cursor).exists()
