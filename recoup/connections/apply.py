@@ -52,6 +52,8 @@ class PageWriter:
         self.actor = Actor.system(f"{self.label} sync")
         self._links: dict[tuple[str, str], RemoteLink | None] = {}
         self._invoices: dict[int, Invoice] = {}  # read at the page's start, for the payments' invoices
+        self._customers: dict[int, Customer] = {}  # the page's customers, read once
+        self._numbers: set[str] = set()  # invoice numbers of the page already in Recoup
 
     # --- helpers ---------------------------------------------------------------------------
     def count(self, key: str, n: int = 1) -> None:
@@ -76,6 +78,11 @@ class PageWriter:
                 self._links[(kind, remote_id)] = None  # known absent unless found below
             for link in RemoteLink.objects.filter(connection=self.connection, kind=kind, remote_id__in=ids):
                 self._links[(kind, link.remote_id)] = link
+        customers = [link.local_id for (kind, _), link in self._links.items() if kind == LinkKind.CUSTOMER and link]
+        self._customers = Customer.objects.for_org(self.org).in_bulk(customers) if customers else {}
+        numbers = [r.number for r in records if isinstance(r, RemoteInvoice)]
+        self._numbers = set(Invoice.objects.for_org(self.org).filter(number__in=numbers).order_by()
+                            .values_list("number", flat=True)) if numbers else set()
         paid = {r.invoice_remote_id for r in records if isinstance(r, (RemotePayment, RemoteCredit))}
         local = [link.local_id for rid in paid if (link := self._links.get((LinkKind.INVOICE, rid)))]
         self._invoices = Invoice.objects.for_org(self.org).select_related("customer").in_bulk(local) if local else {}
@@ -230,7 +237,7 @@ class PageWriter:
 
     def _invoice_new(self, ri: RemoteInvoice, subtotal: int, tax: int, total: int, what: str) -> None:
         customer = self._customer_of(ri)
-        existing = one(Invoice.objects.for_org(self.org).filter(number=ri.number))
+        existing = one(Invoice.objects.for_org(self.org).filter(number=ri.number)) if ri.number in self._numbers else None
         if existing is not None:
             if RemoteLink.objects.filter(org=self.org, connection=self.connection, kind=LinkKind.INVOICE,
                                          local_id=existing.pk).exists() \
@@ -250,12 +257,15 @@ class PageWriter:
         except LedgerError as exc:
             raise RecordRefused(f"{what}: {exc}") from None
         self.make_link(LinkKind.INVOICE, ri.remote_id, invoice.pk, ri.version, ri.number)
+        self._numbers.add(ri.number)
         self.count("invoices_created")
 
     def _customer_of(self, ri: RemoteInvoice) -> Customer:
         link = self.link(LinkKind.CUSTOMER, ri.customer.remote_id)
         if link is not None:
-            return Customer.objects.for_org(self.org).get(pk=link.local_id)
+            if link.local_id not in self._customers:
+                self._customers[link.local_id] = Customer.objects.for_org(self.org).get(pk=link.local_id)
+            return self._customers[link.local_id]
         return self.customer(RemoteCustomer(ri.customer.remote_id, "", ri.customer.name, ri.customer.number))
 
     def _void(self, invoice: Invoice, what: str) -> None:
