@@ -62,7 +62,7 @@ def connect_complete(*, state: str, code: str, callback: Mapping[str, str], acto
     books = provider_for(provider)
     tokens = exchange_code(books, code=code, redirect_uri=pending.redirect_uri, code_verifier=pending.code_verifier,
                            now=now)
-    tenants = books.tenants(access_token=tokens.access_token, callback=callback)
+    tenants = books.tenants(access_token=tokens.access_token, callback={**dict(callback.items()), **(tokens.extra or {})})
     if not tenants:
         raise ConnectionsError(f"the {books.label} login reaches no organization")
     connection = Connection.objects.for_org(org).filter(provider=provider).first() or \

@@ -34,6 +34,7 @@ class Tokens:
     access_token: str
     refresh_token: str
     expires_at: datetime
+    extra: dict = None  # what else the token answer names that is not secret (Stripe's stripe_user_id)
 
 
 def _client(provider: BooksProvider, redirect_uri: str = "") -> OAuth2Client:
@@ -42,7 +43,7 @@ def _client(provider: BooksProvider, redirect_uri: str = "") -> OAuth2Client:
         client_id=provider.config.client_id, client_secret=provider.config.client_secret,
         scope=" ".join(endpoints.scopes), redirect_uri=redirect_uri or None,
         code_challenge_method="S256" if endpoints.pkce else None,
-        token_endpoint_auth_method="client_secret_basic",
+        token_endpoint_auth_method=endpoints.token_auth,
         transport=provider.http.client._transport, timeout=provider.http.client.timeout, follow_redirects=False)
 
 
@@ -60,9 +61,10 @@ def authorization_url(provider: BooksProvider, *, redirect_uri: str) -> tuple[st
 def _tokens(token: dict[str, Any], now: datetime, previous_refresh: str = "") -> Tokens:
     if not token.get("access_token"):
         raise AuthorizationFailed("the provider answered without an access token")
-    seconds = int(token.get("expires_in") or 1800)
+    # Stripe Connect's access tokens do not expire (no expires_in): a year, then a refresh.
+    seconds = int(token.get("expires_in") or 365 * 86400)
     return Tokens(token["access_token"], token.get("refresh_token") or previous_refresh,
-                  now + timedelta(seconds=seconds))
+                  now + timedelta(seconds=seconds), {k: str(token[k]) for k in ("stripe_user_id",) if token.get(k)})
 
 
 def exchange_code(provider: BooksProvider, *, code: str, redirect_uri: str, code_verifier: str,

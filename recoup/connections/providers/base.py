@@ -133,6 +133,7 @@ class OAuthEndpoints:
     scopes: tuple[str, ...]
     pkce: bool
     extra: Mapping[str, str] = field(default_factory=dict)
+    token_auth: str = "client_secret_basic"  # Stripe: "client_secret_post" (its secret key in the form)
 
 
 @dataclass(frozen=True)
