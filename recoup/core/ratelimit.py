@@ -24,13 +24,18 @@ def wait_before_next(sent: Sequence[float], now: float, limits: Sequence[Limit])
     Returns: 0.0 when a request may go now.
     """
     wait = 0.0
-    for limit in limits:
-        recent = [t for t in sent if t > now - limit.window]
-        if len(recent) >= limit.count:
-            # The oldest request that must leave the window before one more fits.
-            oldest = recent[len(recent) - limit.count]
-            wait = max(wait, oldest + limit.window - now)
-    return wait
+    while True:
+        at = now + wait
+        extra = 0.0
+        for limit in limits:
+            recent = [t for t in sent if t > at - limit.window]
+            if len(recent) >= limit.count:
+                # The oldest request that must leave the window before one more fits.
+                extra = max(extra, recent[len(recent) - limit.count] + limit.window - at)
+        if extra <= 0:
+            return wait
+        # Checked again at the new time: float sums can leave the oldest a hair inside the window.
+        wait += max(extra, 1e-9)
 
 
 def retry_wait(attempt: int, retry_after: float | None, *, base: float = 1.0, cap: float = 60.0) -> float:
