@@ -31,11 +31,11 @@ def wait_before_next(sent: Sequence[float], now: float, limits: Sequence[Limit])
             recent = [t for t in sent if t > at - limit.window]
             if len(recent) >= limit.count:
                 # The oldest request that must leave the window before one more fits.
-                extra = max(extra, recent[len(recent) - limit.count] + limit.window - at)
-        if extra <= 0:
+                # (At least a nanosecond: float sums can leave it a hair inside the window.)
+                extra = max(extra, recent[len(recent) - limit.count] + limit.window - at, 1e-9)
+        if extra == 0:
             return wait
-        # Checked again at the new time: float sums can leave the oldest a hair inside the window.
-        wait += max(extra, 1e-9)
+        wait += extra  # and checked again at the new time
 
 
 def retry_wait(attempt: int, retry_after: float | None, *, base: float = 1.0, cap: float = 60.0) -> float:
