@@ -130,3 +130,15 @@ def test_xeros_intent_to_receive_is_answered(client):
                        HTTP_X_XERO_SIGNATURE=_signed(body)).status_code == 200
     assert client.post("/hooks/connections/xero/", body, content_type="application/json",
                        HTTP_X_XERO_SIGNATURE="bm9wZQ==").status_code == 401
+
+
+def test_the_dashboard_says_when_reminders_wait_for_the_books(org_a, owner, connection, now):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Connection.objects.filter(pk=connection.pk).update(last_synced_at=timezone.now() - timedelta(hours=7))
+    page = logged_in(owner).get(f"/o/{org_a.slug}/").content.decode()
+    assert "Reminders are on hold: books not synced since" in page
+    Connection.objects.filter(pk=connection.pk).update(last_synced_at=timezone.now())
+    assert "on hold" not in logged_in(owner).get(f"/o/{org_a.slug}/").content.decode()
