@@ -17,6 +17,7 @@ from recoup.audit.actions import Actor
 from recoup.connections.models import BooksSettings, Connection, ConnectionStatus, OAuthState, Provider
 from recoup.connections.oauth import authorization_url, exchange_code
 from recoup.connections.providers import provider_for
+from recoup.connections.tasks import request_writeback_run
 from recoup.connections.tokens import store_tokens
 from recoup.orgs.models import Organization
 
@@ -76,6 +77,8 @@ def connect_complete(*, state: str, code: str, callback: Mapping[str, str], acto
         connection.status = ConnectionStatus.CHOOSING
         connection.choices = [{"id": t.remote_id, "name": t.name} for t in tenants]
     connection.save()
+    if connection.is_active:
+        transaction.on_commit(request_writeback_run)
     audit.record(org=org, actor=actor, at=now, verb="connection.authorized", subject=connection,
                  summary=f"{books.label} authorized" + (f": {connection.remote_name}" if connection.is_active
                                                         else f", {len(tenants)} organizations to choose from"),
@@ -105,6 +108,7 @@ def connect_choose(*, org: Organization, connection: Connection, remote_id: str,
         raise ConnectionsError("that organization is not among those the authorization reaches")
     _activate(connection, remote_id, match[0]["name"], now)
     connection.save()
+    transaction.on_commit(request_writeback_run)
     audit.record(org=org, actor=actor, at=now, verb="connection.connected", subject=connection,
                  summary=f"{connection.get_provider_display()} connected: {connection.remote_name}",
                  data={"provider": connection.provider, "remote_id": remote_id})

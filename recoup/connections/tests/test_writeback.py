@@ -118,3 +118,17 @@ def test_a_worker_killed_after_sending_and_before_recording_writes_the_payment_o
     assert double.invoices[invoice_id]["AmountDue"] == Decimal("60.00")
     assert state["open_minor"] == 6000 and state["payments"] == 1  # not reduced twice
     assert state["writebacks"][0][0] == "written" and state["writebacks"][0][2] == ours[0]["PaymentID"]
+
+
+def test_the_write_back_loop_writes_and_keeps_itself_going(org_a, connection, seeded, xero, now,
+                                                         django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    from recoup.connections import tasks
+
+    sync_connection(connection=connection, now=now)
+    _pay_in_recoup(org_a, "INV-0004", 2000, now)
+    result = tasks.run_writeback.call()
+    assert result["written"] == 1
+    waiting = DBTaskResult.objects.filter(task_path=tasks.run_writeback.module_path, status="READY")
+    assert waiting.count() == 1  # the next round is queued while a connection is active
