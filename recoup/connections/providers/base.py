@@ -10,6 +10,9 @@ refuses what the currency cannot hold.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -186,6 +189,14 @@ class BooksProvider(ABC):
 
 def base(config: ProviderConfig, real: str) -> str:
     return (config.url or real).rstrip("/")
+
+
+def signed_base64(key: str, body: bytes, signature: str) -> bool:
+    """Whether ``signature`` is base64(HMAC-SHA256(key, body)) (Xero's and Intuit's webhooks)."""
+    if not key or not signature:
+        return False
+    expected = base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+    return hmac.compare_digest(expected, signature)
 
 
 def header(headers: Mapping[str, str], name: str) -> str:

@@ -12,9 +12,6 @@ realm. Webhooks: ``intuit-signature`` = base64(HMAC-SHA256(verifier token, body)
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone
@@ -23,7 +20,7 @@ from typing import Any
 
 from recoup.connections.providers.base import (
     BooksProvider, OAuthEndpoints, Page, PaymentToWrite, RemoteCredit, RemoteCustomer, RemoteDeletion, RemoteInvoice,
-    RemotePayment, Tenant, base, header,
+    RemotePayment, Tenant, base, header, signed_base64,
 )
 from recoup.connections.providers.http import ProviderError
 from recoup.connections.providers.xero import _money_json
@@ -205,11 +202,7 @@ class QuickBooks(BooksProvider):
 
     # --- webhooks --------------------------------------------------------------------------------
     def verify_webhook(self, *, headers: Mapping[str, str], body: bytes) -> bool:
-        signature = header(headers, "intuit-signature")
-        if not self.config.webhook_key or not signature:
-            return False
-        expected = base64.b64encode(hmac.new(self.config.webhook_key.encode(), body, hashlib.sha256).digest()).decode()
-        return hmac.compare_digest(expected, signature)
+        return signed_base64(self.config.webhook_key, body, header(headers, "intuit-signature"))
 
     @staticmethod
     def webhook_tenants(body: bytes) -> set[str]:

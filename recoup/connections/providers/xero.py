@@ -9,9 +9,6 @@ Limits (Xero's published ones, per tenant): 60 calls a minute and 5,000 a day; a
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -21,7 +18,7 @@ from typing import Any
 
 from recoup.connections.providers.base import (
     BooksProvider, OAuthEndpoints, Page, PaymentToWrite, RemoteCredit, RemoteCustomer, RemoteInvoice,
-    RemotePayment, Tenant, base, header,
+    RemotePayment, Tenant, base, header, signed_base64,
 )
 from recoup.connections.providers.http import ProviderError
 from recoup.core.ratelimit import Limit
@@ -243,11 +240,7 @@ class Xero(BooksProvider):
 
     # --- webhooks --------------------------------------------------------------------------------
     def verify_webhook(self, *, headers: Mapping[str, str], body: bytes) -> bool:
-        signature = header(headers, "x-xero-signature")
-        if not self.config.webhook_key or not signature:
-            return False
-        expected = base64.b64encode(hmac.new(self.config.webhook_key.encode(), body, hashlib.sha256).digest()).decode()
-        return hmac.compare_digest(expected, signature)
+        return signed_base64(self.config.webhook_key, body, header(headers, "x-xero-signature"))
 
     @staticmethod
     def webhook_tenants(body: bytes) -> set[str]:

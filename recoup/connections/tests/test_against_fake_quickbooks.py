@@ -16,6 +16,7 @@ from recoup.collections.cycle import cycle_run
 from recoup.connections.actions import connect_complete, connect_start
 from recoup.connections.models import Connection
 from recoup.connections.sync import sync_connection
+from recoup.connections.tests.snapshots import open_by_customer
 from recoup.connections.writeback import writeback_run
 from recoup.ledger.actions import payment_record
 from recoup.ledger.models import Invoice, InvoiceStatus
@@ -47,12 +48,6 @@ def balances(company) -> dict[str, Decimal]:
             out[name] = out.get(name, Decimal(0)) + inv["Balance"]
     return out
 
-
-def open_by_customer(org) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = {}
-    for inv in Invoice.objects.for_org(org).select_related("customer").filter(open_minor__gt=0):
-        out[inv.customer.legal_name] = out.get(inv.customer.legal_name, Decimal(0)) + inv.open_amount
-    return out
 
 
 def test_quickbooks_first_sync_cdc_void_delete_and_write_back(org_b, qbo, clock):

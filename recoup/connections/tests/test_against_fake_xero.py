@@ -15,6 +15,7 @@ from recoup.audit.actions import Actor
 from recoup.connections.actions import connect_complete, connect_start, payment_account_set
 from recoup.connections.models import Connection, ConnectionStatus
 from recoup.connections.sync import sync_connection
+from recoup.connections.tests.snapshots import open_by_customer
 from recoup.connections.writeback import writeback_run
 from recoup.ledger.actions import payment_record
 from recoup.ledger.models import Invoice
@@ -54,12 +55,6 @@ def amounts_due(books) -> dict[str, Decimal]:
             out[name] = out.get(name, Decimal(0)) + inv["AmountDue"]
     return {k: v for k, v in out.items() if v}
 
-
-def open_by_customer(org) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = {}
-    for inv in Invoice.objects.for_org(org).select_related("customer").filter(open_minor__gt=0):
-        out[inv.customer.legal_name] = out.get(inv.customer.legal_name, Decimal(0)) + inv.open_amount
-    return out
 
 
 def test_connect_sync_and_write_back_against_the_xero_fake(org_a, fake, clock):
