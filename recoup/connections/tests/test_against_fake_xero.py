@@ -85,3 +85,29 @@ def test_connect_sync_and_write_back_against_the_xero_fake(org_a, fake, clock):
     assert not again.counts.get("payments_created")
     assert open_by_customer(org_a) == amounts_due(books)
     fake.check()
+
+
+def test_a_process_dying_between_the_token_answer_and_the_commit_loses_nothing(org_a, fake, clock, monkeypatch):
+    """The rotated refresh token never reached the database; the previous one still works (Xero's
+    30-minute grace), so the next sync refreshes again and goes on."""
+    from recoup.connections import crypto, tokens
+
+    fake.add_tenant("Acme Ltd", currency="GBP")
+    connection = connect(org_a, fake)
+    before = crypto.decrypt(Connection.objects.get(pk=connection.pk).refresh_token_enc)
+    later = NOW + timedelta(hours=1)
+    fake.clock.set(later)
+
+    def die(*args, **kwargs):
+        raise SystemExit("killed after the provider answered, before the commit")
+    with monkeypatch.context() as dying:
+        dying.setattr(tokens, "store_tokens", die)
+        with pytest.raises(SystemExit):
+            sync_connection(connection=Connection.objects.get(pk=connection.pk), now=later)
+    stored = Connection.objects.get(pk=connection.pk)
+    assert crypto.decrypt(stored.refresh_token_enc) == before  # the rotated one was lost
+    fake.clock.set(later + timedelta(minutes=10))
+    result = sync_connection(connection=stored, now=later + timedelta(minutes=10))
+    assert result.ok, result.error
+    assert crypto.decrypt(Connection.objects.get(pk=connection.pk).refresh_token_enc) != before
+    fake.check()
