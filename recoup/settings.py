@@ -24,6 +24,9 @@ RECOUP_STATEMENT_MAX_UPLOAD_MB / _UNZIPPED_MB / _FILES / _LINES  bank statement 
 RECOUP_IMPORT_MAX_BYTES / RECOUP_IMPORT_MAX_ROWS / RECOUP_IMPORT_MAX_ERRORS  one CSV import: the largest file
                      (20000000 bytes), the most rows (100000) and errors listed (500)
 RECOUP_UPLOAD_MAX_AGE_HOURS  an upload waiting for confirmation longer than this is removed (24)
+RECOUP_XERO_* / RECOUP_QUICKBOOKS_* / RECOUP_STRIPE_BILLING_*  connections to the books (docs/connections.md):
+                     CLIENT_ID, CLIENT_SECRET, WEBHOOK_KEY, URL (one base URL for every endpoint: a local fake)
+RECOUP_CONNECTIONS_KEY  Fernet key(s) for the tokens (default: generated once into var/connections.key)
 """
 
 from __future__ import annotations
@@ -256,6 +259,14 @@ RECOUP_INBOUND_ESP = envstr("RECOUP_INBOUND_ESP", "")
 RECOUP_INBOUND_WEBHOOK_SECRET = envstr("RECOUP_INBOUND_WEBHOOK_SECRET", "")
 RECOUP_INBOUND_SIGNING_KEY = envstr("RECOUP_INBOUND_SIGNING_KEY", "")
 RECOUP_INBOUND_DOMAIN = envstr("RECOUP_INBOUND_DOMAIN", "")
+
+# Connections to the books: the app registered with each provider, its webhook key, and URL to
+# point every endpoint at a local fake (`recoup fake-xero --port N`); see docs/connections.md.
+RECOUP_BOOKS = {
+    name: {"client_id": envstr(f"RECOUP_{env}_CLIENT_ID", ""), "client_secret": envstr(f"RECOUP_{env}_CLIENT_SECRET", ""),
+           "webhook_key": envstr(f"RECOUP_{env}_WEBHOOK_KEY", ""), "url": envstr(f"RECOUP_{env}_URL", "").rstrip("/")}
+    for name, env in (("xero", "XERO"), ("quickbooks", "QUICKBOOKS"), ("stripe_billing", "STRIPE_BILLING"))
+}
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("recoup.api.urls")),
     path("hooks/payments/", include("recoup.payments.urls")),
+    path("", include("recoup.connections.hook_urls")),
     path("hooks/", include("recoup.messaging.urls")),
     path("", include("recoup.web.urls")),
 ]

@@ -63,7 +63,7 @@ def fill(route: str, ids: dict[str, int], slug: str) -> str:
             return str(ids.get(before, ids.get(name, 999_999)))
         if conv == "int":
             return "1"
-        return {"key": "first", "ref": "C001", "number": "A-1"}.get(name, "x")
+        return {"key": "first", "ref": "C001", "number": "A-1", "provider": "xero"}.get(name, "x")
     path = PARAM.sub(one, route)
     return "/" + re.sub(r"\(\?P<(\w+)>[^)]*\)", "x", path)
 

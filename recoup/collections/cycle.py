@@ -27,6 +27,7 @@ from recoup.collections.chase import chase_save
 from recoup.collections.cycle_facts import CustomerWork, CycleFacts, fetch_cycle_facts
 from recoup.collections.cycle_send import send_plans
 from recoup.collections.gate import StandingFacts, standing_facts
+from recoup.collections.hooks import cycle_hold
 from recoup.collections.models import CycleRun, DecisionStatus, InvoiceChase, Outcome, Policy, StepDecision
 from recoup.collections.review import drafts_expire
 from recoup.collections.step_actions import apply_step_action
@@ -110,6 +111,8 @@ def _run(*, org: Organization, on: date, now: datetime, dry_run: bool, full: boo
     facts = fetch_cycle_facts(org=org, on=on, full=full)
     result = CycleResult(date=on, dry_run=dry_run, run_id=run.pk)
     counts = result.counts
+    # A hold (the books not synced lately: collections/hooks.py) defers every step of the day.
+    held = cycle_hold(org, now)
     if expired:
         counts["drafts_expired"] = expired
     chase: list[InvoiceChase] = []
@@ -125,6 +128,14 @@ def _run(*, org: Organization, on: date, now: datetime, dry_run: bool, full: boo
                     continue
                 if not decisions:
                     chase += _chase_rows(work, policy, [], on, facts.epoch)
+                    continue
+                if held:
+                    # Nothing decided, nothing rescheduled: the same steps come back on the next run.
+                    actions = [CycleAction(customer_ref=work.ref, invoices=tuple(
+                        i.number for i in work.invoices if i.id in plans[0].invoice_ids) if plans else (),
+                        step=decisions[0].step_key, channel="", status=str(Outcome.DEFERRED), reason=held)]
+                    result.actions += actions
+                    counts["deferred"] += 1
                     continue
                 try:
                     with transaction.atomic():
@@ -151,8 +162,9 @@ def _run(*, org: Organization, on: date, now: datetime, dry_run: bool, full: boo
     audit.record(org=org, actor=ACTOR, at=now, verb="cycle.ran", subject=run,
                  summary=f"Collections cycle for {on}{' (dry run)' if dry_run else ''}: "
                          f"{counts['queued']} queued, {counts['draft']} drafts for review, "
-                         f"{counts['blocked']} blocked, {counts['deferred']} deferred",
-                 data={"date": on.isoformat(), "counts": dict(counts)})
+                         f"{counts['blocked']} blocked, {counts['deferred']} deferred"
+                         + (f" ({held})" if held else ""),
+                 data={"date": on.isoformat(), "counts": dict(counts), **({"held": held} if held else {})})
     return result
 
 

@@ -16,6 +16,7 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 
 from recoup.audit.checkpoints import Taken
+from recoup.audit.models import AuditEvent
 from recoup.collections.models import CycleRun
 from recoup.collections.review import drafts_count
 from recoup.core.text import one_line
@@ -36,6 +37,7 @@ class Digest:
     reviews: int = 0
     contact_problems: int = 0
     other_tasks: int = 0
+    held: str = ""  # why the day's cycle deferred every step (e.g. "books not synced since ..."), if it did
 
     @property
     def waiting(self) -> int:
@@ -45,9 +47,12 @@ class Digest:
 def digest_for(*, org: Organization, on: date) -> Digest:
     """Counts for ``on`` (the organization's local date)."""
     cycle: dict[str, int] = {}
-    for run in CycleRun.objects.for_org(org).filter(date=on, dry_run=False):
+    runs = list(CycleRun.objects.for_org(org).filter(date=on, dry_run=False))
+    for run in runs:
         for key, value in run.counts.items():
             cycle[key] = cycle.get(key, 0) + int(value)
+    held = [e.data["held"] for e in AuditEvent.objects.for_org(org).filter(
+        verb="cycle.ran", subject_id__in=[r.pk for r in runs]).order_by("-seq") if e.data.get("held")][:1]
     tasks = dict(open_tasks(org=org).values_list("kind").annotate(n=Count("id")).order_by())
     return Digest(
         org=org, on=on, cycle=cycle,
@@ -60,6 +65,7 @@ def digest_for(*, org: Organization, on: date) -> Digest:
         contact_problems=tasks.pop(TaskKind.CONTACT_UNUSABLE, 0) + tasks.pop(TaskKind.DELIVERY_FAILED, 0)
         + tasks.pop(TaskKind.CONTACT_NEEDED, 0),
         other_tasks=sum(tasks.values()),
+        held=held[0] if held else "",
     )
 
 

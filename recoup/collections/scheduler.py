@@ -26,6 +26,7 @@ from recoup.audit.actions import Actor
 from recoup.audit.checkpoints import checkpoint_take
 from recoup.collections.cycle import CycleResult, cycle_run
 from recoup.collections.digest import digest_send
+from recoup.collections.hooks import run_before_cycle
 from recoup.collections.models import CycleRun, ScheduledRun
 from recoup.escalation.case_actions import case_reminders
 from recoup.messaging.delivery import DeliveryReport, deliver_due
@@ -95,6 +96,8 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
         claim = claim_day(org=org, on=on, now=now)
         if claim is None:
             continue
+        # The books first (hooks: the connections app syncs), so nothing is chased on stale data.
+        run_before_cycle(org, now)
         try:
             # Arrangements first, so a plan or promise broken today is chased today.
             arrangements_check(org=org, on=on, now=now)

@@ -5,3 +5,13 @@ class ConnectionsConfig(AppConfig):
     name = "recoup.connections"
     label = "connections"
     verbose_name = "Connections to the books (Xero, QuickBooks Online, Stripe Billing)"
+
+    def ready(self) -> None:
+        # The lower layers publish hooks; this app fills them (arrows point down).
+        from recoup.collections.hooks import register_before_cycle, register_cycle_hold
+        from recoup.connections import hooks
+        from recoup.ledger.guards import register_invoice_guard
+
+        register_invoice_guard(hooks.invoice_guard)
+        register_before_cycle(hooks.sync_before_cycle)
+        register_cycle_hold(hooks.stale_books_hold)

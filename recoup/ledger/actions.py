@@ -22,6 +22,7 @@ from recoup.audit.actions import Actor
 from recoup.core import allocation as core_allocation
 from recoup.core.money import minor_with_code, quantize, to_minor
 from recoup.core.terms import Terms, due_date as terms_due_date
+from recoup.ledger.guards import invoice_edit_refusal
 from recoup.ledger.models import (
     Allocation,
     Charge,
@@ -55,8 +56,20 @@ class LineInput:
     tax_minor: int | None = None
 
 
+class InvoiceLocked(LedgerError):
+    """An edit refused because another system owns the invoice (``recoup.ledger.guards``)."""
+
+
 def _same_org(org: Organization, *objs: object) -> None:
     check_same_org(org, *objs, error=LedgerError)
+
+
+def check_invoice_editable(invoice: Invoice, what: str) -> None:
+    """Raise InvoiceLocked naming the invoice when a registered guard refuses ``what`` on it
+    (an invoice that came from the books is changed there, not here)."""
+    reason = invoice_edit_refusal(invoice, what)
+    if reason:
+        raise InvoiceLocked(f"invoice {invoice.number}: {what} refused, it {reason}")
 
 
 
@@ -348,6 +361,7 @@ def invoice_write_off(
 ) -> WriteOff:
     """Write off part or all (the default) of an invoice's open balance."""
     _same_org(org, invoice)
+    check_invoice_editable(invoice, "write-off")
     _lock_customer(invoice.customer)
     invoice.refresh_from_db()
     amount = invoice.open_minor if amount_minor is None else amount_minor

@@ -66,6 +66,7 @@ org_patterns = [
     path("settings/terms/<int:pk>/", settings_pages.terms_edit, name="settings_terms_edit"),
     path("settings/members/", settings_pages.member_list, name="settings_members"),
     path("settings/api/", include("recoup.api.web_urls")),
+    path("settings/connections/", include("recoup.connections.urls")),
     path("settings/members/<int:pk>/role/", settings_pages.member_role, name="settings_member_role"),
     path("settings/members/<int:pk>/remove/", settings_pages.member_delete, name="settings_member_remove"),
     path("bank/", include("recoup.banking.urls")),

@@ -19,7 +19,7 @@ from recoup.api.schemas import (
     PaymentIn, PaymentOut, PaymentPage, Problem,
 )
 from recoup.arrangements.actions import org_date
-from recoup.ledger.actions import LineInput, credit_note_record, invoice_create, payment_record
+from recoup.ledger.actions import LineInput, check_invoice_editable, credit_note_record, invoice_create, payment_record
 from recoup.ledger.imports.writes import invoice_upsert
 from recoup.ledger.models import CreditNote, Customer, Invoice, InvoiceStatus, Payment, PaymentMethod
 
@@ -128,6 +128,8 @@ def invoice_void(request, invoice_id: int, body: InvoiceVoid):
     """
     org = org_of(request)
     invoice = get_or_404(Invoice, org, invoice_id, "invoice")
+    with refusals():
+        check_invoice_editable(invoice, "void")
     if invoice.allocations.filter(payment__isnull=False).exists():
         raise ApiProblem(409, f"invoice {invoice.number} has payments against it; issue a credit note instead")
     if invoice.status != InvoiceStatus.OPEN or invoice.open_minor <= 0:

@@ -13,7 +13,8 @@ from decimal import Decimal
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.core.money import from_minor
-from recoup.ledger.actions import LineInput, credit_note_record, invoice_create, payment_record, refresh_invoice
+from recoup.ledger.actions import (LineInput, check_invoice_editable, credit_note_record, invoice_create, payment_record,
+                                   refresh_invoice)
 from recoup.ledger.customer_actions import contact_save, customer_create, customer_update
 from recoup.ledger.models import Contact, Customer, Invoice, InvoiceLine, PaymentMethod
 from recoup.orgs.models import Organization
@@ -79,6 +80,7 @@ def invoice_upsert(*, org: Organization, plan: dict, actor: Actor, now: datetime
 
 
 def _update(org: Organization, invoice: Invoice, plan: dict, actor: Actor, now: datetime) -> None:
+    check_invoice_editable(invoice, "edit")
     before = invoice.total_minor
     invoice.issue_date, invoice.due_date = plan["issue_date"], plan["due_date"]
     invoice.po_number, invoice.description = plan["po_number"], plan["description"]

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from recoup.collections.review import drafts_count
+from recoup.connections.selectors import books_hold
 from recoup.orgs.models import Organization
 from recoup.reports.aging import aging_totals
 from recoup.web import charts, selectors
@@ -47,5 +48,6 @@ def dashboard(request: HttpRequest, org: Organization) -> HttpResponse:
         "summaries": summaries,
         "most_overdue": selectors.most_overdue(org, today=today),
         "drafts_waiting": drafts_count(org=org),
+        "books_hold": books_hold(org, timezone.now()),
         **_at_a_glance(org, today),
     })

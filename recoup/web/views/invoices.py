@@ -14,6 +14,7 @@ from recoup.ledger.splits import invoice_parts
 from recoup.messaging.actions import MessagingError, contact_log
 from recoup.orgs.models import Organization, Role
 from recoup.web import selectors
+from recoup.connections.selectors import invoice_origin, writebacks_for_invoice
 from recoup.web.decorators import org_view
 from recoup.web.views.common import get_for_org, org_today
 
@@ -34,6 +35,8 @@ def invoice_detail(request: HttpRequest, org: Organization, pk: int) -> HttpResp
         "parts": invoice_parts(invoice),
         "write_offs": invoice.write_offs.all(),
         "events": selectors.invoice_events(org, invoice),
+        "origin": invoice_origin(org, invoice.pk),
+        "writebacks": writebacks_for_invoice(org, invoice.pk),
     })
 
 
