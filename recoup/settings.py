@@ -15,6 +15,11 @@ RECOUP_SESSION_HOURS a login lasts this long, and ends when the browser closes (
 RECOUP_LOGIN_ATTEMPTS / RECOUP_LOGIN_COOLOFF_MINUTES  failed logins before a lock-out (5), and for how long (15)
 RECOUP_CSP           the Content-Security-Policy header (default: recoup.accounts.middleware.DEFAULT_POLICY)
 RECOUP_BACKUP_DIR    where the daily backup goes (default var/backups); RECOUP_BACKUP_KEEP: how many (14)
+RECOUP_BACKUP_S3_*   off-site copies: BUCKET (unset: off), PREFIX, ENDPOINT, REGION, ACCESS_KEY, SECRET_KEY
+RECOUP_METRICS_TOKEN the bearer token /metrics asks for (unset: /metrics answers 404)
+RECOUP_HEARTBEAT_SECONDS / RECOUP_CYCLE_GRACE_MINUTES / RECOUP_OUTBOX_STUCK_MINUTES  what /readyz calls late
+RECOUP_SCHEDULER_INTERVAL seconds between the scheduler's passes (60)
+The full table, with defaults: docs/deploy.md.
 """
 
 from __future__ import annotations
@@ -83,6 +88,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz, /readyz and /metrics answer before host checks, HTTPS redirects and sessions.
+    "recoup.ops.middleware.HealthEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -197,6 +204,19 @@ RECOUP_CSP = envstr("RECOUP_CSP", "")
 # Daily backups (recoup.ops): where, and how many to keep.
 RECOUP_BACKUP_DIR = Path(envstr("RECOUP_BACKUP_DIR", str(VAR_DIR / "backups")))
 RECOUP_BACKUP_KEEP = envint("RECOUP_BACKUP_KEEP", "14")
+# Off-site copies of the backups in S3-compatible storage (recoup.ops.offsite); no bucket: off.
+RECOUP_BACKUP_S3_BUCKET = envstr("RECOUP_BACKUP_S3_BUCKET", "")
+RECOUP_BACKUP_S3_PREFIX = envstr("RECOUP_BACKUP_S3_PREFIX", "recoup/")
+RECOUP_BACKUP_S3_ENDPOINT = envstr("RECOUP_BACKUP_S3_ENDPOINT", "")
+RECOUP_BACKUP_S3_REGION = envstr("RECOUP_BACKUP_S3_REGION", "")
+RECOUP_BACKUP_S3_ACCESS_KEY = envstr("RECOUP_BACKUP_S3_ACCESS_KEY", "")
+RECOUP_BACKUP_S3_SECRET_KEY = envstr("RECOUP_BACKUP_S3_SECRET_KEY", "")
+# Health (recoup.ops): the token /metrics asks for, and what /readyz calls late.
+RECOUP_METRICS_TOKEN = envstr("RECOUP_METRICS_TOKEN", "")
+RECOUP_HEARTBEAT_SECONDS = envint("RECOUP_HEARTBEAT_SECONDS", "10")
+RECOUP_CYCLE_GRACE_MINUTES = envint("RECOUP_CYCLE_GRACE_MINUTES", "60")
+RECOUP_OUTBOX_STUCK_MINUTES = envint("RECOUP_OUTBOX_STUCK_MINUTES", "30")
+RECOUP_SCHEDULER_INTERVAL = envint("RECOUP_SCHEDULER_INTERVAL", "60")
 
 # Until an SMTP server is configured, mail is written to files under var/mail/: a fresh
 # install (and the demo) never e-mails anyone by accident, and nothing floods the terminal.

@@ -24,6 +24,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from recoup.ops.offsite import push_daily, s3_target
+
 FORMAT = 1
 
 
@@ -192,6 +194,7 @@ def backup_daily(*, now: datetime, directory: Path | None = None, keep: int | No
     """Make today's backup (once a day: None when today's exists) and keep only the newest ``keep``.
 
     Called by the scheduler; the folder is ``RECOUP_BACKUP_DIR`` and ``keep`` ``RECOUP_BACKUP_KEEP``.
+    With ``RECOUP_BACKUP_S3_BUCKET`` set, the archives go off the box too, kept alike.
     """
     directory = Path(directory or settings.RECOUP_BACKUP_DIR)
     keep = keep if keep is not None else settings.RECOUP_BACKUP_KEEP
@@ -202,4 +205,13 @@ def backup_daily(*, now: datetime, directory: Path | None = None, keep: int | No
     backups = sorted(directory.glob("recoup-????-??-??.tar.gz"))
     for old in backups[:-keep] if keep > 0 else []:
         old.unlink()
+    target_s3 = s3_target()
+    if target_s3 is not None and (made is not None or directory not in _PUSHED):
+        push_daily(target_s3, directory, keep=keep)  # off the box too (recoup.ops.offsite)
+        _PUSHED.add(directory)
     return made
+
+
+# Folders whose daily archives this process has sent off-site since it started: the bucket is
+# listed once per process and then only when a new archive is made, not on every pass.
+_PUSHED: set[Path] = set()

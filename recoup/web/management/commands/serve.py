@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from recoup.ops.startup import start_refusal
+
 
 def create_server(host: str, port: int, threads: int = 8):
     """Bind the socket now, so the caller can announce a URL that already answers."""
@@ -18,7 +20,8 @@ def create_server(host: str, port: int, threads: int = 8):
 
 
 class Command(BaseCommand):
-    help = "Serve Recoup over HTTP with waitress (run collectstatic first, or let `recoup run` do it)."
+    help = ("Serve Recoup over HTTP with waitress (run collectstatic first, or let `recoup run` do it). Refuses to "
+            "start on a database whose schema does not match the code, or a bad RECOUP_BASE_URL.")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -26,6 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
 
     def handle(self, *args, **opts):
+        refusal = start_refusal()
+        if refusal:
+            raise CommandError(f"not starting: {refusal}")
         server = create_server(opts["host"], opts["port"], opts["threads"])
         self.stdout.write(f"Serving on http://{opts['host']}:{server.effective_port}")
         self.stdout.flush()
