@@ -36,17 +36,15 @@ SELECT CASE WHEN EXISTS (
 class SchedulerLock:
     """The scheduler's leader lock, by whichever means the database allows."""
 
-    def __init__(self, *, key: int = SCHEDULER_LOCK_KEY):
+    def __init__(self, *, key: int = SCHEDULER_LOCK_KEY, path: Path | None = None):
+        """``path``: the lock file on SQLite (default: beside the database file)."""
         self.key = key
+        self.path = path
         self._fd: int | None = None
-
-    @property
-    def kind(self) -> str:
-        return "advisory" if connection.vendor == "postgresql" else "file"
 
     def hold(self) -> bool:
         """True while this process holds the lock (taking it if free); False when another does."""
-        if connection.vendor == "postgresql":
+        if self.path is None and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(_HOLD_SQL, [self.key, self.key, self.key])
                 return bool(cursor.fetchone()[0])
@@ -55,9 +53,11 @@ class SchedulerLock:
     def _hold_file(self) -> bool:
         import fcntl
 
-        if self._fd is not None or connection.is_in_memory_db():
+        if self._fd is not None:
             return True
-        path = Path(f"{connection.settings_dict['NAME']}.scheduler-lock")
+        if self.path is None and connection.is_in_memory_db():
+            return True  # no other process can open this database
+        path = self.path or Path(f"{connection.settings_dict['NAME']}.scheduler-lock")
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -72,6 +72,6 @@ class SchedulerLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-        if connection.vendor == "postgresql" and connection.connection is not None:
+        if self.path is None and connection.vendor == "postgresql" and connection.connection is not None:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock_all()")
