@@ -11,10 +11,13 @@ RECOUP_VAR_DIR       where the SQLite file, secret and uploads live
 RECOUP_BASE_URL      the address debtors reach this server at, for portal links (default http://127.0.0.1:8000)
 RECOUP_HTTPS         served over HTTPS: secure cookies, HSTS, redirect http to https (default off)
 RECOUP_PROXY_SSL     trust X-Forwarded-Proto: https from a reverse proxy (default off)
+RECOUP_TRUSTED_PROXY the reverse proxy's address (e.g. 127.0.0.1): `recoup serve` takes the client's address from its X-Forwarded-For
 RECOUP_SESSION_HOURS a login lasts this long, and ends when the browser closes (default 12)
 RECOUP_LOGIN_ATTEMPTS / RECOUP_LOGIN_COOLOFF_MINUTES  failed logins before a lock-out (5), and for how long (15)
 RECOUP_CSP           the Content-Security-Policy header (default: recoup.accounts.middleware.DEFAULT_POLICY)
 RECOUP_BACKUP_DIR    where the daily backup goes (default var/backups); RECOUP_BACKUP_KEEP: how many (14)
+RECOUP_BACKUP_JSON   back the database up as JSON, to restore into the other engine (default off)
+RECOUP_API_RATE_LIMIT API requests per token per minute (300)
 RECOUP_BACKUP_S3_*   off-site copies: BUCKET (unset: off), PREFIX, ENDPOINT, REGION, ACCESS_KEY, SECRET_KEY
 RECOUP_METRICS_TOKEN the bearer token /metrics asks for (unset: /metrics answers 404)
 RECOUP_HEARTBEAT_SECONDS / RECOUP_CYCLE_GRACE_MINUTES / RECOUP_OUTBOX_STUCK_MINUTES  what /readyz calls late
@@ -199,11 +202,17 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 if envbool("RECOUP_PROXY_SSL", "false"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxy `recoup serve` believes about the client's address (login throttling counts per address).
+RECOUP_TRUSTED_PROXY = envstr("RECOUP_TRUSTED_PROXY", "")
+# API requests per token per minute (recoup.api.auth).
+RECOUP_API_RATE_LIMIT = envint("RECOUP_API_RATE_LIMIT", "300")
 # The content security policy (recoup.accounts.middleware); empty: the built-in one.
 RECOUP_CSP = envstr("RECOUP_CSP", "")
 # Daily backups (recoup.ops): where, and how many to keep.
 RECOUP_BACKUP_DIR = Path(envstr("RECOUP_BACKUP_DIR", str(VAR_DIR / "backups")))
 RECOUP_BACKUP_KEEP = envint("RECOUP_BACKUP_KEEP", "14")
+# Back the database up as JSON (restores into either engine: the way from SQLite to PostgreSQL).
+RECOUP_BACKUP_JSON = envbool("RECOUP_BACKUP_JSON", "false")
 # Off-site copies of the backups in S3-compatible storage (recoup.ops.offsite); no bucket: off.
 RECOUP_BACKUP_S3_BUCKET = envstr("RECOUP_BACKUP_S3_BUCKET", "")
 RECOUP_BACKUP_S3_PREFIX = envstr("RECOUP_BACKUP_S3_PREFIX", "recoup/")

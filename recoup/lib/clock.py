@@ -93,7 +93,7 @@ def write_clock(path: Path, at: datetime, speed: float = 1.0) -> None:
 
 def install_from_env() -> FileClock | None:
     """Called by the entry points: when ``RECOUP_CLOCK_FILE`` is set, Django's clock reads it."""
-    path = os.environ.get(ENV, "").strip()
+    path = os.environ.get("RECOUP_CLOCK_FILE", "").strip()
     if not path:
         return None
     from django.utils import timezone as dj_timezone

@@ -67,6 +67,8 @@ def _pg_env() -> tuple[list[str], dict[str, str]]:
 
 def _dump_database(folder: Path) -> tuple[str, str]:
     """Write the database into ``folder``; returns (method, file name)."""
+    if settings.RECOUP_BACKUP_JSON:
+        return _dump_json(folder)
     if _engine() == "sqlite":
         if connection.in_atomic_block:
             # SQLite's backup would wait forever for this connection's own open write transaction.
@@ -85,6 +87,11 @@ def _dump_database(folder: Path) -> tuple[str, str]:
         if done.returncode != 0:
             raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
         return "pg_dump", "db.pgdump"
+    return _dump_json(folder)
+
+
+def _dump_json(folder: Path) -> tuple[str, str]:
+    """A logical dump through Django's serializers: slower, but it restores into either engine."""
     with open(folder / "db.json", "w", encoding="utf-8") as out:
         call_command("dumpdata", "--natural-foreign", "--exclude=contenttypes", "--exclude=auth.permission",
                      "--exclude=sessions", "--exclude=admin.logentry", stdout=out)
@@ -129,7 +136,7 @@ def _restore_database(folder: Path, manifest: dict) -> None:
     if method == "sqlite-backup":
         if _engine() != "sqlite":
             raise BackupError("this backup holds a SQLite database; restore it into a SQLite install "
-                              "(or make a JSON backup with RECOUP_BACKUP_JSON=1)")
+                              "(or make a JSON backup with RECOUP_BACKUP_JSON=true)")
         connection.ensure_connection()
         source = sqlite3.connect(db_file)
         try:

@@ -114,3 +114,4 @@ def test_check_deploy_reports_the_base_url(db, settings):
     with pytest.raises(SystemCheckError, match="recoup.E001"):
         call_command("check", "--deploy", stdout=io.StringIO(), stderr=io.StringIO())
 
+

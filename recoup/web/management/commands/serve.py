@@ -7,14 +7,25 @@ from django.core.management.base import BaseCommand, CommandError
 from recoup.ops.startup import start_refusal
 
 
+def proxy_options(trusted_proxy: str) -> dict:
+    """Waitress's options to take the client's address and scheme from the reverse proxy at ``trusted_proxy``
+    (its X-Forwarded-For and X-Forwarded-Proto); none when no proxy is trusted."""
+    if not trusted_proxy:
+        return {}
+    return {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"}}
+
+
 def create_server(host: str, port: int, threads: int = 8):
     """Bind the socket now, so the caller can announce a URL that already answers."""
+    from django.conf import settings
     from waitress import create_server as waitress_server
 
     from recoup.wsgi import application
 
     try:
-        return waitress_server(application, host=host, port=port, threads=threads, ident="Recoup")
+        return waitress_server(application, host=host, port=port, threads=threads, ident="Recoup",
+                               **proxy_options(settings.RECOUP_TRUSTED_PROXY))
     except OSError as exc:
         raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
