@@ -29,8 +29,13 @@ SELECT CASE WHEN EXISTS (
     SELECT 1 FROM pg_locks
     WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()
       AND classid = (%s >> 32)::oid AND objid = (%s & 4294967295)::oid AND objsubid = 1
-) THEN true ELSE pg_try_advisory_lock(%s) END
+) THEN true ELSE pg_try_advisory_lock(%s) END, pg_backend_pid()
 """
+# How the scheduler's session makes PostgreSQL notice soon that the leader is gone, so its lock is
+# freed: a killed process even while its query waits (the connection is checked every 2 s), a
+# machine that vanished from the network (TCP keepalives after 30 s of silence, 3 probes 10 s apart).
+_SESSION_SQL = ("SET client_connection_check_interval = '2s'; SET tcp_keepalives_idle = 30; "
+                "SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3")
 
 
 class SchedulerLock:
@@ -41,13 +46,18 @@ class SchedulerLock:
         self.key = key
         self.path = path
         self._fd: int | None = None
+        self._session: int | None = None  # the PostgreSQL backend whose session settings are made
 
     def hold(self) -> bool:
         """True while this process holds the lock (taking it if free); False when another does."""
         if self.path is None and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(_HOLD_SQL, [self.key, self.key, self.key])
-                return bool(cursor.fetchone()[0])
+                held, backend = cursor.fetchone()
+                if held and backend != self._session:
+                    cursor.execute(_SESSION_SQL)  # once per database session
+                    self._session = backend
+                return bool(held)
         return self._hold_file()
 
     def _hold_file(self) -> bool:
