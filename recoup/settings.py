@@ -11,6 +11,7 @@ RECOUP_VAR_DIR       where the SQLite file, secret and uploads live
 RECOUP_BASE_URL      the address debtors reach this server at, for portal links (default http://127.0.0.1:8000)
 RECOUP_HTTPS         served over HTTPS: secure cookies, HSTS, redirect http to https (default off)
 RECOUP_PROXY_SSL     trust X-Forwarded-Proto: https from a reverse proxy (default off)
+RECOUP_TRUSTED_PROXY the reverse proxy's address (e.g. 127.0.0.1): `recoup serve` takes the client's address from its X-Forwarded-For
 RECOUP_SESSION_HOURS a login lasts this long, and ends when the browser closes (default 12)
 RECOUP_LOGIN_ATTEMPTS / RECOUP_LOGIN_COOLOFF_MINUTES  failed logins before a lock-out (5), and for how long (15)
 RECOUP_LOGIN_ATTEMPTS_PER_ADDRESS  failed logins from one address, over all usernames, before it is locked out (20)
@@ -27,6 +28,13 @@ RECOUP_UPLOAD_MAX_AGE_HOURS  an upload waiting for confirmation longer than this
 RECOUP_XERO_* / RECOUP_QUICKBOOKS_* / RECOUP_STRIPE_BILLING_*  connections to the books (docs/connections.md):
                      CLIENT_ID, CLIENT_SECRET, WEBHOOK_KEY, URL (one base URL for every endpoint: a local fake)
 RECOUP_CONNECTIONS_KEY  Fernet key(s) for the tokens (default: generated once into var/connections.key)
+RECOUP_BACKUP_JSON   back the database up as JSON, to restore into the other engine (default off)
+RECOUP_API_RATE_LIMIT API requests per token per minute (300)
+RECOUP_BACKUP_S3_*   off-site copies: BUCKET (unset: off), PREFIX, ENDPOINT, REGION, ACCESS_KEY, SECRET_KEY
+RECOUP_METRICS_TOKEN the bearer token /metrics asks for (unset: /metrics answers 404)
+RECOUP_HEARTBEAT_SECONDS / RECOUP_CYCLE_GRACE_MINUTES / RECOUP_OUTBOX_STUCK_MINUTES  what /readyz calls late
+RECOUP_SCHEDULER_INTERVAL seconds between the scheduler's passes (60)
+The full table, with defaults: docs/deploy.md.
 """
 
 from __future__ import annotations
@@ -95,6 +103,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz, /readyz and /metrics answer before host checks, HTTPS redirects and sessions.
+    "recoup.ops.middleware.HealthEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -210,6 +220,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 if envbool("RECOUP_PROXY_SSL", "false"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxy `recoup serve` believes about the client's address (login throttling counts per address).
+RECOUP_TRUSTED_PROXY = envstr("RECOUP_TRUSTED_PROXY", "")
+# API requests per token per minute (recoup.api.auth).
+RECOUP_API_RATE_LIMIT = envint("RECOUP_API_RATE_LIMIT", "300")
 # The content security policy (recoup.accounts.middleware); empty: the built-in one.
 RECOUP_CSP = envstr("RECOUP_CSP", "")
 # Daily backups (recoup.ops): where, and how many to keep.
@@ -234,6 +248,22 @@ RECOUP_IMPORT_MAX_BYTES = envint("RECOUP_IMPORT_MAX_BYTES", "20000000")
 RECOUP_IMPORT_MAX_ROWS = envint("RECOUP_IMPORT_MAX_ROWS", "100000")
 RECOUP_IMPORT_MAX_ERRORS = envint("RECOUP_IMPORT_MAX_ERRORS", "500")
 RECOUP_UPLOAD_MAX_AGE_HOURS = envint("RECOUP_UPLOAD_MAX_AGE_HOURS", "24")
+
+# Back the database up as JSON (restores into either engine: the way from SQLite to PostgreSQL).
+RECOUP_BACKUP_JSON = envbool("RECOUP_BACKUP_JSON", "false")
+# Off-site copies of the backups in S3-compatible storage (recoup.ops.offsite); no bucket: off.
+RECOUP_BACKUP_S3_BUCKET = envstr("RECOUP_BACKUP_S3_BUCKET", "")
+RECOUP_BACKUP_S3_PREFIX = envstr("RECOUP_BACKUP_S3_PREFIX", "recoup/")
+RECOUP_BACKUP_S3_ENDPOINT = envstr("RECOUP_BACKUP_S3_ENDPOINT", "")
+RECOUP_BACKUP_S3_REGION = envstr("RECOUP_BACKUP_S3_REGION", "")
+RECOUP_BACKUP_S3_ACCESS_KEY = envstr("RECOUP_BACKUP_S3_ACCESS_KEY", "")
+RECOUP_BACKUP_S3_SECRET_KEY = envstr("RECOUP_BACKUP_S3_SECRET_KEY", "")
+# Health (recoup.ops): the token /metrics asks for, and what /readyz calls late.
+RECOUP_METRICS_TOKEN = envstr("RECOUP_METRICS_TOKEN", "")
+RECOUP_HEARTBEAT_SECONDS = envint("RECOUP_HEARTBEAT_SECONDS", "10")
+RECOUP_CYCLE_GRACE_MINUTES = envint("RECOUP_CYCLE_GRACE_MINUTES", "60")
+RECOUP_OUTBOX_STUCK_MINUTES = envint("RECOUP_OUTBOX_STUCK_MINUTES", "30")
+RECOUP_SCHEDULER_INTERVAL = envint("RECOUP_SCHEDULER_INTERVAL", "60")
 
 # Until an SMTP server is configured, mail is written to files under var/mail/: a fresh
 # install (and the demo) never e-mails anyone by accident, and nothing floods the terminal.

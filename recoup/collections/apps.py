@@ -5,3 +5,10 @@ class CollectionsConfig(AppConfig):
     name = "recoup.collections"
     label = "collections"
     verbose_name = "Collections"
+
+    def ready(self) -> None:
+        from recoup.collections import health as cycle_health
+        from recoup.lib import health, metrics
+
+        health.register("cycle", cycle_health.cycle_problems)
+        metrics.register("cycle", cycle_health.cycle_metrics)

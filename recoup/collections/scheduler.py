@@ -8,7 +8,8 @@ itself catches up the steps missed meanwhile, each decided once; their messages 
 outbox for the send window (the next morning in the debtor's time, when the day's window has
 passed) and delivery sends them then. Before running, a scheduler claims the day
 with a ``ScheduledRun`` row (unique per organization and date), so two schedulers at once
-run an organization's day once.
+run an organization's day once. Of several ``recoup scheduler`` processes only the one holding
+the leader lock (``recoup.ops.leader``) runs passes; it finishes a day a dead leader left claimed.
 """
 
 from __future__ import annotations
@@ -61,15 +62,18 @@ def due_runs(*, orgs: Iterable[Organization], now: datetime) -> list[tuple[Organ
     return [(org, day) for org, day in candidates if (org.pk, day) not in ran | claimed]
 
 
-def claim_day(*, org: Organization, on: date, now: datetime) -> ScheduledRun | None:
-    """Claim ``org``'s day for this scheduler; None when another holds it (or finished it)."""
+def claim_day(*, org: Organization, on: date, now: datetime, stale: timedelta = STALE_CLAIM) -> ScheduledRun | None:
+    """Claim ``org``'s day for this scheduler; None when another holds it (or finished it).
+
+    An unfinished claim older than ``stale`` is taken over; the scheduler holding the leader
+    lock passes 0, since the lock proves the claim's holder is gone."""
     try:
         with transaction.atomic():
             return ScheduledRun.objects.create(org=org, date=on, claimed_at=now)
     except IntegrityError:
         pass
     taken = ScheduledRun.objects.for_org(org).filter(date=on, finished_at__isnull=True,
-                                                     claimed_at__lt=now - STALE_CLAIM).update(claimed_at=now)
+                                                     claimed_at__lt=now - stale).update(claimed_at=now)
     return ScheduledRun.objects.for_org(org).get(date=on) if taken else None
 
 
@@ -86,14 +90,15 @@ class TickReport:
 
 
 def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None, deliver: bool = True,
-                   backup: bool = False) -> TickReport:
+                   backup: bool = False, take_over: bool = False) -> TickReport:
     """One pass: run every due cycle (each org on its own: one failing does not stop the
     others), sign its audit checkpoint and e-mail the digest carrying it to the operators,
-    take the day's backup (``backup``), then deliver what is due."""
+    take the day's backup (``backup``), then deliver what is due. ``take_over``: this scheduler
+    holds the leader lock, so a day another left unfinished is its to finish now (``claim_day``)."""
     report = TickReport()
     orgs = list(Organization.objects.order_by("slug")) if orgs is None else list(orgs)
     for org, on in due_runs(orgs=orgs, now=now):
-        claim = claim_day(org=org, on=on, now=now)
+        claim = claim_day(org=org, on=on, now=now, stale=timedelta(0) if take_over else STALE_CLAIM)
         if claim is None:
             continue
         # The books first (hooks: the connections app syncs), so nothing is chased on stale data.

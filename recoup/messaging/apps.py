@@ -8,3 +8,9 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         # Connects the inbound-mail handler to anymail's signal at start-up.
         from recoup.messaging import views  # noqa: F401
+
+        from recoup.lib import health, metrics
+        from recoup.messaging import health as outbox_health
+
+        health.register("outbox", outbox_health.outbox_problems)
+        metrics.register("outbox", outbox_health.outbox_metrics)

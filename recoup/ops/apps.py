@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class OpsConfig(AppConfig):
     name = "recoup.ops"
     label = "ops"
+
+    def ready(self) -> None:
+        from recoup.lib import metrics
+        from recoup.ops import readiness, startup  # noqa: F401 - startup registers the base-URL system check
+
+        readiness.register_checks()
+        metrics.register("processes", readiness.process_metrics)
+        metrics.register("tasks", readiness.task_queue_metrics)
+        metrics.register("readiness", readiness.readiness_metrics)

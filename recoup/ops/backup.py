@@ -27,6 +27,7 @@ from django.db import connection
 
 from recoup.audit.checkpoints import checkpoints_take
 from recoup.audit.signing import SigningKeyError
+from recoup.ops.offsite import push_daily, s3_target
 
 FORMAT = 1
 
@@ -69,6 +70,8 @@ def _pg_env() -> tuple[list[str], dict[str, str]]:
 
 def _dump_database(folder: Path) -> tuple[str, str]:
     """Write the database into ``folder``; returns (method, file name)."""
+    if settings.RECOUP_BACKUP_JSON:
+        return _dump_json(folder)
     if _engine() == "sqlite":
         if connection.in_atomic_block:
             # SQLite's backup would wait forever for this connection's own open write transaction.
@@ -87,6 +90,11 @@ def _dump_database(folder: Path) -> tuple[str, str]:
         if done.returncode != 0:
             raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
         return "pg_dump", "db.pgdump"
+    return _dump_json(folder)
+
+
+def _dump_json(folder: Path) -> tuple[str, str]:
+    """A logical dump through Django's serializers: slower, but it restores into either engine."""
     with open(folder / "db.json", "w", encoding="utf-8") as out:
         call_command("dumpdata", "--natural-foreign", "--exclude=contenttypes", "--exclude=auth.permission",
                      "--exclude=sessions", "--exclude=admin.logentry", stdout=out)
@@ -167,7 +175,7 @@ def _restore_database(folder: Path, manifest: dict) -> None:
     if method == "sqlite-backup":
         if _engine() != "sqlite":
             raise BackupError("this backup holds a SQLite database; restore it into a SQLite install "
-                              "(or make a JSON backup with RECOUP_BACKUP_JSON=1)")
+                              "(or make a JSON backup with RECOUP_BACKUP_JSON=true)")
         connection.ensure_connection()
         source = sqlite3.connect(db_file)
         try:
@@ -232,6 +240,7 @@ def backup_daily(*, now: datetime, directory: Path | None = None, keep: int | No
     """Make today's backup (once a day: None when today's exists) and keep only the newest ``keep``.
 
     Called by the scheduler; the folder is ``RECOUP_BACKUP_DIR`` and ``keep`` ``RECOUP_BACKUP_KEEP``.
+    With ``RECOUP_BACKUP_S3_BUCKET`` set, the archives go off the box too, kept alike.
     """
     directory = private_folder(Path(directory or settings.RECOUP_BACKUP_DIR))
     keep = keep if keep is not None else settings.RECOUP_BACKUP_KEEP
@@ -244,4 +253,13 @@ def backup_daily(*, now: datetime, directory: Path | None = None, keep: int | No
         old.unlink()
     for kept in directory.glob("recoup-????-??-??.tar.gz"):  # those written before backups were private too
         kept.chmod(0o600)
+    target_s3 = s3_target()
+    if target_s3 is not None and (made is not None or directory not in _PUSHED):
+        push_daily(target_s3, directory, keep=keep)  # off the box too (recoup.ops.offsite)
+        _PUSHED.add(directory)
     return made
+
+
+# Folders whose daily archives this process has sent off-site since it started: the bucket is
+# listed once per process and then only when a new archive is made, not on every pass.
+_PUSHED: set[Path] = set()

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from recoup.collections.review import drafts_count
 from recoup.connections.selectors import books_hold
-from recoup.orgs.models import Organization
+from recoup.lib import health
+from recoup.orgs.models import Organization, Role
 from recoup.reports.aging import aging_totals
 from recoup.web import charts, selectors
 from recoup.web.decorators import org_view
@@ -27,9 +28,17 @@ def _at_a_glance(org: Organization, today) -> dict:
     return {"glance": glance, "glance_currency": org.base_currency}
 
 
+def _health_problems(request: HttpRequest, org: Organization, now) -> list[tuple[str, str]]:
+    """For owners: the failing readiness checks (/readyz) of the install and of this organization."""
+    if request.membership.role != Role.OWNER:
+        return []
+    return health.run_checks(now=now).failing_for(org.pk)
+
+
 @org_view()
 def dashboard(request: HttpRequest, org: Organization) -> HttpResponse:
-    today = org_today(org, timezone.now())
+    now = timezone.now()
+    today = org_today(org, now)
     report = aging_totals(org=org, as_of=today)
     summaries = []
     for currency, totals in sorted(report.totals.items(), key=lambda kv: (kv[0] != org.base_currency, kv[0])):
@@ -48,6 +57,7 @@ def dashboard(request: HttpRequest, org: Organization) -> HttpResponse:
         "summaries": summaries,
         "most_overdue": selectors.most_overdue(org, today=today),
         "drafts_waiting": drafts_count(org=org),
-        "books_hold": books_hold(org, timezone.now()),
+        "books_hold": books_hold(org, now),
+        "health_problems": _health_problems(request, org, now),
         **_at_a_glance(org, today),
     })
