@@ -292,10 +292,18 @@ RECOUP_INBOUND_DOMAIN = envstr("RECOUP_INBOUND_DOMAIN", "")
 
 # Connections to the books: the app registered with each provider, its webhook key, and URL to
 # point every endpoint at a local fake (`recoup fake-xero --port N`); see docs/connections.md.
+def _book(client_id: str, client_secret: str, webhook_key: str, url: str) -> dict[str, str]:
+    return {"client_id": client_id, "client_secret": client_secret, "webhook_key": webhook_key, "url": url.rstrip("/")}
+
+
 RECOUP_BOOKS = {
-    name: {"client_id": envstr(f"RECOUP_{env}_CLIENT_ID", ""), "client_secret": envstr(f"RECOUP_{env}_CLIENT_SECRET", ""),
-           "webhook_key": envstr(f"RECOUP_{env}_WEBHOOK_KEY", ""), "url": envstr(f"RECOUP_{env}_URL", "").rstrip("/")}
-    for name, env in (("xero", "XERO"), ("quickbooks", "QUICKBOOKS"), ("stripe_billing", "STRIPE_BILLING"))
+    "xero": _book(envstr("RECOUP_XERO_CLIENT_ID", ""), envstr("RECOUP_XERO_CLIENT_SECRET", ""),
+                  envstr("RECOUP_XERO_WEBHOOK_KEY", ""), envstr("RECOUP_XERO_URL", "")),
+    "quickbooks": _book(envstr("RECOUP_QUICKBOOKS_CLIENT_ID", ""), envstr("RECOUP_QUICKBOOKS_CLIENT_SECRET", ""),
+                        envstr("RECOUP_QUICKBOOKS_WEBHOOK_KEY", ""), envstr("RECOUP_QUICKBOOKS_URL", "")),
+    "stripe_billing": _book(envstr("RECOUP_STRIPE_BILLING_CLIENT_ID", ""),
+                            envstr("RECOUP_STRIPE_BILLING_CLIENT_SECRET", ""),
+                            envstr("RECOUP_STRIPE_BILLING_WEBHOOK_KEY", ""), envstr("RECOUP_STRIPE_BILLING_URL", "")),
 }
 
 LOGGING = {

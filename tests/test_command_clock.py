@@ -32,6 +32,9 @@ WITHOUT_NOW = {
     "statement": "--as-of is the day; the clock gives its default",
     "metrics": "--as-of is the day; the clock gives its default",
     "risk": "--as-of is the day; the clock gives its default",
+    "connect": "the clock stamps the connection and its tokens' expiry, which the provider's own clock decides",
+    "connections": "the clock only stamps the audit events of disconnecting and of rotating the key",
+    "upgrade": "the clock only names the backup taken before migrating",
     "scheduler": "its loop is the clock (each pass reads it); --now runs one pass at a given time",
 }
 

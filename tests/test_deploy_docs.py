@@ -15,7 +15,7 @@ from conftest import require
 from tests.deploy_setup import DEPLOY, DOC, ROOT, documented_settings, documented_steps, read_env_file, read_unit
 
 # env*("RECOUP_X", ...) from recoup.lib.env, and os.environ reads.
-READS = re.compile(r"""(?:env(?:str|bool|int)\(\s*|os\.environ(?:\.get)?[\(\[]\s*)["'](RECOUP_[A-Z0-9_]+)["']""")
+READS = re.compile(r"""(?:env(?:str|bool|int|hexlist)\(\s*|os\.environ(?:\.get)?[\(\[]\s*)["'](RECOUP_[A-Z0-9_]+)["']""")
 
 
 def settings_read_by_the_code() -> set[str]:

@@ -29,7 +29,7 @@ def key_path() -> Path:
 
 
 def _keys() -> list[bytes]:
-    text = os.environ.get(ENV, "")
+    text = os.environ.get("RECOUP_CONNECTIONS_KEY", "")
     if text.strip():
         return [k.strip().encode() for k in text.split(",") if k.strip()]
     path = key_path()
@@ -71,7 +71,7 @@ def rotate(token: str) -> str:
 
 def add_key_to_file() -> None:
     """Put a new key first in the key file (the old ones stay, to open what they encrypted)."""
-    if os.environ.get(ENV, "").strip():
+    if os.environ.get("RECOUP_CONNECTIONS_KEY", "").strip():
         raise TokenKeyError(f"the key comes from {ENV}: put the new key first there")
     old = _keys()
     path = key_path()

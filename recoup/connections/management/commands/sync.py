@@ -1,14 +1,12 @@
-"""recoup sync [--org SLUG] [--full] [--format json]: read the books' changes into Recoup (and write
+"""recoup sync [--org SLUG] [--full] [--now ISO] [--format json]: read the books' changes into Recoup (and write
 back the payments they lack). Without --org, every organization with a connection."""
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from recoup.connections.models import Connection, ConnectionStatus
 from recoup.connections.sync import sync_connection
 from recoup.connections.writeback import writeback_run
-from recoup.lib.command import OrgCommand
+from recoup.lib.command import OrgCommand, add_now_argument, command_now
 
 
 class Command(OrgCommand):
@@ -19,9 +17,10 @@ class Command(OrgCommand):
         super().add_arguments(parser)
         parser.add_argument("--full", action="store_true", help="read everything again, not only the changes")
         parser.add_argument("--no-writeback", action="store_true", help="do not write payments back first")
+        add_now_argument(parser, "the time the sync counts as done at (default: the clock)")
 
     def handle(self, *args, **options):
-        now = timezone.now()
+        now = command_now(options)
         qs = Connection.objects.filter(status=ConnectionStatus.ACTIVE).select_related("org").order_by("org__slug")
         if options["org"]:
             qs = qs.filter(org=self.org(options))

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
+from recoup.lib.command import add_now_argument, command_now
 from recoup.web.uploads import uploads_sweep
 
 
@@ -17,8 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--hours", type=int, default=None, help="age in hours (default: the setting)")
+        add_now_argument(parser, "the time ages are counted to (default: the clock)")
 
     def handle(self, *args, **options):
         hours = options["hours"] if options["hours"] is not None else settings.RECOUP_UPLOAD_MAX_AGE_HOURS
-        removed = uploads_sweep(now=timezone.now(), max_age=timedelta(hours=hours))
+        removed = uploads_sweep(now=command_now(options), max_age=timedelta(hours=hours))
         self.stdout.write(f"removed {removed} abandoned upload{'s' if removed != 1 else ''} older than {hours} hours")
