@@ -153,8 +153,9 @@ def _amount(text: str, profile: Profile, currency: str, filename: str, place: st
         amount = read_amount(body, decimal=profile.decimal)
     except ValueProblem as exc:
         detail = str(exc).replace(repr(body), repr(raw))
-        raise StatementError(filename, place, detail if detail.startswith(repr(raw)) else
-                             f"{raw!r} is not an amount: {detail}") from None
+        if not detail.startswith(repr(raw)):  # "is empty": only CR or DR
+            detail = f"{raw!r} is not an amount"
+        raise StatementError(filename, place, detail) from None
     if not marker_fits(amount.marker, currency):
         raise StatementError(filename, place, f"{raw!r} is not an amount in {currency}, the currency of this row")
     value = amount.value
