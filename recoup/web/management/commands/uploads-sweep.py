@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from recoup.web.uploads import uploads_sweep
+from recoup.lib.uploads import uploads_sweep
 
 
 class Command(BaseCommand):
