@@ -24,6 +24,8 @@ RECOUP_STATEMENT_MAX_UPLOAD_MB / _UNZIPPED_MB / _FILES / _LINES  bank statement 
 RECOUP_IMPORT_MAX_BYTES / RECOUP_IMPORT_MAX_ROWS / RECOUP_IMPORT_MAX_ERRORS  one CSV import: the largest file
                      (20000000 bytes), the most rows (100000) and errors listed (500)
 RECOUP_UPLOAD_MAX_AGE_HOURS  an upload waiting for confirmation longer than this is removed (24)
+RECOUP_EINVOICE_MAX_FILES / _MAX_FILE_BYTES / _MAX_TOTAL_BYTES  one e-invoice import: the most files (50),
+                     bytes of one file or of the XML a PDF carries unpacked (10000000), all files (50000000)
 """
 
 from __future__ import annotations
@@ -231,6 +233,13 @@ RECOUP_IMPORT_MAX_BYTES = envint("RECOUP_IMPORT_MAX_BYTES", "20000000")
 RECOUP_IMPORT_MAX_ROWS = envint("RECOUP_IMPORT_MAX_ROWS", "100000")
 RECOUP_IMPORT_MAX_ERRORS = envint("RECOUP_IMPORT_MAX_ERRORS", "500")
 RECOUP_UPLOAD_MAX_AGE_HOURS = envint("RECOUP_UPLOAD_MAX_AGE_HOURS", "24")
+
+# E-invoice imports (docs/import-formats.md): files in one upload or command, bytes of one file (and of
+# the XML a PDF carries, once unpacked), bytes of all files together; the web import stops receiving a
+# file at its cap.
+RECOUP_EINVOICE_MAX_FILES = envint("RECOUP_EINVOICE_MAX_FILES", "50")
+RECOUP_EINVOICE_MAX_FILE_BYTES = envint("RECOUP_EINVOICE_MAX_FILE_BYTES", "10000000")
+RECOUP_EINVOICE_MAX_TOTAL_BYTES = envint("RECOUP_EINVOICE_MAX_TOTAL_BYTES", "50000000")
 
 # Until an SMTP server is configured, mail is written to files under var/mail/: a fresh
 # install (and the demo) never e-mails anyone by accident, and nothing floods the terminal.
