@@ -16,6 +16,7 @@ from recoup.audit.actions import Actor
 from recoup.ledger.imports import COLUMNS
 from recoup.ledger.imports.einvoice import import_einvoices
 from recoup.ledger.imports.einvoice.limits import einvoice_limits
+from recoup.ledger.imports.einvoice.reading import megabytes
 from recoup.orgs.models import Organization
 from recoup.web.import_forms import ImportForm
 from recoup.web.uploads import upload_path, upload_remove, upload_store
@@ -36,6 +37,12 @@ class _SeveralFiles(forms.FileField):
 class EInvoiceForm(forms.Form):
     files = _SeveralFiles(label="E-invoice files (XML or PDF)",
                           widget=_Several(attrs={"multiple": True, "accept": ".xml,.pdf,application/pdf,text/xml"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limits = einvoice_limits()
+        self.fields["files"].help_text = (f"At most {limits.max_files} files, {megabytes(limits.max_file)} each, "
+                                          f"{megabytes(limits.max_total)} together.")
 
     def clean_files(self):
         # The page's upload handler stops receiving past the limits (``import_upload``); these checks
