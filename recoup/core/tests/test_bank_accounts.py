@@ -31,7 +31,7 @@ def test_the_organizations_own_account_is_recognised_however_a_statement_writes_
 @pytest.mark.parametrize("identifier, iban, details", [
     ("GB29NWBK60161331926819", BARCLAYS, ""),                       # another IBAN
     ("GB29NWBK60161331926819", "", "Sort code 20-20-15, account 55555555"),
-    ("GB67NWBK60161355555555", "", "Account 55555555"),              # the same number at another bank
+    ("GB44NWBK60161355555555", "", "Account 55555555"),              # the same number at another bank
     ("55555556", BARCLAYS, ""),
     ("12345678", "", "Sort code 20-20-15, account 55555555"),
     ("5555", BARCLAYS, ""),                                         # too short to be told apart
