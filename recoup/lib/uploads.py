@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}\.(csv|einvoice)")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}\.(csv|einvoice|statement)")
 
 
 def upload_dir() -> Path:
