@@ -68,7 +68,8 @@ def _statement_upload_limit() -> int:
 @capped_uploads(UploadCap("file", _statement_upload_limit))
 @org_view(Role.VIEWER, post_role=Role.COLLECTOR)
 def index(request: HttpRequest, org: Organization) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None, org=org)
+    posted = request.method == "POST"
+    form = UploadForm(request.POST if posted else None, request.FILES if posted else None, org=org)
     account_form = AccountForm(prefix="acct")
     status = 200
     if request.method == "POST" and "acct-name" in request.POST:
