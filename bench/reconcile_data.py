@@ -27,6 +27,7 @@ SECOND = ("Traders Trading Supplies Supply Systems Solutions Foods Logistics Eng
           "Software Networks").split()
 SUFFIX = ["Ltd", "Limited", "GmbH", "BV", "Inc", "& Co", "plc", "SARL"]
 AS_OF = date(2026, 4, 1)
+OWN_IBAN = "DE02120300000000202051"  # the organization's account (Settings), which the statement is of
 
 
 @dataclass
@@ -68,6 +69,8 @@ def build_ledger(args) -> Ledger:
     now = datetime(2026, 4, 2, 8, tzinfo=timezone.utc)
     actor = Actor.system("bench")
     org = org_create(slug="ours", legal_name="Ours Ltd", currency="EUR", country="DE", actor=actor, now=now)
+    org.bank_iban = OWN_IBAN  # the statement's account: the organization's own, imported without a question
+    org.save(update_fields=["bank_iban"])
     other = org_create(slug="theirs", legal_name="Theirs GmbH", currency="EUR", country="DE", actor=actor, now=now)
     agreed = json.dumps(Terms().to_dict())
     ledger = Ledger(org=org, other=other, now=now, customers={}, remembered=set(), invoices={})
@@ -232,7 +235,7 @@ def make_statement(ledger: Ledger, args) -> tuple[bytes, dict[str, tuple[frozens
     xml = f"""<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>
 <GrpHdr><MsgId>BENCH</MsgId><CreDtTm>2026-04-22T18:00:00</CreDtTm></GrpHdr>
-<Stmt><Id>BENCH-1</Id><Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Stmt><Id>BENCH-1</Id><Acct><Id><IBAN>{OWN_IBAN}</IBAN></Id><Ccy>EUR</Ccy></Acct>
 {''.join(entries)}</Stmt></BkToCstmrStmt></Document>"""
     return xml.encode(), truth, counts
 

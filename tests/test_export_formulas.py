@@ -56,9 +56,9 @@ def planted(org_a, system, now, clock, settings):
     and CR: the names stored are what counts), each with two invoices, a bank transfer whose
     remittance text begins with a payload, and an e-mail from the debtor with a payload for
     subject and body; one invoice written off with a payload for reason, then partly recovered."""
-    from recoup.banking.actions import line_confirm, statement_import
+    from recoup.banking.actions import line_confirm
     from recoup.banking.models import OPEN_STATES, StatementLine
-    from recoup.banking.tests.builders import Entry, camt053
+    from recoup.banking.tests.builders import Entry, camt053, import_confirmed
     from recoup.escalation.writeoff_actions import write_off_recover
     from recoup.ledger.actions import invoice_write_off
     from recoup.ledger.imports import import_csv
@@ -83,7 +83,7 @@ def planted(org_a, system, now, clock, settings):
 
     entries = [Entry("10.00", date(2026, 3, 2), name=p.strip(), text=f"{p} P{i}-1")
                for i, p in enumerate(PAYLOADS, start=1)]
-    statement_import(org=org_a, file_name="statement.xml", data=camt053(entries), actor=system, now=now)
+    import_confirmed(org=org_a, file_name="statement.xml", data=camt053(entries), actor=system, now=now)
     for line in StatementLine.objects.for_org(org_a).filter(state__in=OPEN_STATES).order_by("position"):
         number = re.search(r"P\d-1", line.text).group(0)
         line_confirm(org=org_a, line=line, invoices=[Invoice.objects.get(org=org_a, number=number)], actor=system,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -20,6 +21,8 @@ from django.db.models import Count
 
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
+from recoup.banking import accounts
+from recoup.banking.accounts import clean, lock_banking
 from recoup.banking.errors import BankingError
 from recoup.banking.models import (
     APPLIED_STATES,
@@ -34,11 +37,11 @@ from recoup.banking.models import (
     Statement,
     StatementLine,
 )
-from recoup.banking.parsers import BUILT_IN, ParsedStatement, StatementError, read_file
+from recoup.banking.parsers import BUILT_IN, StatementError, read_file
 from recoup.banking.reconcile import apply_candidate, reconcile, reverse_line_payments
 from recoup.banking.selectors import bank_settings, upload_limits
 from recoup.core import matching
-from recoup.core.money import minor_exponent, minor_with_code
+from recoup.core.money import minor_with_code
 from recoup.ledger.actions import LedgerError
 from recoup.ledger.models import Invoice
 from recoup.orgs.models import Organization, check_same_org
@@ -83,35 +86,14 @@ def settings_update(*, org: Organization, auto_threshold: Decimal, actor: Actor,
 def account_create(*, org: Organization, name: str, actor: Actor, now: datetime, iban: str = "",
                    number: str = "", currency: str = "", existing_ok: bool = False) -> BankAccount:
     """A new bank account; with ``existing_ok`` the organization's account of that name when there is one."""
-    name, iban, number, currency = _clean(name.strip()), _clean(matching.compact(iban)), _clean(number.strip()), \
-        currency.strip().upper()
-    if not name:
-        raise BankingError("a bank account needs a name")
-    for what, value, most in (("name", name, 100), ("IBAN", iban, 34), ("account number", number, 64)):
-        if len(value) > most:
-            raise BankingError(f"the {what} {value[:40]!r}... is longer than {most} characters")
-    if currency:
-        try:
-            minor_exponent(currency)
-        except ValueError as exc:
-            raise BankingError(str(exc)) from None
-    _lock_banking(org)  # two requests creating the same account at once: the second finds the first's
-    found = BankAccount.objects.for_org(org).filter(name=name).first()
-    if found is not None:
-        if existing_ok:
-            return found
-        raise BankingError(f"bank account {name!r} already exists")
-    account = BankAccount.objects.create(org=org, name=name, iban=iban, number=number, currency=currency,
-                                         created_at=now)
-    audit.record(org=org, actor=actor, at=now, verb="bank.account_created", subject=account,
-                 summary=f"Bank account {name} added")
-    return account
+    return accounts.account_create(org=org, name=name, actor=actor, now=now, iban=iban, number=number,
+                                   currency=currency, existing_ok=existing_ok)
 
 
 @transaction.atomic
 def csv_profile_save(*, org: Organization, actor: Actor, now: datetime, **fields) -> CsvProfile:
     """Create or replace the organization's CSV profile named ``fields['name']``."""
-    _lock_banking(org)  # two saves of a new name at once: the second replaces the first's
+    lock_banking(org)  # two saves of a new name at once: the second replaces the first's
     profile = CsvProfile.objects.for_org(org).filter(name=fields["name"]).first() or CsvProfile(org=org)
     for key, value in fields.items():
         setattr(profile, key, value)
@@ -139,53 +121,21 @@ def _profile(org: Organization, name: str | None):
 # -- import -------------------------------------------------------------------------------
 
 
-def _clean(text: str, size: int | None = None) -> str:
-    """Text fit to store: no NUL characters (PostgreSQL refuses them), cut to the column's size."""
-    text = text.replace("\x00", "")
-    return text[:size] if size else text
-
-
-def _account_for(org: Organization, parsed: ParsedStatement, chosen: BankAccount | None, now: datetime,
-                 file_name: str) -> BankAccount:
-    iban = _clean(matching.compact(parsed.account_iban), 34)
-    key = iban or _clean(parsed.account_number.strip(), 64)
-    if chosen is not None:
-        own = matching.compact(chosen.iban) or chosen.number
-        if key and own and key != own and matching.compact(key) != matching.compact(own):
-            raise BankingError(f"{file_name}: the statement is for account {key}, not {chosen.name} ({own})")
-        return chosen
-    if not key:
-        raise BankingError(f"{file_name}: the file does not say which account it is for; choose a bank account")
-    accounts = BankAccount.objects.for_org(org)
-    found = accounts.filter(iban=key).first() if iban else accounts.filter(number=key).first()
-    if found:
-        return found
-    # Named after its IBAN or number; an account the operator already gave that name keeps it.
-    name, n = key[:100], 1
-    while accounts.filter(name=name).exists():
-        n += 1
-        name = f"{key[:90]} ({n})"
-    return BankAccount.objects.create(org=org, name=name, iban=iban, number="" if iban else key,
-                                      currency=parsed.currency, created_at=now)
-
-
-def _lock_banking(org: Organization) -> None:
-    """Imports (and account and profile creations) of one organization one at a time: each sees what
-    the one before it wrote (the account it created, the lines it imported). The lock is banking's
-    own settings row, until the caller's transaction ends."""
-    BankSettings.objects.select_for_update().filter(pk=bank_settings(org).pk).first()
-
-
 def statement_import(*, org: Organization, file_name: str, data: bytes, actor: Actor, now: datetime,
-                     account: BankAccount | None = None, profile_name: str | None = None) -> ImportResult:
+                     account: BankAccount | None = None, own_account: bool = False, profile_name: str | None = None,
+                     add_accounts: Collection[str] = ()) -> ImportResult:
     """Import every statement in a file and reconcile its new lines; all or nothing.
 
     A file imported before (same content) creates nothing; a line already imported
     from another file, or from another statement of this one (the intraday report,
-    then the day's statement), is skipped.
+    then the day's statement), is skipped. The statements go into ``account``, or with
+    ``own_account`` the organization's account from Settings (created on first use), else
+    the account each names (``recoup.banking.accounts``): one that is not the organization's
+    raises ``UnknownAccount`` unless its identifier is in ``add_accounts`` (the operator
+    confirmed it), and is then added.
     """
     check_same_org(org, account, error=BankingError)
-    file_name = _clean(file_name, 255)
+    file_name = clean(file_name, 255)
     result = ImportResult(file_name=file_name)
     sha = hashlib.sha256(data).hexdigest()
     if _earlier(org, sha, result):
@@ -198,17 +148,24 @@ def statement_import(*, org: Organization, file_name: str, data: bytes, actor: A
                            limits=upload_limits())
     except StatementError as exc:
         raise BankingError(str(exc)) from None
+    if not own_account:
+        accounts.check_accounts(org=org, parsed=parsed, chosen=account, add_accounts=add_accounts,
+                                file_name=file_name)
     with transaction.atomic():
-        _lock_banking(org)
+        lock_banking(org)
         if _earlier(org, sha, result):  # imported by another process while this one read the file
             return result
+        if own_account:
+            account = accounts.own_account_ensure(org=org, actor=actor, now=now, currency=parsed[0].currency
+                                                  if parsed else "")
         new_lines: list[StatementLine] = []
         taken: dict[int, set[str]] = {}  # account -> fingerprints of this upload's lines so far
         for position, st in enumerate(parsed, start=1):
-            target = _account_for(org, st, account, now, file_name)
+            target = accounts.account_for(org=org, parsed=st, chosen=account, actor=actor, now=now,
+                                          file_name=file_name, add_accounts=add_accounts)
             statement = Statement.objects.create(
                 org=org, account=target, file_name=file_name, file_sha256=sha, position=position,
-                format=st.format, statement_ref=_clean(st.statement_id, 140), currency=st.currency or target.currency,
+                format=st.format, statement_ref=clean(st.statement_id, 140), currency=st.currency or target.currency,
                 opening_minor=st.opening_minor, closing_minor=st.closing_minor, period_start=st.period_start,
                 period_end=st.period_end, imported_at=now, imported_by=actor.label[:150])
             result.statements.append(statement)
@@ -229,11 +186,11 @@ def statement_import(*, org: Organization, file_name: str, data: bytes, actor: A
                 new_lines.append(StatementLine(
                     org=org, statement=statement, account=target, position=index, booking_date=line.booking_date,
                     value_date=line.value_date, amount_minor=line.amount_minor, currency=line.currency,
-                    counterparty_name=_clean(line.counterparty_name, 200),
-                    counterparty_account=_clean(line.counterparty_account, 64), reference=_clean(line.reference, 140),
-                    remittance=_clean(line.remittance), end_to_end_id=_clean(line.end_to_end_id, 140),
-                    bank_ref=_clean(line.bank_ref, 140), is_return=line.is_return,
-                    return_reason=_clean(line.return_reason, 35), place=_clean(line.place, 300), fingerprint=mark,
+                    counterparty_name=clean(line.counterparty_name, 200),
+                    counterparty_account=clean(line.counterparty_account, 64), reference=clean(line.reference, 140),
+                    remittance=clean(line.remittance), end_to_end_id=clean(line.end_to_end_id, 140),
+                    bank_ref=clean(line.bank_ref, 140), is_return=line.is_return,
+                    return_reason=clean(line.return_reason, 35), place=clean(line.place, 300), fingerprint=mark,
                     state=LineState.UNMATCHED if line.amount_minor > 0 else LineState.OUTGOING))
         created = StatementLine.objects.bulk_create(new_lines, batch_size=2000)
         if created and created[0].pk is None:  # backends that do not return ids from bulk inserts

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from recoup.banking.accounts import OWN_ACCOUNT, account_choices
 from recoup.banking.models import BankAccount, CsvProfile
 from recoup.banking.parsers import BUILT_IN
 from recoup.banking.selectors import upload_limits
@@ -14,16 +15,27 @@ from recoup.banking.selectors import upload_limits
 class UploadForm(forms.Form):
     file = forms.FileField(label="Statement file",
                            help_text="camt.052/053/054 (or a zip of them), OFX, MT940/MT942 or CSV")
-    account = forms.ModelChoiceField(queryset=BankAccount.objects.none(), required=False, label="Bank account",
-                                     empty_label="The account named in the file")
+    account = forms.ChoiceField(required=False, label="Bank account",
+                                help_text="A CSV file does not say which account it is for: choose it here")
     profile = forms.ChoiceField(required=False, label="CSV profile", help_text="Only for CSV files; "
                                 "without one, the first profile whose columns the file has is used")
 
     def __init__(self, *args, org, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = BankAccount.objects.for_org(org)
+        self.org = org
+        self.fields["account"].choices = [("", "The account named in the file"), *account_choices(org)]
         names = sorted({*CsvProfile.objects.for_org(org).values_list("name", flat=True), *BUILT_IN})
         self.fields["profile"].choices = [("", "Find it from the columns")] + [(n, n) for n in names]
+
+    def clean_account(self) -> BankAccount | str | None:
+        """None (the account named in the file), OWN_ACCOUNT, or one of the organization's accounts."""
+        value = self.cleaned_data["account"]
+        if value in ("", OWN_ACCOUNT):
+            return value or None
+        account = BankAccount.objects.for_org(self.org).filter(pk=int(value)).first()  # a choice: the org's
+        if account is None:
+            raise forms.ValidationError("That bank account no longer exists; choose another.")
+        return account
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -16,7 +16,7 @@ from recoup.banking.models import (
     StatementLine,
 )
 from recoup.banking.parsers.archive import MB, Limits
-from recoup.core import matching
+from recoup.core import bank_accounts, matching
 from recoup.ledger.models import Customer, Invoice
 from recoup.orgs.models import Organization
 
@@ -51,6 +51,25 @@ def build_index(org: Organization, currencies: set[str]) -> matching.MatchIndex:
 
 def accounts(org: Organization) -> QuerySet[BankAccount]:
     return BankAccount.objects.for_org(org)
+
+
+def settings_account(org: Organization) -> tuple[str, str] | None:
+    """(IBAN, other account details) of the organization's own account as Settings give it, or None."""
+    iban, details = bank_accounts.compact(org.bank_iban), org.bank_account.strip()
+    return (iban, details) if iban or details else None
+
+
+def own_account(org: Organization) -> BankAccount | None:
+    """The bank account that is the one Settings give (the first such), or None (Settings give none, or it
+    was never used)."""
+    given = settings_account(org)
+    if given is None:
+        return None
+    for account in accounts(org).order_by("created_at", "id"):
+        key = account.iban or account.number
+        if key and bank_accounts.same_account(key, iban=given[0], details=given[1]):
+            return account
+    return None
 
 
 def statements(org: Organization) -> QuerySet[Statement]:

@@ -6,6 +6,7 @@ from recoup.banking import views
 
 urlpatterns = [
     path("", views.index, name="bank_home"),
+    path("confirm-account/", views.account_confirm, name="bank_account_confirm"),
     path("statements/<int:pk>/", views.statement_detail, name="bank_statement"),
     path("review/", views.review, name="bank_review"),
     path("lines/<int:pk>/confirm/", views.line_confirm, name="bank_line_confirm"),

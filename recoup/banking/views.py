@@ -1,7 +1,9 @@
 """Pages of banking: upload a statement, see its lines, review uncertain matches, undo.
 
 Views are thin: parse the form, call one action with the signed-in user and the clock
-read here, redirect (POST-redirect-GET).
+read here, redirect (POST-redirect-GET). A statement of an account that is not the
+organization's waits under var/uploads (``recoup.lib.uploads``) while the operator is
+asked about it (``account_confirm``), and is removed once answered or swept when abandoned.
 """
 
 from __future__ import annotations
@@ -15,18 +17,61 @@ from django.views.decorators.http import require_POST
 from recoup.audit.actions import Actor
 from recoup.banking import actions, selectors
 from recoup.banking.actions import BankingError
+from recoup.banking.errors import UnknownAccount
+from recoup.banking.accounts import OWN_ACCOUNT, known_accounts
 from recoup.banking.forms import AccountForm, ChooseInvoicesForm, SettingsForm, UploadForm
 from recoup.banking.models import LineState, MatchCandidate, Statement, StatementLine
 from recoup.ledger.models import Invoice
 from recoup.orgs.models import Organization, Role
+from recoup.lib.uploads import upload_path, upload_remove, upload_store, uploads_sweep
 from recoup.web.decorators import org_view
+from recoup.web.uploads import UploadCap, capped_uploads
 from recoup.web.views.common import get_for_org
 
 
+PENDING_KEY = "recoup_statement_pending"  # a statement waiting for the operator to confirm its account
+
+
+def _imported(request: HttpRequest, org: Organization, name: str, result: actions.ImportResult) -> HttpResponse:
+    if result.already_imported:
+        messages.info(request, f"{name} was imported before; nothing new.")
+    else:
+        states = result.states
+        messages.success(request, f"{name}: {result.lines} line(s) imported, "
+                         f"{states.get(LineState.MATCHED, 0)} matched automatically, "
+                         f"{states.get(LineState.REVIEW, 0) + states.get(LineState.UNMATCHED, 0)} to review"
+                         + (f", {result.duplicates} already known" if result.duplicates else "") + ".")
+    if len(result.statements) == 1:
+        return redirect("bank_statement", slug=org.slug, pk=result.statements[0].pk)
+    return redirect("bank_home", slug=org.slug)
+
+
+def _ask_about_account(request: HttpRequest, org: Organization, upload, profile: str,
+                       unknown: UnknownAccount) -> HttpResponse:
+    """Keep the upload (under var/uploads, swept when abandoned) and ask whether its account is ours."""
+    uploads_sweep(now=timezone.now())
+    previous = request.session.get(PENDING_KEY)
+    if previous:
+        upload_remove(previous.get("token", ""))
+    token = upload_store(upload, "statement")
+    request.session[PENDING_KEY] = {"org": org.pk, "token": token, "name": upload.name, "profile": profile,
+                                    "accounts": unknown.identifiers}
+    return render(request, "banking/new_account.html", {
+        "unknown": unknown, "token": token, "file_name": upload.name, "accounts": unknown.shown_as,
+    })
+
+
+def _statement_upload_limit() -> int:
+    return selectors.upload_limits().max_upload
+
+
+@capped_uploads(UploadCap("file", _statement_upload_limit))
 @org_view(Role.VIEWER, post_role=Role.COLLECTOR)
 def index(request: HttpRequest, org: Organization) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None, org=org)
+    posted = request.method == "POST"
+    form = UploadForm(request.POST if posted else None, request.FILES if posted else None, org=org)
     account_form = AccountForm(prefix="acct")
+    status = 200
     if request.method == "POST" and "acct-name" in request.POST:
         account_form = AccountForm(request.POST, prefix="acct")
         if account_form.is_valid():
@@ -39,31 +84,56 @@ def index(request: HttpRequest, org: Organization) -> HttpResponse:
                 messages.success(request, f"Bank account {account_form.cleaned_data['name']} added.")
                 return redirect("bank_home", slug=org.slug)
         form = UploadForm(org=org)
+    elif request.method == "POST" and request.upload_too_large:  # never received past the limit
+        form.is_valid()
+        form.errors.pop("file", None)
+        form.add_error("file", f"The file is larger than the {_statement_upload_limit() // 2**20} MB one upload may be.")
+        status = 413
     elif request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+        upload, chosen = form.cleaned_data["file"], form.cleaned_data["account"]
         try:
             result = actions.statement_import(
-                org=org, file_name=upload.name, data=upload.read(), account=form.cleaned_data["account"],
-                profile_name=form.cleaned_data["profile"] or None, actor=Actor.for_user(request.user),
-                now=timezone.now())
+                org=org, file_name=upload.name, data=upload.read(), account=chosen if chosen != OWN_ACCOUNT else None,
+                own_account=chosen == OWN_ACCOUNT, profile_name=form.cleaned_data["profile"] or None,
+                actor=Actor.for_user(request.user), now=timezone.now())
+        except UnknownAccount as exc:
+            return _ask_about_account(request, org, upload, form.cleaned_data["profile"], exc)
         except BankingError as exc:
             form.add_error("file", str(exc))
         else:
-            if result.already_imported:
-                messages.info(request, f"{upload.name} was imported before; nothing new.")
-            else:
-                states = result.states
-                messages.success(request, f"{upload.name}: {result.lines} line(s) imported, "
-                                 f"{states.get(LineState.MATCHED, 0)} matched automatically, "
-                                 f"{states.get(LineState.REVIEW, 0) + states.get(LineState.UNMATCHED, 0)} to review"
-                                 + (f", {result.duplicates} already known" if result.duplicates else "") + ".")
-            if len(result.statements) == 1:
-                return redirect("bank_statement", slug=org.slug, pk=result.statements[0].pk)
-            return redirect("bank_home", slug=org.slug)
+            return _imported(request, org, upload.name, result)
     return render(request, "banking/index.html", {
         "form": form, "account_form": account_form, "statements": selectors.statements(org)[:50],
-        "accounts": selectors.accounts(org), "to_review": selectors.review_queue(org).count(),
-    })
+        "accounts": known_accounts(org),
+        "to_review": selectors.review_queue(org).count(),
+    }, status=status)
+
+
+@require_POST
+@org_view(Role.COLLECTOR)
+def account_confirm(request: HttpRequest, org: Organization) -> HttpResponse:
+    """The operator's answer about a statement's account: import and add it, or import nothing."""
+    pending = request.session.get(PENDING_KEY)
+    token = request.POST.get("token", "")
+    path = upload_path(token) if pending and pending.get("org") == org.pk and pending.get("token") == token else None
+    if path is None:
+        messages.error(request, "That statement is no longer waiting; please upload it again.")
+        return redirect("bank_home", slug=org.slug)
+    del request.session[PENDING_KEY]
+    try:
+        if "cancel" in request.POST:
+            messages.info(request, f"{pending['name']} was not imported.")
+            return redirect("bank_home", slug=org.slug)
+        try:
+            result = actions.statement_import(
+                org=org, file_name=pending["name"], data=path.read_bytes(), profile_name=pending["profile"] or None,
+                add_accounts=pending["accounts"], actor=Actor.for_user(request.user), now=timezone.now())
+        except BankingError as exc:
+            messages.error(request, str(exc))
+            return redirect("bank_home", slug=org.slug)
+        return _imported(request, org, pending["name"], result)
+    finally:
+        upload_remove(token)
 
 
 @org_view(Role.VIEWER)

@@ -30,6 +30,7 @@ from recoup.collections.digest import digest_send
 from recoup.collections.hooks import run_before_cycle
 from recoup.collections.models import CycleRun, ScheduledRun
 from recoup.escalation.case_actions import case_reminders
+from recoup.lib.uploads import uploads_sweep
 from recoup.messaging.delivery import DeliveryReport, deliver_due
 from recoup.ops.backup import backup_daily
 from recoup.orgs.models import Organization
@@ -124,6 +125,11 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
             digest_send(org=org, on=on, audit=audit)
         except Exception:  # noqa: BLE001 - a mail server down must not undo or repeat the day's run
             log.exception("daily digest of %s for %s could not be sent", org.slug, on)
+    if report.ran:  # a day has begun: import uploads abandoned before confirmation go too
+        try:
+            uploads_sweep(now=now)
+        except OSError:
+            log.exception("sweeping abandoned uploads failed")
     if backup:
         try:
             backup_daily(now=now)

@@ -17,6 +17,8 @@ def overdue_invoice(org_a, make_customer, make_invoice, system, now):
     from recoup.orgs.actions import member_add
 
     member_add(org=org_a, username="olivia", role="owner", password="correct horse battery", actor=system, now=now)
+    org_a.bank_iban = "GB33BUKB20201555555555"  # the account of the statement below: imported without a question
+    org_a.save(update_fields=["bank_iban"])
     policies_install_defaults(org=org_a, actor=system, now=now)
     customer = make_customer(org_a, ref="C042", name="Northwind Traders")
     Contact.objects.create(org=org_a, customer=customer, name="Accounts payable", email="ap@northwind.test")

@@ -79,6 +79,9 @@ class _Reader:
             minor = to_minor_exact(el.text, currency, filename=self.filename, place="")
         except StatementError as exc:
             raise self.fail(el, exc.problem, path) from None
+        if minor < 0:  # the schema's amounts are 0 or more: turning "-20.00" DBIT into money in would be a guess
+            raise self.fail(el, f"{el.text.strip()!r} is negative, but a camt amount has no sign (CdtDbtInd gives it)",
+                            path)
         if sign_el is not None:
             indicator = _text(sign_el, "CdtDbtInd")
             if indicator not in ("CRDT", "DBIT"):

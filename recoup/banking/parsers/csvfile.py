@@ -21,6 +21,7 @@ import webencodings
 
 from recoup.banking.parsers.base import ParsedLine, ParsedStatement, StatementError, to_minor_exact
 from recoup.banking.parsers.encodings import windows_1252
+from recoup.core.exported_values import ValueProblem, marker_fits, read_amount
 
 HEADER_SEARCH_LINES = 30
 
@@ -131,16 +132,39 @@ def find_header(data: bytes, profile: Profile) -> tuple[int, dict[str, int]] | N
     return None
 
 
+# "CR" / "DR" (credit: money in; debit: money out) before or after the number, as bank exports write it.
+_CREDIT_DEBIT = re.compile(r"(?:(?P<pre>CR|DR)\.?\s+(?P<rest>.+)|(?P<body>.*?)(?<![A-Za-z])\s*(?P<post>CR|DR)\.?)",
+                           re.IGNORECASE)
+
+
 def _amount(text: str, profile: Profile, currency: str, filename: str, place: str) -> int:
+    """A cell's amount in minor units, money in > 0, read by ``core.exported_values.read_amount``: a sign
+    before or after, brackets, ``CR``/``DR``, thousands grouped by ',' '.' space or apostrophe, and a
+    currency symbol or code that must be the row's currency."""
     raw = text.strip()
-    cleaned = re.sub(r"[^\d.,+\-]", "", raw)
-    if profile.decimal == ",":
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    else:
-        cleaned = cleaned.replace(",", "")
-    if not re.fullmatch(r"[+-]?\d+(\.\d+)?", cleaned):
-        raise StatementError(filename, place, f"{raw!r} is not an amount")
-    return to_minor_exact(cleaned, currency, filename=filename, place=place)
+    mark, body = "", raw
+    found = _CREDIT_DEBIT.fullmatch(raw)
+    if found:
+        mark = (found["pre"] or found["post"]).upper()
+        body = found["rest"] if found["pre"] else found["body"]
+    if body.endswith("+") and not body.lstrip().startswith(("+", "-", "\u2212")):
+        body = body[:-1]  # a plus sign after the number, as the trailing minus of the same exports
+    try:
+        amount = read_amount(body, decimal=profile.decimal)
+    except ValueProblem as exc:
+        detail = str(exc).replace(repr(body), repr(raw))
+        if not detail.startswith(repr(raw)):  # "is empty": only CR or DR
+            detail = f"{raw!r} is not an amount"
+        raise StatementError(filename, place, detail) from None
+    if not marker_fits(amount.marker, currency):
+        raise StatementError(filename, place, f"{raw!r} is not an amount in {currency}, the currency of this row")
+    value = amount.value
+    if mark:
+        if value < 0 or body.lstrip().startswith(("-", "\u2212", "(")):
+            raise StatementError(filename, place, f"{raw!r} is not an amount: it has both a minus sign and {mark}; "
+                                                  "write one or the other")
+        value = value if mark == "CR" else -value
+    return to_minor_exact(value, currency, filename=filename, place=place)
 
 
 def parse(filename: str, data: bytes, profile: Profile, *, default_currency: str) -> list[ParsedStatement]:

@@ -1,4 +1,5 @@
-"""Build camt.053 files for test scenarios (the shared sample files are tested as they are)."""
+"""Build camt.053 files for test scenarios (the shared sample files are tested as they are), and import
+them as an operator does who confirms the accounts a file names."""
 
 from __future__ import annotations
 
@@ -48,3 +49,15 @@ def camt053(entries: list[Entry], *, iban: str = "GB33BUKB20201555555555", state
   </BkToCstmrStmt>
 </Document>
 """.encode()
+
+
+def import_confirmed(**kwargs):
+    """``statement_import``, confirming any account the file names that is not yet the organization's,
+    as the operator does on the page's second step (tests whose subject is not the account use it)."""
+    from recoup.banking.actions import statement_import
+    from recoup.banking.errors import UnknownAccount
+
+    try:
+        return statement_import(**kwargs)
+    except UnknownAccount as exc:
+        return statement_import(**kwargs, add_accounts=exc.identifiers)

@@ -5,6 +5,8 @@ The shared sample files are checked one by one in test_parsers.py (BALANCES).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from recoup.banking.parsers import StatementError, mt940, read_file
@@ -96,3 +98,14 @@ def test_an_implausibly_large_amount_is_refused():
     data = camt("053", [], [("9" * 17 + ".00", "CRDT")])
     with pytest.raises(StatementError, match="not a plausible amount"):
         read_file("s.xml", data)
+
+
+@pytest.mark.parametrize("balances, entries, place", [
+    ([], [("-20.00", "DBIT")], "Ntry[1]/Amt"),        # a debit written negative too: not read as money in
+    ([("OPBD", "-100.00", "DBIT")], [], "Bal[1]/Amt"),
+])
+def test_a_camt_amount_written_with_a_minus_sign_is_refused_not_turned_around(balances, entries, place):
+    # camt amounts have no sign (the schema's amounts are 0 or more): CdtDbtInd says which way money went.
+    with pytest.raises(StatementError, match=rf"s.xml: line 1 \(/Document/.*{re.escape(place)}\): '-\d+.00' is "
+                                             r"negative, but a camt amount has no sign \(CdtDbtInd gives it\)"):
+        read_file("s.xml", camt("053", balances, entries), check_balances=False)

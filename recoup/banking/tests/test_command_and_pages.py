@@ -11,8 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from recoup.banking.models import LineState, Statement, StatementLine
-from recoup.banking.tests.builders import Entry, camt053
+from recoup.audit.models import AuditEvent
+from recoup.banking.models import BankAccount, LineState, Statement, StatementLine
+from recoup.banking.tests.builders import Entry, camt053, import_confirmed
 from recoup.ledger.models import InvoiceStatus
 
 
@@ -27,8 +28,18 @@ def test_the_command_imports_reports_json_and_refuses_twice_nothing(org_a, share
     with zipfile.ZipFile(path, "w") as archive:
         for name in ("oca-test-camt053-txdtls.xml", "genkgo-camt053.v2.multi.statement.xml"):
             archive.writestr(name, (shared_data / "camt" / name).read_bytes())
-    data = json.loads(run(str(path), "--org", "acme", "--format", "json"))
+    # Its accounts are not acme's (no Settings IBAN, no bank account yet): refused, naming them, until confirmed.
+    with pytest.raises(CommandError, match=r"camt.zip: the statement is for accounts NL26 VAYB 8060 4768 90, "
+                                           r"CH1111000000123456789, not one of Acme Supplies Ltd's accounts \(none yet\): "
+                                           r"nothing imported; if the file is Acme Supplies Ltd's, run again with "
+                                           r"--add-account"):
+        run(str(path), "--org", "acme")
+    assert not Statement.objects.for_org(org_a).exists() and not BankAccount.objects.for_org(org_a).exists()
+    data = json.loads(run(str(path), "--org", "acme", "--format", "json", "--add-account"))
     assert [s["lines"] for s in data["statements"]] == [1, 1, 2] and data["lines"] == 4
+    assert sorted(BankAccount.objects.for_org(org_a).values_list("iban", flat=True)) == [
+        "CH1111000000123456789", "NL26VAYB8060476890"]
+    assert AuditEvent.objects.filter(org=org_a, verb="bank.account_created").count() == 2
     again = json.loads(run(str(path), "--org", "acme", "--format", "json"))
     assert again["already_imported"] and again["lines"] == 0
     assert Statement.objects.for_org(org_a).count() == 3
@@ -72,6 +83,8 @@ def signed_in(client, org_a, org_b, system, now):
 def test_upload_review_confirm_and_undo_through_the_pages(signed_in, org_a, make_customer, make_invoice):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    org_a.bank_iban = "GB33BUKB20201555555555"  # the builder's statements are of acme's own account
+    org_a.save(update_fields=["bank_iban"])
     customer = make_customer(org_a, ref="C9", name="Tailspin Toys")
     invoice = make_invoice(org_a, customer, "INV-7001", "300.00", issue=date(2026, 1, 2), due=date(2026, 2, 1))
     data = camt053([Entry("100.00", date(2026, 4, 1), name="Someone", text="part of 7001")])
@@ -127,9 +140,7 @@ def test_a_damaged_or_nested_zip_upload_is_refused_on_the_page_and_nothing_is_ke
 
 
 def test_another_organizations_lines_are_not_found(signed_in, org_b, system, now):
-    from recoup.banking.actions import statement_import
-
-    statement_import(org=org_b, file_name="b.xml", data=camt053([Entry("5.00", date(2026, 4, 1), currency="USD")],
+    import_confirmed(org=org_b, file_name="b.xml", data=camt053([Entry("5.00", date(2026, 4, 1), currency="USD")],
                                                                 currency="USD"), actor=system, now=now)
     line = StatementLine.objects.for_org(org_b).get()
     assert signed_in.post(f"/o/acme/bank/lines/{line.pk}/reject/").status_code == 404

@@ -13,7 +13,7 @@ import pytest
 from recoup.banking import actions
 from recoup.banking.actions import BankingError
 from recoup.banking.models import BankAccount, Statement, StatementLine
-from recoup.banking.tests.builders import Entry, camt053
+from recoup.banking.tests.builders import Entry, camt053, import_confirmed
 from recoup.banking.tests.test_balances import camt
 from recoup.banking.tests.test_ofx_encodings import V1_HEADER, body
 
@@ -21,7 +21,7 @@ APR = date(2026, 4, 1)
 
 
 def imp(org, data, system, now, name="up.zip", **kw):
-    return actions.statement_import(org=org, file_name=name, data=data, actor=system, now=now, **kw)
+    return import_confirmed(org=org, file_name=name, data=data, actor=system, now=now, **kw)
 
 
 def zipped(**members: bytes) -> bytes:

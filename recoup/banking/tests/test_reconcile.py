@@ -18,7 +18,7 @@ from recoup.banking.models import (
     Statement,
     StatementLine,
 )
-from recoup.banking.tests.builders import Entry, camt053
+from recoup.banking.tests.builders import Entry, camt053, import_confirmed
 from recoup.ledger.models import InvoiceStatus, Payment
 
 APR = date(2026, 4, 2)
@@ -37,7 +37,7 @@ def ledger(org_a, make_customer, make_invoice):
 
 
 def imp(org, data, system, now, name="stmt.xml", **kw):
-    return actions.statement_import(org=org, file_name=name, data=data, actor=system, now=now, **kw)
+    return import_confirmed(org=org, file_name=name, data=data, actor=system, now=now, **kw)
 
 
 def test_a_clear_payment_is_applied_and_an_uncertain_one_waits_for_review(org_a, ledger, system, now):

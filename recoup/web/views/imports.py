@@ -17,13 +17,14 @@ from django.utils import timezone
 
 from recoup.audit.actions import Actor
 from recoup.ledger.imports import COLUMNS, import_csv
+from recoup.ledger.imports.einvoice.limits import einvoice_limits
 from recoup.ledger.imports.mappings import guess_mapping, mapping_save
 from recoup.ledger.imports.presets import source_for
 from recoup.ledger.imports.reading import ReadProblem
 from recoup.orgs.models import Organization, Role
 from recoup.web.decorators import org_view
 from recoup.web.import_forms import ImportForm, MappingForm
-from recoup.web.uploads import capped_uploads, upload_path, upload_remove, upload_store, uploads_sweep
+from recoup.web.uploads import UploadCap, capped_uploads, upload_path, upload_remove, upload_store, uploads_sweep
 from recoup.web.views.einvoice_imports import EInvoiceForm, einvoice_confirm, einvoice_upload
 
 SESSION_KEY = "recoup_import"
@@ -58,13 +59,14 @@ def _upload_page(request: HttpRequest, form: ImportForm, status: int = 200) -> H
                   status=status)
 
 
-@capped_uploads("file", lambda: settings.RECOUP_IMPORT_MAX_BYTES)
+@capped_uploads(UploadCap("file", lambda: settings.RECOUP_IMPORT_MAX_BYTES),
+                UploadCap("files", lambda: einvoice_limits().max_file, lambda: einvoice_limits().max_total))
 @org_view(Role.COLLECTOR)
 def import_upload(request: HttpRequest, org: Organization) -> HttpResponse:
     if request.method == "POST" and request.POST.get("einvoice"):
         return einvoice_upload(request, org)
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and request.upload_too_large:
+    if request.method == "POST" and any(r.field == "file" for r in request.uploads_refused):
         form.is_valid()
         form.errors.pop("file", None)
         form.add_error("file", f"The file is larger than {settings.RECOUP_IMPORT_MAX_BYTES / 1e6:g} MB, the most "

@@ -1,4 +1,5 @@
-"""recoup statement-import FILE [--account NAME] [--profile NAME]: import and reconcile a bank statement."""
+"""recoup statement-import FILE [--account NAME] [--profile NAME] [--add-account]: import and reconcile a bank
+statement; a file for an account that is not the organization's is refused unless --add-account says it is."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from recoup.audit.actions import Actor
 from recoup.banking.actions import BankingError, account_create, statement_import
+from recoup.banking.errors import UnknownAccount
 from recoup.banking.models import LineState
 from recoup.banking.selectors import upload_limits
 from recoup.lib.command import OrgCommand
@@ -25,6 +27,9 @@ class Command(OrgCommand):
         parser.add_argument("--account", metavar="NAME",
                             help="bank account to import into (created if new); default: the one named in the file")
         parser.add_argument("--profile", metavar="NAME", help="CSV profile (saved or built in) for a CSV file")
+        parser.add_argument("--add-account", action="store_true",
+                            help="the file names an account that is not yet the organization's: add it and import "
+                                 "(without this, such a file is refused, naming the account)")
 
     def handle(self, *args, **options):
         org, now = self.org(options), timezone.now()
@@ -40,8 +45,17 @@ class Command(OrgCommand):
             account = None
             if options["account"]:
                 account = account_create(org=org, name=options["account"], actor=actor, now=now, existing_ok=True)
-            result = statement_import(org=org, file_name=path.name, data=path.read_bytes(), account=account,
-                                      profile_name=options["profile"], actor=actor, now=now)
+            data = path.read_bytes()
+            try:
+                result = statement_import(org=org, file_name=path.name, data=data, account=account,
+                                          profile_name=options["profile"], actor=actor, now=now)
+            except UnknownAccount as exc:
+                if not options["add_account"]:
+                    raise CommandError(f"{exc}: nothing imported; if the file is {org.legal_name}'s, run again "
+                                       "with --add-account") from None
+                result = statement_import(org=org, file_name=path.name, data=data, account=account,
+                                          profile_name=options["profile"], actor=actor, now=now,
+                                          add_accounts=exc.identifiers)
         except BankingError as exc:
             raise CommandError(str(exc)) from None
         if options["format"] == "json":

@@ -23,6 +23,7 @@ from recoup.ledger.actions import (
 )
 from recoup.ledger.imports.einvoice import customers
 from recoup.ledger.imports.einvoice.document import Document, DocumentKind, EInvoiceError, Line
+from recoup.ledger.imports.einvoice.limits import EInvoiceLimits, einvoice_limits
 from recoup.ledger.imports.einvoice.reading import Read, read_file
 from recoup.ledger.imports.einvoice.terms import net_days_from_text
 from recoup.ledger.imports.einvoice.totals import ledger_lines
@@ -212,18 +213,20 @@ def _one(org: Organization, read: Read, result: FileResult, actor: Actor, now: d
 
 
 def import_einvoices(*, org: Organization, files: Sequence[tuple[str, bytes]], actor: Actor, now: datetime,
-                     dry_run: bool = False) -> EInvoiceImportResult:
+                     dry_run: bool = False, limits: EInvoiceLimits | None = None) -> EInvoiceImportResult:
     """Import e-invoice files (UBL, CII, Factur-X/ZUGFeRD PDF); each file all or nothing.
 
     Invoices go in before credit notes, so a correction finds the invoice it corrects
     in the same batch. ``dry_run`` does everything and rolls it all back (nothing is
-    stored, no PDF is written). Returns one FileResult per file, in the order given.
+    stored, no PDF is written). A file, or the XML a PDF carries once unpacked, larger than
+    ``limits.max_file`` (default: the settings) fails. Returns one FileResult per file, in the order given.
     """
+    max_bytes = (limits or einvoice_limits()).max_file
     results = [FileResult(file=name) for name, _ in files]
     reads: list[tuple[int, Read]] = []
     for i, (name, data) in enumerate(files):
         try:
-            reads.append((i, read_file(name, data)))
+            reads.append((i, read_file(name, data, max_bytes=max_bytes)))
         except EInvoiceError as exc:
             results[i].error = str(exc)
     reads.sort(key=lambda item: (item[1].document.kind is DocumentKind.CREDIT_NOTE, item[0]))

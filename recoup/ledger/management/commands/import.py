@@ -12,6 +12,7 @@ from django.utils import timezone
 from recoup.audit.actions import Actor
 from recoup.ledger.imports import KINDS, TOOLS, import_csv
 from recoup.ledger.imports.einvoice import import_einvoices
+from recoup.ledger.imports.einvoice.limits import einvoice_limits
 from recoup.lib.command import OrgCommand, progress
 
 EINVOICE = "einvoice"
@@ -37,6 +38,13 @@ def _open(path: Path):
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror}") from None
+
+
+def _size(path: Path) -> tuple[str, int]:
+    try:
+        return path.name, path.stat().st_size
     except OSError as exc:
         raise CommandError(f"{path}: {exc.strerror}") from None
 
@@ -87,7 +95,11 @@ class Command(OrgCommand):
     def _einvoices(self, org, files: list[Path], options) -> None:
         if options["map"] or options["source"] or options["dates"]:
             raise CommandError("--map, --from and --dates apply to CSV files only")
-        result = import_einvoices(org=org, files=[(str(p), _read(p)) for p in files],
+        limits = einvoice_limits()
+        problem = limits.sizes_problem([_size(p) for p in files])  # before reading any of them
+        if problem:
+            raise CommandError(problem)
+        result = import_einvoices(org=org, files=[(str(p), _read(p)) for p in files], limits=limits,
                                   actor=Actor.system("recoup import"), now=timezone.now(), dry_run=options["dry_run"])
         for f in result.files:
             if f.error:
