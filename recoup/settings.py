@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    # django-ninja's templates and static files: the API docs (Swagger UI) are served from here, not a CDN,
+    # and start from a static script, so the Content-Security-Policy lets them run.
+    "ninja",
     "recoup.orgs",
     "recoup.audit",
     "recoup.ledger",
