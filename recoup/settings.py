@@ -237,6 +237,9 @@ RECOUP_INBOUND_DOMAIN = envstr("RECOUP_INBOUND_DOMAIN", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"ordinary_refusals": {"()": "recoup.lib.log_filters.OrdinaryRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # A 403 or 404 is one warning line with its reason, not a traceback (server errors keep theirs).
+    "loggers": {"django.request": {"filters": ["ordinary_refusals"]}},
 }
