@@ -91,3 +91,19 @@ def test_bank_transfer_fits_a_phone_and_gives_the_emails_reference_and_the_sort_
         expect(transfer.locator("[data-reference]")).to_have_text(email_reference)
         assert email_reference.startswith("RF")  # the structured reference the bank matcher and EPC QR use
         assert errors == []
+
+
+@pytest.mark.browser
+def test_the_portals_icon_is_one_its_own_content_security_policy_allows(live_server, gb_link, chromium_page):
+    *_, path = gb_link
+    with chromium_page() as page:
+        errors = watch_console(page)
+        response = page.goto(live_server.url + path)
+        policy = dict(part.strip().split(" ", 1) for part in response.headers["content-security-policy"].split(";"))
+        icon = page.evaluate("document.querySelector('link[rel~=icon]').href")
+        allowed = policy.get("img-src", policy.get("default-src", "")).split()
+        assert icon.startswith(live_server.url + "/") and "'self'" in allowed or icon.split(":")[0] + ":" in allowed, \
+            f"the icon {icon} is refused by img-src {allowed}"
+        fetched = page.request.get(icon)
+        assert fetched.status == 200 and fetched.headers["content-type"].startswith("image/")
+        assert errors == []
