@@ -5,6 +5,7 @@ that needs no particular record is linked from somewhere: none is reachable only
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from datetime import date, datetime, timezone
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from tests.browser.conftest import log_in, watch_console
 PASSWORD = "demo-pass-123"
 DOWNLOADS = (".pdf", ".csv", ".xlsx", ".yaml", ".zip", ".svg", ".json", ".txt")
 PHONE = {"width": 390, "height": 844}
+RAW_DECIMAL = re.compile(r"(?<![\w.])\d+\.\d{4,}(?![\w.])")  # "160.958904": shown numbers are rounded for people
 
 
 @pytest.fixture
@@ -65,6 +67,9 @@ def _crawl(page, base: str, start: str, inside: str, *, phone: bool) -> tuple[se
         if response is None or response.status >= 400:
             problems.append(f"{path}: HTTP {response.status if response else '?'}")
             continue
+        raw = RAW_DECIMAL.findall(page.inner_text("body"))
+        if raw:
+            problems.append(f"{path}: numbers printed with raw precision: {raw[:3]}")
         if phone:
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > PHONE["width"]:

@@ -107,3 +107,30 @@ def test_the_portals_icon_is_one_its_own_content_security_policy_allows(live_ser
         fetched = page.request.get(icon)
         assert fetched.status == 200 and fetched.headers["content-type"].startswith("image/")
         assert errors == []
+
+
+@pytest.mark.browser
+def test_long_unbroken_names_numbers_and_addresses_fit_a_phone_on_every_portal_page(live_server, org_a,
+                                                                                  make_customer, make_invoice,
+                                                                                  system, chromium_page):
+    from django.utils import timezone
+
+    from recoup.portal.actions import token_issue
+    from tests.browser.test_crawl import _crawl
+
+    org_a.legal_name = "Acme-Supplies-International-Holdings-Limited-Partnership"
+    org_a.sender_email = "accounts-receivable.department@acme-supplies-international-holdings.example"
+    org_a.bank_iban = "MT84MALT011000012345MTLCAST001S"  # 31 characters, one of the longest
+    org_a.bank_account = "Account-number-00000000123456789-at-the-Bank-of-Somewhere"
+    org_a.save()
+    customer = make_customer(org_a, ref="CUSTOMER-REFERENCE-0000000042", name="Northwind-Traders-Wholesale-Limited")
+    make_invoice(org_a, customer, "INV-2026-000000000000000012345", "1234567.89", issue=date(2026, 1, 1),
+                 due=date(2026, 1, 31))
+    _, secret = token_issue(org=org_a, customer=customer, actor=system, now=timezone.now())
+    with chromium_page() as page:
+        page.set_viewport_size(PHONE)
+        errors = watch_console(page)
+        reached, problems = _crawl(page, live_server.url, f"/p/{secret}/", f"/p/{secret}/", phone=True)
+    assert len(reached) >= 5, reached
+    assert problems == []
+    assert errors == []
