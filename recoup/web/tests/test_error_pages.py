@@ -39,3 +39,12 @@ def test_the_500_page_needs_neither_the_database_nor_a_user():
         response = server_error(RequestFactory().get(path))
         page = response.content.decode()
         assert response.status_code == 500 and "Something went wrong" in page and look in page
+
+
+def test_a_form_without_its_csrf_token_gets_recoups_page_saying_nothing_was_saved(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x", "password": "y"})
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "The form has expired" in page and "Nothing was saved" in page and "web/recoup.css" in page
