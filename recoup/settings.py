@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    # django-ninja's templates and static files: the API docs (Swagger UI) are served from here, not a CDN,
+    # and start from a static script, so the Content-Security-Policy lets them run.
+    "ninja",
     "recoup.orgs",
     "recoup.audit",
     "recoup.ledger",
@@ -318,6 +321,9 @@ RECOUP_BOOKS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"ordinary_refusals": {"()": "recoup.lib.log_filters.OrdinaryRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # A 403 or 404 is one warning line with its reason, not a traceback (server errors keep theirs).
+    "loggers": {"django.request": {"filters": ["ordinary_refusals"]}},
 }

@@ -13,3 +13,8 @@ urlpatterns = [
     path("hooks/", include("recoup.messaging.urls")),
     path("", include("recoup.web.urls")),
 ]
+
+# Recoup's own error pages (recoup/web/views/errors.py): its look, its menu, the portal's look under /p/.
+handler403 = "recoup.web.views.errors.permission_denied"
+handler404 = "recoup.web.views.errors.page_not_found"
+handler500 = "recoup.web.views.errors.server_error"

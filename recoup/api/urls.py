@@ -1,12 +1,15 @@
 """/api/: the REST API at v1/ (OpenAPI at v1/openapi.json, docs at v1/docs).
 
 Every answer under v1/, including unknown paths and methods, is JSON; errors are RFC 9457
-problem details.
+problem details. v1/ itself says where the docs and the schema are (a browser asking for a page is
+sent to the docs); a resource's path with a trailing slash is redirected (308, method and body kept)
+to the path without it.
 """
 
 from functools import wraps
 
-from django.urls import include, path, re_path
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import Resolver404, include, path, re_path, resolve, reverse
 
 from recoup.api.api import api
 from recoup.api.problems import problem_response
@@ -25,13 +28,37 @@ def _problem_for_405(view):
     return wrapped
 
 
+def _root(request, **kwargs):
+    if request.method not in ("GET", "HEAD"):
+        return problem_response(405, f"{request.method} is not allowed here (allowed: GET, HEAD)",
+                                instance=request.path, headers={"Allow": "GET, HEAD"})
+    docs, schema = reverse("api-v1:openapi-view"), reverse("api-v1:openapi-json")
+    if "text/html" in request.headers.get("Accept", ""):
+        return HttpResponseRedirect(docs)
+    return JsonResponse({"title": api.title, "version": api.version, "docs": request.build_absolute_uri(docs),
+                         "openapi": request.build_absolute_uri(schema)})
+
+
+class _PermanentRedirect(HttpResponseRedirect):
+    status_code = 308  # unlike 301, a client repeats the same method and body
+
+
 def _not_found(request, rest=""):
+    if request.path.endswith("/") and len(request.path) > 1:
+        try:
+            match = resolve(request.path[:-1])
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not _not_found:
+            query = request.META.get("QUERY_STRING", "")
+            return _PermanentRedirect(request.path[:-1] + (f"?{query}" if query else ""))
     return problem_response(404, f"no API resource at {request.path}", instance=request.path)
 
 
 _patterns, _app, _namespace = api.urls  # (not named app_name: Django would take it as this module's namespace)
 for _pattern in _patterns:
-    _pattern.callback = _problem_for_405(_pattern.callback)
+    # ninja's own root view only raises a 404 naming the docs; ours answers.
+    _pattern.callback = _problem_for_405(_root if _pattern.name == "api-root" else _pattern.callback)
 
 urlpatterns = [
     path("v1/", include((_patterns, _app), namespace=_namespace)),

@@ -24,7 +24,9 @@ KIND_ORDER = ("gate", "disclosure", "calculation", "deadline", "warning")
 def index(request: HttpRequest, org: Organization) -> HttpResponse:
     now = timezone.now()
     today = org_today(org, now)
-    rate_form = RatePointForm(request.POST or None, prefix="rate")
+    # "Add a rate" from a missing-rate message arrives with the series chosen.
+    rate_form = RatePointForm(request.POST or None, prefix="rate",
+                              initial={"series": request.GET.get("rate-series", "")})
     if request.method == "POST" and rate_form.is_valid():
         data = rate_form.cleaned_data
         try:
@@ -47,16 +49,19 @@ def index(request: HttpRequest, org: Organization) -> HttpResponse:
     calc = InterestForm(request.GET if "amount" in request.GET else None,
                         initial={"jurisdiction": jurisdiction or "GB", "currency": org.base_currency,
                                  "paid": today, "debtor": "business"})
-    result = error = None
+    result = error = missing = None
     if calc.is_bound and calc.is_valid():
         d = calc.cleaned_data
         try:
             result = calculate(jurisdiction=d["jurisdiction"], debt_kind=d["debtor"], principal_minor=d["amount_minor"],
                                currency=d["currency"], due=d["due"], until=d["paid"], rates=book,
-                               contract_rate=d["contract_rate"], letter_on=d["letter"]).as_json()
-        except (RateMissing, ValueError) as exc:
+                               contract_rate=d["contract_rate"], letter_on=d["letter"])
+        except RateMissing as exc:
+            missing = exc  # the page says which rate, and links its own "Add a rate" form
+        except ValueError as exc:
             error = str(exc)
     return render(request, "compliance/index.html", {
         "org": org, "jurisdiction": jurisdiction, "today": today, "rules": rules, "series": series,
-        "rate_form": rate_form, "calc": calc, "result": result, "calc_error": error,
+        "ended": [(s, (today - s.known_until).days) for s in book.ended_before(today)],
+        "rate_form": rate_form, "calc": calc, "result": result, "calc_error": error, "missing_rate": missing,
     })

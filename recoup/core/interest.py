@@ -72,6 +72,12 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    @property
+    def interest_shown_minor(self) -> int:
+        """The period's interest rounded half up to the minor unit, for display only: the result's
+        ``interest_minor`` rounds the exact sum once, so shown periods may differ from it by a cent."""
+        return round_half_up(self.interest)
+
 
 @dataclass(frozen=True)
 class InterestResult:

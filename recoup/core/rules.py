@@ -53,10 +53,10 @@ class RateMissing(LookupError):
     """No rate of a series is known for a day; the message says how to add it."""
 
     def __init__(self, series: str, day: date, label: str | None = None) -> None:
-        self.series, self.day = series, day
-        what = label or f"{series!r} rate"
-        super().__init__(f"no {what} known for {day.isoformat()}; "
-                         f"add it with `recoup rates add {series} {day.isoformat()} VALUE`")
+        self.series, self.day, self.label = series, day, label or f"{series!r} rate"
+        # Read in the audit trail by people on the web as well as on the command line: both ways to add it.
+        super().__init__(f"no {self.label} known for {day.isoformat()}; add it under Rules → Add a rate, "
+                         f"or with `recoup rates add {series} {day.isoformat()} VALUE`")
 
 
 # --- YAML: floats as exact Decimals, dates and "21:00" left as text for pydantic to check ---
@@ -542,6 +542,11 @@ class RateSeries:
             raise RateMissing(self.id, day, self.label)
         return self.points[i - 1][1]
 
+    @property
+    def known_until(self) -> date:
+        """The last day a rate of this series is known for (``rate_on`` raises RateMissing after it)."""
+        return max(self.confirmed_until, self.points[-1][0])
+
     def with_points(self, extra: Mapping[date, Decimal]) -> RateSeries:
         merged = dict(self.points) | dict(extra)
         last_added = max(extra, default=self.confirmed_until)
@@ -560,6 +565,12 @@ class RateBook:
         if series not in self.series:
             raise RateMissing(series, day)
         return self.series[series].rate_on(day)
+
+    def ended_before(self, today: date) -> tuple[RateSeries, ...]:
+        """The series known only up to a day before ``today``, oldest end first: nobody has added the
+        rates in force since, and nothing computed from them for later days can be charged."""
+        return tuple(sorted((s for s in self.series.values() if s.known_until < today),
+                            key=lambda s: (s.known_until, s.label)))
 
     def with_points(self, points: Iterable[tuple[str, date, Decimal]]) -> RateBook:
         """A new book with extra (series, date, percent) points; an added point wins over a shipped one."""

@@ -37,6 +37,8 @@ from recoup.web.views.common import get_for_org, org_today
 
 @org_view()
 def index(request: HttpRequest, org: Organization) -> HttpResponse:
+    if request.GET.get("customer", "").isdigit():  # "Review an account": a plain GET form, no script needed
+        return redirect(_review_url(org, get_for_org(Customer, org, pk=int(request.GET["customer"]))))
     today = org_today(org, timezone.now())
     placements = list(Placement.objects.for_org(org).filter(status="placed").select_related("agency", "customer"))
     return render(request, "escalation/index.html", {

@@ -30,6 +30,7 @@ from django.template.loader import get_template
 from stdnum import iban as iban_numbers
 
 from recoup.core.money import format_money, from_minor
+from recoup.core.rf import payment_reference
 from recoup.core.terms import discount_deadline, early_payment_discount
 
 LANGUAGES = ("en", "de", "fr", "es")
@@ -180,8 +181,9 @@ def message_context(*, org, customer, invoices: Sequence, language: str, on: dat
     (per currency: currency, amount, overdue, has_overdue, all_overdue),
     overdue_totals (currency, amount), discount (or None), charges (per invoice
     with charges still open: invoice, principal, charges: invoice, kind, date,
-    amount open, charged, part_settled), bank (or None), reference, portal_url,
-    preferences_url.
+    amount open, charged, part_settled), bank (or None), reference (each invoice's
+    payment reference, ``core.rf.payment_reference``; with several, each followed by its invoice
+    number in brackets), portal_url, preferences_url.
     """
     locale = babel_locale(language, org, customer)
 
@@ -223,7 +225,8 @@ def message_context(*, org, customer, invoices: Sequence, language: str, on: dat
         "discount": _earliest_discount(ordered, on, money, day, locale),
         "charges": _charges(ordered, on, money, day),
         "bank": _bank(org),
-        "reference": ", ".join(row["number"] for row in rows),
+        "reference": (rows[0]["reference"] if len(rows) == 1
+                      else ", ".join(f"{row['reference']} ({row['number']})" for row in rows)),
         "portal_url": portal_url,
         "preferences_url": preferences_url,
     }
@@ -240,6 +243,7 @@ def _invoice_row(inv, on: date, money, day) -> dict[str, Any]:
     open_text = money(inv.open_minor, inv.currency)
     return {
         "number": inv.number,
+        "reference": payment_reference(inv.number, inv.pk),
         "issue_date": day(inv.issue_date, "medium"),
         "due_date": day(inv.due_date, "medium"),
         "days_overdue": max(late, 0),

@@ -29,7 +29,7 @@ from decimal import Decimal
 from stdnum import bic as bic_numbers
 from stdnum import iban as iban_numbers
 
-from recoup.payments import rf
+from recoup.core import rf
 
 MAX_BYTES = 331
 MAX_AMOUNT = Decimal("999999999.99")

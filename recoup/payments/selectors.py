@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stdnum import iban as iban_numbers
+
 from recoup.core.money import from_minor
 from recoup.ledger.models import Invoice
 from recoup.orgs.models import Organization
-from recoup.payments import rf
+from recoup.core import rf
 from recoup.payments.epc import EpcError, epc_payload
 from recoup.payments.models import CheckoutSession, ProviderAccount
 from recoup.payments.providers import for_account
@@ -20,6 +22,7 @@ class BankTransfer:
     holder: str
     bank_name: str
     iban: str
+    iban_shown: str  # in groups of four, as people read it
     bic: str
     account: str
     reference: str
@@ -43,7 +46,7 @@ def bank_transfer(*, org: Organization, invoice: Invoice) -> BankTransfer:
     """The organization's bank details, the invoice's RF reference and, for euros, the EPC QR payload."""
     if invoice.org_id != org.pk:
         raise ValueError(f"invoice {invoice.pk} does not belong to {org.slug}")
-    reference = rf.invoice_reference(invoice.number, invoice.pk)
+    reference = rf.invoice_reference(invoice.number, invoice.pk)  # shown as rf.payment_reference gives it
     epc = ""
     if invoice.currency == "EUR" and org.bank_iban and invoice.open_minor > 0:
         try:
@@ -52,8 +55,10 @@ def bank_transfer(*, org: Organization, invoice: Invoice) -> BankTransfer:
                               info=f"Invoice {invoice.number}"[:70])
         except EpcError:
             epc = ""  # e.g. an IBAN the settings page let through: the details are still shown in text
-    return BankTransfer(holder=org.legal_name, bank_name=org.bank_name, iban=org.bank_iban, bic=org.bank_bic,
-                        account=org.bank_account, reference=reference, reference_shown=rf.formatted(reference),
+    return BankTransfer(holder=org.legal_name, bank_name=org.bank_name, iban=org.bank_iban,
+                        iban_shown=iban_numbers.format(org.bank_iban) if org.bank_iban else "", bic=org.bank_bic,
+                        account=org.bank_account, reference=reference,
+                        reference_shown=rf.payment_reference(invoice.number, invoice.pk),
                         amount_minor=invoice.open_minor, currency=invoice.currency, epc=epc)
 
 

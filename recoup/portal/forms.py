@@ -129,15 +129,23 @@ class DisputeForm(InvoicesForm):
         return out
 
 
+class CheckboxField(forms.BooleanField):
+    """A yes/no box drawn before its label, on its own line: a debtor ticking "No text messages" ticks that box."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("template_name", "portal/_checkbox.html")
+        super().__init__(**kwargs)
+
+
 class PreferencesForm(forms.Form):
     LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]
     CHANNELS = [(Channel.EMAIL, _("E-mail")), (Channel.SMS, _("Text message (SMS)")),
                 (Channel.LETTER, _("Letter")), (Channel.PHONE, _("Phone call"))]
 
-    opt_out_email = forms.BooleanField(label=_("No e-mails"), required=False)
-    opt_out_sms = forms.BooleanField(label=_("No text messages (SMS)"), required=False)
-    opt_out_letter = forms.BooleanField(label=_("No letters"), required=False)
-    opt_out_phone = forms.BooleanField(label=_("No phone calls"), required=False)
+    opt_out_email = CheckboxField(label=_("No e-mails"), required=False)
+    opt_out_sms = CheckboxField(label=_("No text messages (SMS)"), required=False)
+    opt_out_letter = CheckboxField(label=_("No letters"), required=False)
+    opt_out_phone = CheckboxField(label=_("No phone calls"), required=False)
     preferred_channel = forms.ChoiceField(label=_("I prefer to be contacted by"), choices=CHANNELS)
     contact_from = forms.TimeField(label=_("Best time to contact me: from"), required=False, widget=TimeInput)
     contact_to = forms.TimeField(label=_("to"), required=False, widget=TimeInput)

@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from recoup.core.money import format_money, from_minor
-from recoup.payments import rf
+from recoup.core import rf
 
 
 def invoice_pdf_bytes(org, invoice) -> bytes:
@@ -23,6 +23,6 @@ def invoice_pdf_bytes(org, invoice) -> bytes:
         "lines": [{"description": ln.description, "quantity": ln.quantity.normalize(), "net": fmt(ln.net_minor),
                    "tax_rate": ln.tax_rate.normalize()} for ln in invoice.lines.all()],
         "net": fmt(invoice.net_minor), "tax": fmt(invoice.tax_minor), "total": fmt(invoice.total_minor),
-        "open": fmt(invoice.open_minor), "reference": rf.formatted(rf.invoice_reference(invoice.number, invoice.pk)),
+        "open": fmt(invoice.open_minor), "reference": rf.payment_reference(invoice.number, invoice.pk),
     })
     return HTML(string=html).write_pdf()

@@ -65,13 +65,14 @@ def org_view(role: str = Role.VIEWER, *, post_role: str | None = None) -> Callab
             )
             if membership is None:
                 raise Http404("No such organization")
+            # Set first: a refusal below is shown on a page with the organization's menu.
+            request.org = membership.org
+            request.membership = membership
             needed = post_role if (post_role and request.method == "POST") else role
             if not membership.allows(needed):
                 raise PermissionDenied(f"Your role ({membership.get_role_display()}) may not do this.")
             if needs_second_factor(request, membership):
                 return redirect_to_second_factor(request)
-            request.org = membership.org
-            request.membership = membership
             return view(request, membership.org, *args, **kwargs)
 
         # Read by the permission-matrix test (tests/test_permission_matrix.py).

@@ -38,3 +38,19 @@ def chromium_page() -> Callable:
     test data is written: while its event loop runs, ORM calls in the test would open a
     second, never-closed connection."""
     return _chromium_page
+
+
+def watch_console(page) -> list[str]:
+    """The page's console errors from now on (a Content-Security-Policy refusal is one), as a list that grows."""
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(f"{page.url}: {msg.text}") if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+    return errors
+
+
+def log_in(page, base_url: str, username: str, password: str) -> None:
+    page.goto(base_url + "/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()

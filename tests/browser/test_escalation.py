@@ -61,3 +61,21 @@ def test_the_operator_chooses_a_letter_before_action_and_finds_it_in_the_print_b
         letters = page.locator("#letters")
         expect(letters).to_contain_text("Jamie Rivers")
         expect(letters).to_contain_text("Letter of Claim (P001)")
+
+
+@pytest.mark.browser
+def test_review_an_account_opens_the_chosen_customers_review_without_inline_script(live_server, reviewed, org_a,
+                                                                                  make_customer, chromium_page):
+    from playwright.sync_api import expect
+
+    from tests.browser.conftest import watch_console
+
+    make_customer(org_a, ref="P002", name="Casey Moor", kind="consumer", country="GB")
+    with chromium_page() as page:
+        errors = watch_console(page)
+        _login(page, live_server.url)
+        page.get_by_role("link", name="Escalation").first.click()
+        page.get_by_label("Review an account").select_option(label="P002 Casey Moor")
+        page.get_by_role("button", name="Open").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Escalation review: Casey Moor")
+        assert errors == []

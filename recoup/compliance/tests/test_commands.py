@@ -24,7 +24,7 @@ INTEREST = ["--jurisdiction", "FR", "--amount", "1000", "--currency", "EUR", "--
 
 def test_a_missing_rate_is_a_clear_error_until_rates_add_supplies_it(org_a):
     with pytest.raises(CommandError, match=r"no ECB rate known for 2026-07-01; "
-                                           r"add it with `recoup rates add ecb-mro 2026-07-01 VALUE`"):
+                                           r"add it under Rules → Add a rate, or with `recoup rates add ecb-mro 2026-07-01 VALUE`"):
         call("interest", *INTEREST)
     assert call("rates", "add", "ecb-mro", "2026-07-01", "2.15", "--note", "ECB press release") == \
         "ECB rate: 2.15 % from 2026-07-01\n"

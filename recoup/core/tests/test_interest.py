@@ -62,8 +62,8 @@ def test_gb_rate_is_fixed_for_the_life_of_the_debt_even_across_rate_changes():
 
 
 def test_a_missing_rate_is_never_guessed():
-    with pytest.raises(RateMissing, match=r"no ECB rate known for 2026-07-01; add it with "
-                                          r"`recoup rates add ecb-mro 2026-07-01 VALUE`"):
+    with pytest.raises(RateMissing, match=r"no ECB rate known for 2026-07-01; add it under Rules → Add a rate, "
+                                          r"or with `recoup rates add ecb-mro 2026-07-01 VALUE`"):
         calculate(jurisdiction="FR", debt_kind="business", principal_minor=100000, currency="EUR",
                   due=date(2026, 5, 31), until=date(2026, 7, 2), rates=RATES)
     added = RATES.with_points([("ecb-mro", date(2026, 7, 1), Decimal("2.15"))])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +11,9 @@ import pytest
 from recoup.core.rules import (
     JURISDICTIONS,
     ContactWindow,
+    RateBook,
     RateMissing,
+    RateSeries,
     RuleFileError,
     jurisdiction_for,
     load_rate_book,
@@ -142,7 +144,7 @@ def test_shipped_rate_series_hold_the_latest_values():
     assert book.rate_on("de-base", date(2025, 7, 1)) == Decimal("1.27")
     assert book.rate_on("de-base", date(2022, 7, 1)) == Decimal("-0.88")
     for sid in book.series:
-        with pytest.raises(RateMissing, match=f"add it with `recoup rates add {sid} 2027-01-01 VALUE`"):
+        with pytest.raises(RateMissing, match=f"or with `recoup rates add {sid} 2027-01-01 VALUE`"):
             book.rate_on(sid, date(2027, 1, 1))
     with pytest.raises(RateMissing):
         book.rate_on("ecb-mro", date(2000, 1, 1))
@@ -153,3 +155,18 @@ def test_a_malformed_rates_file_names_the_field(tmp_path):
                             "    source: {title: Somewhere}\n    points: {2025-01-01: high}\n", "rates.yaml")
     with pytest.raises(RuleFileError, match=r"rates.yaml: series\[0\]\.points\.2025-01-01: Input should be a valid decimal"):
         load_rate_book(path)
+
+
+def test_the_series_that_end_before_today_come_from_the_data():
+    book = RateBook({
+        "a": RateSeries(id="a", label="A rate", confirmed_until=date(2026, 1, 1),
+                        points=((date(2025, 1, 1), Decimal("1")),)),
+        "b": RateSeries(id="b", label="B rate", confirmed_until=date(2025, 6, 30),
+                        points=((date(2025, 1, 1), Decimal("2")), (date(2025, 9, 1), Decimal("3")))),
+    })
+    assert book.series["b"].known_until == date(2025, 9, 1)  # a later point confirms the days up to it
+    assert book.ended_before(date(2025, 9, 1)) == ()
+    assert [s.id for s in book.ended_before(date(2025, 9, 2))] == ["b"]
+    assert [s.id for s in book.ended_before(date(2026, 3, 31))] == ["b", "a"]  # oldest end first
+    later = book.with_points([("b", date(2026, 4, 1), Decimal("2.5"))])
+    assert [s.id for s in later.ended_before(date(2026, 3, 31))] == ["a"]

@@ -13,6 +13,7 @@ from django.template.loader import get_template
 
 from conftest import NOW
 from recoup.core.money import format_money
+from recoup.core.rf import payment_reference
 from recoup.messaging.rendering import (
     TemplateMissing,
     available_languages,
@@ -221,8 +222,24 @@ def test_it_lists_fees_already_charged_and_the_bank_details(org, customer, invoi
 
     assert "INV-1001, late fee of 2 Mar 2026: £40.00" in message.text
     assert "IBAN: GB82 WEST 1234 5698 7654 32" in message.text and "BIC: NWBKGB2L" in message.text
-    assert "Payment reference: INV-1001, INV-2001, INV-1002" in message.text
+    references = ", ".join(f"{payment_reference(i.number, i.pk)} ({i.number})" for i in
+                           sorted(invoices, key=lambda i: (i.due_date, i.number)))
+    assert f"Payment reference: {references} (one transfer per invoice, each with its own reference)" in message.text
     assert "Total open in GBP: £1,690.50" in message.text and "Total open in EUR: €500.00" in message.text
+
+
+def test_the_payment_reference_is_the_one_the_portal_gives_and_both_account_details_are_shown(org, customer,
+                                                                                            invoices):
+    org.bank_account = "Sort code 20-00-00, account number 12345678"
+    org.save()
+    one = invoices[0]
+
+    message = _render(org, customer, [one], "first-reminder", "email", "en")
+
+    assert f"Payment reference: {payment_reference(one.number, one.pk)}\n" in message.text
+    assert "IBAN: GB82 WEST 1234 5698 7654 32" in message.text
+    assert "Account: Sort code 20-00-00, account number 12345678" in message.text
+    assert f"Payment reference: {payment_reference(one.number, one.pk)}</strong></p>" in message.html
 
 
 def test_it_asks_for_payment_details_when_the_organization_has_none(org, customer, invoices):

@@ -41,14 +41,14 @@ def test_each_invoice_has_its_pdf(client, link_a):
 
 def test_bank_transfer_shows_the_rf_reference_and_for_euros_an_epc_qr_code(client, link_a, make_invoice):
     from recoup.orgs.models import Organization
-    from recoup.payments import rf
+    from recoup.core import rf
 
     Organization.objects.filter(pk=link_a.org.pk).update(bank_iban="GB33BUKB20201555555555", bank_bic="BUKBGB22",
                                                          bank_name="Barclays")
     eur = make_invoice(link_a.org, link_a.customer, "INV-EUR-1", "99.90", currency="EUR")
     page = client.get(link_a.url("portal_bank")).content.decode()
-    assert "GB33BUKB20201555555555" in page
-    assert rf.formatted(rf.invoice_reference("INV-1001", link_a.invoice.pk)) in page
+    assert "GB33 BUKB 2020 1555 5555 55" in page  # in groups of four, as people read it
+    assert rf.payment_reference("INV-1001", link_a.invoice.pk) in page
     assert link_a.url("portal_invoice_qr", eur.pk) in page
     assert link_a.url("portal_invoice_qr", link_a.invoice.pk) not in page  # GBP: no SEPA code
     svg = client.get(link_a.url("portal_invoice_qr", eur.pk))

@@ -1,4 +1,4 @@
-"""Template helpers: money in the organization's locale, and query strings."""
+"""Template helpers: money in the organization's locale, percentages, and query strings."""
 
 from __future__ import annotations
 
@@ -31,6 +31,14 @@ def money_minor(context, minor: int | None, currency: str) -> str:
     if minor is None:
         return ""
     return format_money(from_minor(int(minor), currency), currency, _locale(context))
+
+
+@register.filter
+def percent(value: Decimal | None) -> str:
+    """``{{ rate|percent }}``: a percentage without trailing zeros or an exponent (12.25, 10, 0.5)."""
+    if value is None:
+        return ""
+    return f"{Decimal(value).normalize():f}"
 
 
 @register.simple_tag(takes_context=True)

@@ -72,7 +72,9 @@ def test_it_shows_what_is_wrong_with_the_settings_and_stores_nothing(as_user, or
 def test_only_owners_see_settings_and_other_organizations_see_nothing(as_user, org_a, org_b):
     for role in ("collector", "viewer"):
         client = as_user(role)
-        assert url("settings_org", org_a) not in client.get(url("dashboard", org_a)).content.decode()
+        dashboard = client.get(url("dashboard", org_a)).content.decode()
+        assert f'href="{url("settings_org", org_a)}"' not in dashboard
+        assert f'href="{url("settings_terms", org_a)}"' in dashboard  # the payment terms they may read
         assert client.get(url("settings_org", org_a)).status_code == 403
         assert client.post(url("settings_org", org_a), SETTINGS).status_code == 403
         assert client.post(url("settings_terms_new", org_a), TERMS).status_code == 403

@@ -48,6 +48,15 @@ def invoice_reference(number: str, invoice_id: int) -> str:
     return creditor_reference(invoice_reference_body(number, invoice_id))
 
 
+def payment_reference(number: str, invoice_id: int) -> str:
+    """The reference a payer quotes for one invoice, as people read it (``RF83 INV1 0500``).
+
+    The one answer for every place that asks for it: the messages, the portal's bank-transfer
+    page and the invoice PDF (the EPC QR code carries the same reference without spaces).
+    """
+    return formatted(invoice_reference(number, invoice_id))
+
+
 def formatted(reference: str) -> str:
     """In groups of four for people to read and type: ``RF18 5390 0754 7034``."""
     return iso11649.format(reference)
