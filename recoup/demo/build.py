@@ -22,9 +22,10 @@ from recoup.demo.context import Demo
 from recoup.demo.history import write_history
 from recoup.demo.ledger_moves import LedgerWriter
 from recoup.demo.profiles import EXTRA_TERMS, CustomerPlan, plan_demo
-from recoup.demo.story import plan_story
+from recoup.demo.story import HISTORY_DAYS, plan_story
 from recoup.ledger.customer_actions import contact_save, customer_create
 from recoup.ledger.models import Customer, PaymentTerms
+from recoup.messaging.models import Message
 from recoup.orgs.actions import member_add, org_create
 from recoup.orgs.models import Organization, Role
 
@@ -57,6 +58,8 @@ class DemoResult:
     owner: str
     customers: int
     invoices: int
+    messages: int = 0  # in and out, over the collections history
+    history_days: int = 0
 
 
 def _at(day: date, now: datetime) -> datetime:
@@ -65,14 +68,14 @@ def _at(day: date, now: datetime) -> datetime:
 
 @transaction.atomic
 def demo_build(*, today: date, now: datetime, password: str, seed: int = 1, customers: int = 60,
-               years: int = 2, slug: str = "oakline") -> DemoResult:
-    """Create the demo organization, its users, its ledger history up to ``today`` and a year of
-    collections up to yesterday (today's cycle is left to the scheduler)."""
+               years: int = 2, slug: str = "oakline", history_days: int = HISTORY_DAYS) -> DemoResult:
+    """Create the demo organization, its users, its ledger history up to ``today`` and ``history_days``
+    (a year) of collections up to yesterday; today's cycle is left to the scheduler."""
     if Organization.objects.filter(slug=slug).exists():
         raise DemoError(f"an organization with slug {slug!r} already exists; pick another with --slug")
     plan = plan_demo(seed=seed, customers=customers, years=years, today=today)
     plan.customers = with_addresses(seed=seed, customers=plan.customers)
-    story = plan_story(plan=plan, today=today, years=years)
+    story = plan_story(plan=plan, today=today, years=years, history_days=history_days)
     actor = Actor.system("demo")
     start = _at(plan.invoices[0].issue_date if plan.invoices else today, now)
     details = {k: v for k, v in ORG_DETAILS.items() if k not in ("legal_name", "currency", "country")}
@@ -92,7 +95,8 @@ def demo_build(*, today: date, now: datetime, password: str, seed: int = 1, cust
     write_history(Demo(org=org, plan=plan, story=story, seed=seed, today=today, now=now, owner=people["owner"],
                        collector=people["collector"], ledger=LedgerWriter(org=org, customers=by_ref, actor=actor),
                        profiles={c.ref: c for c in plan.customers}))
-    return DemoResult(org=org, owner=USERS[0][0], customers=len(by_ref), invoices=len(plan.invoices))
+    return DemoResult(org=org, owner=USERS[0][0], customers=len(by_ref), invoices=len(plan.invoices),
+                      messages=Message.objects.for_org(org).count(), history_days=(today - story.start).days)
 
 
 def _customer_create(org: Organization, c: CustomerPlan, terms: dict, actor: Actor, at: datetime) -> Customer:

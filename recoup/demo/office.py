@@ -3,8 +3,8 @@
 Working days only. The morning: drafts waiting for review approved (the first one edited,
 one skipped), replies read and automation resumed. Late morning: the call queue worked
 through, each call logged with its outcome: a debtor whose payment is in fact on its way
-within three weeks promises that date (a promise kept), a chronic payer promises a week and
-pays nothing (a promise broken), others are out or on voicemail. Then the escalation reviews
+within three weeks promises that date (a promise kept); one whose money is further off (or
+never comes) may promise a week and miss it (a promise broken); others are out or on voicemail. Then the escalation reviews
 the policy opened are decided.
 
 The last working days are left as a real office leaves them on a given morning: the latest
@@ -105,7 +105,8 @@ def _log_call(demo: Demo, call: Message) -> None:
             amount = None if move.share is None else move_amount(move, invoice)
             promise = ([invoice], pay_by, amount)
             outcome, note = (CallOutcome.PROMISE_TO_PAY, f"Promised to pay {invoice.number} by {pay_by:%d %B}")
-        elif profile and profile.behaviour == Behaviour.CHRONIC and rng.random() < 0.5:
+        elif rng.random() < (0.6 if profile and profile.behaviour == Behaviour.CHRONIC else 0.3):
+            # A week, they say; the money is in fact weeks away or never comes: a promise broken.
             pay_by = day + timedelta(days=7)
             promise = (overdue[:1], pay_by, None)
             outcome, note = CallOutcome.PROMISE_TO_PAY, f"Says {overdue[0].number} will be paid by {pay_by:%d %B}"

@@ -93,17 +93,20 @@ def settled_on(plan: DemoPlan) -> dict[str, date]:
     return out
 
 
-def plan_story(*, plan: DemoPlan, today: date, years: int) -> Story:
-    """Pick the scenes and make the plan agree with them (the plan is edited in place)."""
-    start = today - timedelta(days=min(HISTORY_DAYS, 365 * years))
+def plan_story(*, plan: DemoPlan, today: date, years: int, history_days: int = HISTORY_DAYS) -> Story:
+    """Pick the scenes and make the plan agree with them (the plan is edited in place).
+
+    ``history_days``: how many days before today the daily cycle has run (at most the ledger's
+    ``years``); a scene that would not fit in them is left out."""
+    start = today - timedelta(days=max(0, min(history_days, 365 * years)))
     todays = {i.customer_ref: plan.unpaid[i.number] for i in plan.invoices if i.number in plan.unpaid}
     busy = set(todays)
     escalation = _escalation(plan, start, today, busy)  # first: it may renumber invoices
     if escalation:
         busy.add(escalation.customer_ref)
-    disputes = _disputes(plan, today, busy)
+    disputes = _disputes(plan, start, today, busy)
     busy |= {d.customer_ref for d in disputes}
-    payment_plan = _payment_plan(plan, today, busy)
+    payment_plan = _payment_plan(plan, start, today, busy)
     if payment_plan:
         busy.add(payment_plan.customer_ref)
     return Story(start=start, review_from=max(start, today - timedelta(days=REVIEW_DAYS)),
@@ -116,13 +119,13 @@ def _candidates(plan: DemoPlan, busy: set[str], behaviours: tuple[Behaviour, ...
             and c.behaviour in behaviours and c.ref not in busy and not c.pays_on_account]
 
 
-def _disputes(plan: DemoPlan, today: date, busy: set[str]) -> list[DisputeScene]:
+def _disputes(plan: DemoPlan, start: date, today: date, busy: set[str]) -> list[DisputeScene]:
     """Three customers dispute one invoice each: one is settled with a credit note, one rejected, one still open."""
     out: list[DisputeScene] = []
     pool = _candidates(plan, busy, (Behaviour.PROMPT, Behaviour.LATE))
     for outcome, (oldest, newest), category, text, share in _DISPUTES:
         window = [i for i in plan.invoices if today - timedelta(days=oldest) <= i.due_date <= today - timedelta(
-            days=newest) and i.currency == "GBP"]
+            days=newest) and i.currency == "GBP" and i.due_date + timedelta(days=4) >= start]
         found = next(((c, i) for c in pool for i in window if i.customer_ref == c.ref), None)
         if found is None:
             continue
@@ -146,10 +149,13 @@ def _open_on(plan: DemoPlan, ref: str, day: date, overdue_days: int) -> list[str
         days=overdue_days) and (i.number not in settled or settled[i.number] > day)]
 
 
-def _payment_plan(plan: DemoPlan, today: date, busy: set[str]) -> PlanScene | None:
+def _payment_plan(plan: DemoPlan, start: date, today: date, busy: set[str]) -> PlanScene | None:
     """A slow payer agrees on the phone to clear its arrears in six monthly instalments, four months ago."""
     on = _weekday(today - timedelta(days=120))
-    for c in _candidates(plan, busy, (Behaviour.LATE, Behaviour.PARTIAL, Behaviour.CHRONIC)):
+    if on < start:
+        return None
+    pool = _candidates(plan, busy, (Behaviour.PARTIAL, Behaviour.LATE)) + _candidates(plan, busy, (Behaviour.CHRONIC,))
+    for c in pool:
         numbers = _open_on(plan, c.ref, on, 14)
         if len(numbers) >= 2:
             chosen = set(numbers)
@@ -159,14 +165,15 @@ def _payment_plan(plan: DemoPlan, today: date, busy: set[str]) -> PlanScene | No
 
 
 def _escalation(plan: DemoPlan, start: date, today: date, busy: set[str]) -> EscalationScene | None:
-    """A chronic payer gets a letter before action early in the year, does not answer, and is placed with an
-    agency, which collects half of it some weeks later."""
+    """A payer who stopped paying gets a letter before action early in the year, does not answer, and is placed
+    with an agency, which collects half of it some weeks later. A late payer is chosen first: the chronic ones
+    keep their own story (promises broken, write-offs)."""
     letter_on = _weekday(start + timedelta(days=10))
     placed_on = _weekday(letter_on + timedelta(days=37))
     collected_on = _weekday(placed_on + timedelta(days=42))
     if collected_on >= today:
         return None
-    pool = _candidates(plan, busy, (Behaviour.CHRONIC,)) + _candidates(plan, busy, (Behaviour.LATE,))
+    pool = _candidates(plan, busy, (Behaviour.LATE,)) + _candidates(plan, busy, (Behaviour.CHRONIC,))
     for c in pool:
         numbers = _open_on(plan, c.ref, letter_on, 45)
         if not numbers:
