@@ -9,6 +9,7 @@ what real use would leave. Audit events carry the time things happened (never af
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
@@ -68,9 +69,11 @@ def _at(day: date, now: datetime) -> datetime:
 
 @transaction.atomic
 def demo_build(*, today: date, now: datetime, password: str, seed: int = 1, customers: int = 60,
-               years: int = 2, slug: str = "oakline", history_days: int = HISTORY_DAYS) -> DemoResult:
+               years: int = 2, slug: str = "oakline", history_days: int = HISTORY_DAYS,
+               progress: Callable[[list[date]], Iterable[date]] = iter) -> DemoResult:
     """Create the demo organization, its users, its ledger history up to ``today`` and ``history_days``
-    (a year) of collections up to yesterday; today's cycle is left to the scheduler."""
+    (a year) of collections up to yesterday; today's cycle is left to the scheduler. ``progress`` wraps
+    the days of collections (a progress bar on a terminal)."""
     if Organization.objects.filter(slug=slug).exists():
         raise DemoError(f"an organization with slug {slug!r} already exists; pick another with --slug")
     plan = plan_demo(seed=seed, customers=customers, years=years, today=today)
@@ -94,7 +97,7 @@ def demo_build(*, today: date, now: datetime, password: str, seed: int = 1, cust
         memberships__org=org)}
     write_history(Demo(org=org, plan=plan, story=story, seed=seed, today=today, now=now, owner=people["owner"],
                        collector=people["collector"], ledger=LedgerWriter(org=org, customers=by_ref, actor=actor),
-                       profiles={c.ref: c for c in plan.customers}))
+                       profiles={c.ref: c for c in plan.customers}), progress)
     return DemoResult(org=org, owner=USERS[0][0], customers=len(by_ref), invoices=len(plan.invoices),
                       messages=Message.objects.for_org(org).count(), history_days=(today - story.start).days)
 

@@ -23,6 +23,7 @@ worker, like the messages of today's cycle, which the scheduler runs once ``make
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -63,8 +64,9 @@ def recorded_channels(*, batch_letters: bool):
     return channels
 
 
-def write_history(demo: Demo) -> None:
-    """The ledger before the story starts, then every day of the story, then today's ledger movements."""
+def write_history(demo: Demo, progress: Callable[[list[date]], Iterable[date]] = iter) -> None:
+    """The ledger before the story starts, then every day of the story (through ``progress``, which may
+    show a progress bar), then today's ledger movements."""
     events = dated(demo.plan.invoices, demo.plan.moves)
     by_day: dict[date, list[InvoicePlan | Move]] = defaultdict(list)
     for on, item in events:
@@ -75,11 +77,10 @@ def write_history(demo: Demo) -> None:
         else:
             by_day[on].append(item)
     scenes.prepare(demo)
-    day = demo.story.start
-    while day < demo.today:
+    days = [demo.story.start + timedelta(days=n) for n in range((demo.today - demo.story.start).days)]
+    for day in progress(days):
         demo.day = day
         _live(demo, by_day.get(day, []))
-        day += timedelta(days=1)
     demo.day = demo.today
     for item in by_day.get(demo.today, []):
         demo.ledger.write(item, demo.today, _nine(demo, demo.today))

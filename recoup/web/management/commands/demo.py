@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from recoup.demo.build import DemoError, demo_build
 from recoup.demo.login import DEFAULT_URL, DemoLogin, login_path, save_login
 from recoup.demo.story import HISTORY_DAYS
-from recoup.lib.command import add_now_argument, command_now, parse_date
+from recoup.lib.command import add_now_argument, command_now, parse_date, progress
 from recoup.orgs.models import Organization
 
 
@@ -46,7 +46,8 @@ class Command(BaseCommand):
         try:
             result = demo_build(today=today, now=now, password=password, seed=opts["seed"],
                                 customers=opts["customers"], years=opts["years"], slug=opts["slug"],
-                                history_days=opts["history_days"])
+                                history_days=opts["history_days"],
+                                progress=lambda days: progress(days, total=len(days), label="Collections, day by day"))
         except DemoError as exc:
             raise CommandError(str(exc)) from None
         login = DemoLogin(opts["url"], result.owner, password)
