@@ -288,7 +288,7 @@ def _story():
     return plan_story(plan=plan_demo(seed=1, customers=CUSTOMERS, years=2, today=TODAY), today=TODAY, years=2)
 
 
-def test_its_story_is_pure_and_has_every_scene_for_the_default_demo():
+def test_the_default_demos_story_has_every_scene_whatever_the_day():
     from recoup.demo.profiles import plan_demo
     from recoup.demo.story import plan_story
 
@@ -301,5 +301,6 @@ def test_its_story_is_pure_and_has_every_scene_for_the_default_demo():
         numbers = [i.number for i in plan.invoices]
         assert numbers == [f"INV-{n}" for n in range(10001, 10001 + len(numbers))]  # renumbered without gaps
         placed = story.escalation
-        assert not [i for i in plan.invoices if i.customer_ref == placed.customer_ref and i.issue_date > placed.placed_on]
+        assert not [i for i in plan.invoices
+                    if i.customer_ref == placed.customer_ref and i.issue_date > placed.placed_on]
         assert Decimal(0) < placed.collected_share < 1

@@ -65,7 +65,8 @@ def import_day(demo: Demo, payments: list[Move]) -> None:
             continue
         customer = invoice.customer
         text = invoice.number if move.named else f"{customer.ref} REMITTANCE"
-        lines.append(Line(amount + move.extra_minor, customer.legal_name.upper(), text, f"{customer.ref}{demo.day:%m%d}"))
+        lines.append(Line(amount + move.extra_minor, customer.legal_name.upper(), text,
+                          f"{customer.ref}{demo.day:%m%d}"))
     rng = demo.rng("bank", demo.day)
     if demo.working_day():
         lines.append(Line(-rng.randint(8_000, 240_000), rng.choice(SUPPLIERS), f"INV {rng.randint(1000, 9999)}"))

@@ -1,11 +1,11 @@
 """The office's day in the demo's history: what the collector and the owner do on Recoup.
 
 Working days only. The morning: drafts waiting for review approved (the first one edited,
-one skipped), replies read and automation resumed. Late morning: the call queue worked
-through, each call logged with its outcome: a debtor whose payment is in fact on its way
-within three weeks promises that date (a promise kept); one whose money is further off (or
-never comes) may promise a week and miss it (a promise broken); others are out or on voicemail. Then the escalation reviews
-the policy opened are decided.
+one skipped), replies read and automation resumed, the portal's notices noted. Late morning:
+the call queue worked through, each call logged with its outcome: a debtor whose payment is
+in fact on its way within three weeks promises that date (a promise kept); one whose money is
+further off (or never comes) may promise a week and miss it (a promise broken); others are out
+or on voicemail. Then the escalation reviews the policy opened are decided.
 
 The last working days are left as a real office leaves them on a given morning: the latest
 drafts, calls and replies, recent escalation reviews still waiting, and the last day's letters

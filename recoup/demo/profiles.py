@@ -2,9 +2,11 @@
 
 Pure: no database, no clock. ``plan_demo`` turns a seed, a customer count, a
 number of years and "today" into customers, invoices and dated movements
-(payments, credit notes, late fees, write-offs) that ``recoup.demo.build``
+(payments, credit notes, late fees, write-offs) that ``recoup.demo.history``
 writes through the ledger actions. Nothing is dated after today, so invoices
-whose payment would come later are simply still open.
+whose payment would come later are simply still open. A few invoices are left
+unpaid on purpose so that today's reminders, the drafts waiting for review and
+the call on the list fall on the right days (``TODAYS_WORK``).
 """
 
 from __future__ import annotations
@@ -330,7 +332,8 @@ def _add_overpayments(rng: random.Random, plan: DemoPlan, today: date) -> None:
     numbers = {i.number for i in plan.invoices if i.customer_ref in chosen and i.due_date < today - timedelta(days=60)}
     done: set[str] = set()
     for k, m in enumerate(plan.moves):
-        ref = m.invoice_number in numbers and next(i.customer_ref for i in plan.invoices if i.number == m.invoice_number)
+        ref = m.invoice_number in numbers and next(i.customer_ref for i in plan.invoices
+                                                   if i.number == m.invoice_number)
         if ref and ref not in done and m.kind == MoveKind.PAYMENT and m.share is None:
             plan.moves[k] = replace(m, extra_minor=rng.choice([5000, 12000]), named=True)
             done.add(ref)
