@@ -242,6 +242,9 @@ def test_a_customer_page_and_its_messages_show_the_year(demo, owner_client):
         assert message.subject.replace("–", "&ndash;") in messages or message.subject in messages
     assert "Call logged" in messages and "Letter" in messages
     assert f"PLAN {plan.pk} INSTALMENT 1" in page
+    # The timeline tells the days: the cycle's decisions, deliveries, calls logged by the collector.
+    timeline = page[page.index("Timeline"):]
+    assert "recoup cycle" in timeline and "delivery" in timeline and "collector" in timeline
 
 
 @pytest.mark.django_db
