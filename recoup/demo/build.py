@@ -1,25 +1,32 @@
-"""Write the demo plan through the ledger actions, in date order, in one transaction.
+"""Build the demo business in one transaction: its organization, people, customers, then its history.
 
-Every ledger row goes through ``recoup.ledger.actions`` so balances and the
-audit trail are exactly what real use would leave. Audit events carry the
-date the movement happened (09:00 UTC that day, never after ``now``), so the
-timeline reads like two years of history rather than one busy second.
+The ledger plan (``profiles``) and the year's story (``story``) are decided first, as data;
+``history`` then writes two years of ledger and a year of collections through the real
+actions, in date order, so balances, messages, arrangements and the audit trail are exactly
+what real use would leave. Audit events carry the time things happened (never after
+``now``), so the timeline reads like two years of history rather than one busy second.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
-from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
-from recoup.demo.profiles import EXTRA_TERMS, CustomerPlan, DemoPlan, InvoicePlan, Move, MoveKind, plan_demo
-from recoup.ledger import actions as ledger
+from recoup.demo.addresses import with_addresses
+from recoup.demo.context import Demo
+from recoup.demo.history import write_history
+from recoup.demo.ledger_moves import LedgerWriter
+from recoup.demo.profiles import EXTRA_TERMS, CustomerPlan, plan_demo
+from recoup.demo.story import HISTORY_DAYS, plan_story
 from recoup.ledger.customer_actions import contact_save, customer_create
-from recoup.ledger.models import Customer, Invoice, PaymentTerms
+from recoup.ledger.models import Customer, PaymentTerms
+from recoup.messaging.models import Message
 from recoup.orgs.actions import member_add, org_create
 from recoup.orgs.models import Organization, Role
 
@@ -40,8 +47,6 @@ ORG_DETAILS = {
     "tax_id": "GB123456789",
 }
 USERS = [("owner", Role.OWNER), ("collector", Role.COLLECTOR), ("viewer", Role.VIEWER)]
-# Same day: fees first, then the payment, then a credit note for what the payment left (discounts).
-_ORDER = {MoveKind.CHARGE: 1, MoveKind.PAYMENT: 2, MoveKind.CREDIT_NOTE: 3, MoveKind.WRITE_OFF: 4}
 
 
 class DemoError(ValueError):
@@ -54,6 +59,8 @@ class DemoResult:
     owner: str
     customers: int
     invoices: int
+    messages: int = 0  # in and out, over the collections history
+    history_days: int = 0
 
 
 def _at(day: date, now: datetime) -> datetime:
@@ -62,11 +69,16 @@ def _at(day: date, now: datetime) -> datetime:
 
 @transaction.atomic
 def demo_build(*, today: date, now: datetime, password: str, seed: int = 1, customers: int = 60,
-               years: int = 2, slug: str = "oakline") -> DemoResult:
-    """Create the demo organization, its users and its ledger history up to ``today``."""
+               years: int = 2, slug: str = "oakline", history_days: int = HISTORY_DAYS,
+               progress: Callable[[list[date]], Iterable[date]] = iter) -> DemoResult:
+    """Create the demo organization, its users, its ledger history up to ``today`` and ``history_days``
+    (a year) of collections up to yesterday; today's cycle is left to the scheduler. ``progress`` wraps
+    the days of collections (a progress bar on a terminal)."""
     if Organization.objects.filter(slug=slug).exists():
         raise DemoError(f"an organization with slug {slug!r} already exists; pick another with --slug")
     plan = plan_demo(seed=seed, customers=customers, years=years, today=today)
+    plan.customers = with_addresses(seed=seed, customers=plan.customers)
+    story = plan_story(plan=plan, today=today, years=years, history_days=history_days)
     actor = Actor.system("demo")
     start = _at(plan.invoices[0].issue_date if plan.invoices else today, now)
     details = {k: v for k, v in ORG_DETAILS.items() if k not in ("legal_name", "currency", "country")}
@@ -81,8 +93,13 @@ def demo_build(*, today: date, now: datetime, password: str, seed: int = 1, cust
         audit.record(org=org, actor=actor, at=start, verb="terms.created", subject=terms[name],
                      summary=f"Payment terms {name} created")
     by_ref = {c.ref: _customer_create(org, c, terms, actor, start) for c in plan.customers}
-    _write_history(org, plan, by_ref, actor, now)
-    return DemoResult(org=org, owner=USERS[0][0], customers=len(by_ref), invoices=len(plan.invoices))
+    people = {u.get_username(): Actor.for_user(u) for u in get_user_model().objects.filter(
+        memberships__org=org)}
+    write_history(Demo(org=org, plan=plan, story=story, seed=seed, today=today, now=now, owner=people["owner"],
+                       collector=people["collector"], ledger=LedgerWriter(org=org, customers=by_ref, actor=actor),
+                       profiles={c.ref: c for c in plan.customers}), progress)
+    return DemoResult(org=org, owner=USERS[0][0], customers=len(by_ref), invoices=len(plan.invoices),
+                      messages=Message.objects.for_org(org).count(), history_days=(today - story.start).days)
 
 
 def _customer_create(org: Organization, c: CustomerPlan, terms: dict, actor: Actor, at: datetime) -> Customer:
@@ -93,64 +110,6 @@ def _customer_create(org: Organization, c: CustomerPlan, terms: dict, actor: Act
     )
     for p in c.contacts:
         contact_save(org=org, customer=customer, actor=actor, now=at, name=p.name, role=p.role, email=p.email,
-                     phone=p.phone, preferred_channel=p.preferred_channel, is_billing=p.is_billing)
+                     phone=p.phone, preferred_channel=p.preferred_channel, is_billing=p.is_billing,
+                     postal_address=p.postal_address)
     return customer
-
-
-def _write_history(org: Organization, plan: DemoPlan, by_ref: dict[str, Customer], actor: Actor,
-                   now: datetime) -> None:
-    events: list[tuple[date, int, int, InvoicePlan | Move]] = [
-        (inv.issue_date, 0, k, inv) for k, inv in enumerate(plan.invoices)
-    ]
-    events += [(m.on, _ORDER[m.kind], k, m) for k, m in enumerate(plan.moves)]
-    events.sort(key=lambda e: e[:3])
-    invoices: dict[str, Invoice] = {}
-    notes = 0
-    for on, _, _, item in events:
-        at = _at(on, now)
-        if isinstance(item, InvoicePlan):
-            invoices[item.number] = ledger.invoice_create(
-                org=org, customer=by_ref[item.customer_ref], number=item.number, issue_date=item.issue_date,
-                currency=item.currency, actor=actor, now=at, po_number=item.po_number,
-                description=item.lines[0].description,
-                lines=[ledger.LineInput(line.description, line.quantity, line.unit_price, line.tax_rate)
-                       for line in item.lines],
-            )
-            continue
-        invoice = invoices[item.invoice_number]
-        invoice.open_minor = Invoice.objects.values_list("open_minor", flat=True).get(pk=invoice.pk)
-        amount = _amount(item, invoice)
-        if amount <= 0:
-            continue
-        if item.kind == MoveKind.PAYMENT:
-            customer = invoice.customer
-            ledger.payment_record(
-                org=org, customer=customer, date=on, amount_minor=amount + item.extra_minor,
-                currency=invoice.currency, actor=actor, now=at, invoice=invoice if item.named else None,
-                method="card" if customer.kind == "consumer" else "bank_transfer",
-                reference=invoice.number if item.named else f"{customer.ref} REMITTANCE", payer=customer.legal_name,
-            )
-        elif item.kind == MoveKind.CREDIT_NOTE:
-            notes += 1
-            ledger.credit_note_record(
-                org=org, customer=invoice.customer, number=f"CN-{notes:04d}", date=on,
-                amount_minor=amount, currency=invoice.currency, actor=actor, now=at, invoice=invoice,
-                reason=item.text,
-            )
-        elif item.kind == MoveKind.CHARGE:
-            ledger.charge_add(org=org, invoice=invoice, kind="late_fee", on=on, amount_minor=amount, actor=actor,
-                              now=at, description=item.text)
-        else:
-            ledger.invoice_write_off(org=org, invoice=invoice, on=on, reason=item.text, actor=actor, now=at)
-
-
-def _amount(move: Move, invoice: Invoice) -> int:
-    """What the move is worth now: a fixed amount, a share of the total, or what is still open."""
-    if invoice.open_minor <= 0:
-        return 0
-    if move.fixed_minor is not None:
-        return move.fixed_minor
-    if move.share is None:
-        return invoice.open_minor
-    share = int((Decimal(invoice.total_minor) * move.share).to_integral_value(ROUND_HALF_UP))
-    return min(share, invoice.open_minor)

@@ -2,9 +2,11 @@
 
 Pure: no database, no clock. ``plan_demo`` turns a seed, a customer count, a
 number of years and "today" into customers, invoices and dated movements
-(payments, credit notes, late fees, write-offs) that ``recoup.demo.build``
+(payments, credit notes, late fees, write-offs) that ``recoup.demo.history``
 writes through the ledger actions. Nothing is dated after today, so invoices
-whose payment would come later are simply still open.
+whose payment would come later are simply still open. A few invoices are left
+unpaid on purpose so that today's reminders, the drafts waiting for review and
+the call on the list fall on the right days (``TODAYS_WORK``).
 """
 
 from __future__ import annotations
@@ -70,9 +72,6 @@ _FOREIGN = [  # (country, currency, timezone, language, name)
 ]
 _SNAGS = ["Damaged panel replaced at our cost", "Returned unused hardware", "Agreed price adjustment",
           "Late completion goodwill credit", "Duplicate line on invoice"]
-_DISPUTES = ["says the stair balustrade was not built to the agreed drawing",
-             "disputes the extra hours for the shopfront installation",
-             "says two of the doors were delivered warped"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +82,7 @@ class ContactPlan:
     phone: str
     preferred_channel: str = "email"
     is_billing: bool = True
+    postal_address: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,7 @@ class DemoPlan:
     customers: list[CustomerPlan] = field(default_factory=list)
     invoices: list[InvoicePlan] = field(default_factory=list)
     moves: list[Move] = field(default_factory=list)
+    unpaid: dict[str, str] = field(default_factory=dict)  # invoice number -> its role in today's work
 
 
 def _phone(rng: random.Random, mobile: bool) -> str:
@@ -274,16 +275,54 @@ def plan_demo(*, seed: int, customers: int, years: int, today: date) -> DemoPlan
             currency = c.currencies[k % len(c.currencies)]
             due = due_date(issued, terms[c.terms] if c.terms else Terms())
             po = f"PO-{rng.randint(1000, 99999)}" if c.kind == "business" and rng.random() < 0.4 else ""
-            drafts.append((issued, c, currency, due, _lines(rng, c, currency), po))
+            drafts.append((issued, c, currency, due, _lines(rng, c, currency), po, ""))
+    drafts += _todays_work(random.Random(f"{seed}:today"), plan.customers, today)
     drafts.sort(key=lambda d: (d[0], d[1].ref))
     by_ref = {c.ref: c for c in plan.customers}
-    for number, (issued, c, currency, due, lines, po) in enumerate(drafts, start=10001):
+    for number, (issued, c, currency, due, lines, po, role) in enumerate(drafts, start=10001):
         inv = InvoicePlan(f"INV-{number}", c.ref, issued, due, currency, lines, po)
         plan.invoices.append(inv)
-        plan.moves.extend(_moves(rng, by_ref[c.ref], inv, today))
+        if role:
+            plan.unpaid[inv.number] = role
+        else:
+            plan.moves.extend(_moves(rng, by_ref[c.ref], inv, today))
     _add_overpayments(rng, plan, today)
-    _add_disputes(rng, plan, today)
     return plan
+
+
+# Invoices left unpaid so that a step falls on a given day: (role, customer kind, days before ``today`` -
+# or, for "call", before the last working day - the invoice fell due). Business (default policy, Net 30):
+# "reminder" fell due 3 days ago, its first reminder is due today; the "draft" ones 15 and 16 days ago, their
+# second reminder was due yesterday and the day before (drafts for review, see ``story``); "call" 21 days
+# before the last working day, its call was due then (still on the call list). Consumer (Net 14):
+# "consumer-reminder" fell due 21 days ago, its second reminder (e-mail and SMS) is due today.
+TODAYS_WORK = (("reminder", "business", 3), ("draft", "business", 15), ("draft", "business", 16),
+               ("call", "business", 21), ("consumer-reminder", "consumer", 21))
+
+
+def last_working_day(today: date) -> date:
+    day = today - timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def _todays_work(rng: random.Random, customers: list[CustomerPlan], today: date) -> list[tuple]:
+    """Unpaid invoices for reliable payers (so nothing else holds them) whose steps fall on the last days."""
+    steady = [c for c in customers if c.country == "GB" and not c.pays_on_account and c.behaviour in
+              (Behaviour.PROMPT, Behaviour.CREDITED, Behaviour.LATE)]
+    steady.sort(key=lambda c: (c.behaviour != Behaviour.PROMPT, c.ref))
+    out, used = [], set()
+    for role, kind, days in TODAYS_WORK:
+        terms = "Net 14" if kind == "consumer" else None
+        c = next((c for c in steady if c.kind == kind and c.terms == terms and c.ref not in used), None)
+        if c is None:
+            continue
+        used.add(c.ref)
+        due = (last_working_day(today) if role == "call" else today) - timedelta(days=days)
+        issued = due - timedelta(days=14 if terms else 30)
+        out.append((issued, c, "GBP", due, _lines(rng, c, "GBP"), "", role))
+    return out
 
 
 def _add_overpayments(rng: random.Random, plan: DemoPlan, today: date) -> None:
@@ -293,23 +332,8 @@ def _add_overpayments(rng: random.Random, plan: DemoPlan, today: date) -> None:
     numbers = {i.number for i in plan.invoices if i.customer_ref in chosen and i.due_date < today - timedelta(days=60)}
     done: set[str] = set()
     for k, m in enumerate(plan.moves):
-        ref = m.invoice_number in numbers and next(i.customer_ref for i in plan.invoices if i.number == m.invoice_number)
+        ref = m.invoice_number in numbers and next(i.customer_ref for i in plan.invoices
+                                                   if i.number == m.invoice_number)
         if ref and ref not in done and m.kind == MoveKind.PAYMENT and m.share is None:
             plan.moves[k] = replace(m, extra_minor=rng.choice([5000, 12000]), named=True)
             done.add(ref)
-
-
-def _add_disputes(rng: random.Random, plan: DemoPlan, today: date) -> None:
-    """A few customers withhold payment of one recent invoice: disputes to be logged later."""
-    candidates = [c for c in plan.customers if c.kind == "business" and c.behaviour in
-                  (Behaviour.PROMPT, Behaviour.LATE) and not c.notes]
-    recent = {i.number: i for i in plan.invoices if today - timedelta(days=120) < i.due_date < today}
-    for k, c in enumerate(rng.sample(candidates, min(len(_DISPUTES), len(candidates)))):
-        mine = [i for i in recent.values() if i.customer_ref == c.ref]
-        if not mine:
-            continue
-        inv = mine[0]
-        plan.moves = [m for m in plan.moves if not (m.invoice_number == inv.number and m.kind == MoveKind.PAYMENT)]
-        note = f"Disputes invoice {inv.number}: {_DISPUTES[k]}. Payment withheld until resolved."
-        idx = plan.customers.index(c)
-        plan.customers[idx] = replace(c, notes=note)

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from recoup.demo.login import read_login
+from recoup.orgs.models import Organization
 from recoup.web.management.commands.serve import create_server
 
 # Long-running helpers started next to the web server, each a `recoup` verb.
@@ -32,7 +33,10 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         url = f"http://{opts['host']}:{opts['port']}"
         call_command("migrate", interactive=False, verbosity=0)
-        if not opts["no_demo"]:
+        if not opts["no_demo"] and not Organization.objects.exists():
+            self.stdout.write("First start: building the demo business, two years of invoices and a year of "
+                              "collections (a minute or two)...")
+            self.stdout.flush()
             call_command("demo", if_empty=True, url=url, verbosity=0, stdout=self.stdout)
         call_command("collectstatic", interactive=False, verbosity=0)
         server = create_server(opts["host"], opts["port"])
