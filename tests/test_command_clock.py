@@ -124,7 +124,7 @@ def test_the_demo_is_written_at_the_time_given_and_dated_on_its_day(db, settings
     from recoup.ledger.models import Invoice
 
     settings.VAR_DIR = tmp_path
-    call_command("demo", "--customers", "2", "--years", "1", "--password", "s3cret-demo",
+    call_command("demo", "--customers", "2", "--years", "1", "--history-days", "14", "--password", "s3cret-demo",
                  "--now", "2026-03-31T18:00:00+00:00", stdout=io.StringIO())
     at = datetime(2026, 3, 31, 18, tzinfo=timezone.utc)
     assert set(AuditEvent.objects.filter(verb="member.added").values_list("at", flat=True)) == {at}

@@ -79,7 +79,7 @@ def _log_in(base: str, username: str, password: str) -> tuple[str, str]:
 
 def test_serve_serves_the_demo_and_the_printed_password_logs_in(env):
     _recoup(env, "migrate", "--noinput", "-v0")
-    printed = _recoup(env, "demo", "--customers", "6")
+    printed = _recoup(env, "demo", "--customers", "6", "--history-days", "0")
     password = re.search(r"Password: (\S+)", printed).group(1)
     port = _free_port()
     proc, _ = _start(env, "serve", "--port", str(port), ready="Serving on")
