@@ -1,6 +1,7 @@
 """Time a first sync and an incremental sync from the local Xero (recoup/connections/fakes).
 
     .venv/bin/python bench/sync_bench.py [--contacts 2000] [--invoices 10000] [--changes 100] [--db PATH]
+                                         [--profile PATH]
 
 Builds a FRESH SQLite database, starts the Xero fake over HTTP (its rate limits off: the real
 Xero's 60 calls a minute would add waiting, not work), seeds it through its books' rules
@@ -18,10 +19,12 @@ Aims (issue 22): first sync of 10,000 invoices and 2,000 contacts under 60 s, 10
 from __future__ import annotations
 
 import argparse
+import cProfile
 import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--invoices", type=int, default=10000)
     parser.add_argument("--changes", type=int, default=100)
     parser.add_argument("--db", type=Path)
+    parser.add_argument("--profile", type=Path, help="write cProfile stats of each sync to PATH.first and PATH.incremental")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="sync-bench-"))
     db = args.db or tmp / "bench.sqlite3"
@@ -82,7 +86,8 @@ def run(args) -> int:
         connection = connect_complete(state=back["state"], code=back["code"], callback=back,
                                       actor=Actor.system("bench"), now=NOW, org=org)
         started, cpu = time.perf_counter(), time.process_time()
-        first = sync_connection(connection=connection, now=NOW)
+        with profiled(args.profile, "first"):
+            first = sync_connection(connection=connection, now=NOW)
         first_s, first_cpu = time.perf_counter() - started, time.process_time() - cpu
         assert first.ok, first.error
         print(f"first sync: {first_s:.1f} s ({first_cpu:.1f} s of CPU, the fake's threads included); {Invoice.objects.for_org(org).count():,} invoices, {first.counts}")
@@ -104,7 +109,8 @@ def run(args) -> int:
                                "LineItems": [{"Description": "More", "Quantity": 1, "UnitAmount": Decimal("12.34"),
                                               "AccountCode": "200"}]}, later)
         started, cpu = time.perf_counter(), time.process_time()
-        again = sync_connection(connection=connection, now=later)
+        with profiled(args.profile, "incremental"):
+            again = sync_connection(connection=connection, now=later)
         incremental_s, incremental_cpu = time.perf_counter() - started, time.process_time() - cpu
         assert again.ok, again.error
         print(f"incremental sync of {args.changes} changes: {incremental_s:.2f} s ({incremental_cpu:.2f} s of CPU); "
@@ -114,6 +120,21 @@ def run(args) -> int:
     print(f"aims: first < 60 s ({'met' if first_s < 60 else 'MISSED'}), "
           f"incremental < 3 s ({'met' if incremental_s < 3 else 'MISSED'})")
     return 0
+
+
+@contextmanager
+def profiled(path: Path | None, name: str):
+    """cProfile the block into ``PATH.name`` (read with ``python -m pstats``), or nothing without a path."""
+    if path is None:
+        yield
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        profile.dump_stats(f"{path}.{name}")
 
 
 def check(org, books) -> None:

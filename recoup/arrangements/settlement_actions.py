@@ -22,7 +22,8 @@ from recoup.arrangements.notices import money
 from recoup.arrangements.selectors import paid_towards
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
-from recoup.ledger.actions import invoice_write_off
+from recoup.ledger.actions import LedgerError, check_invoice_editable, invoice_write_off
+from recoup.ledger.guards import invoice_edit_refusal
 from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.orgs.models import Organization, check_same_org
 
@@ -52,6 +53,11 @@ def settlement_offer(*, org: Organization, customer: Customer, invoices: Sequenc
     """
     today = org_date(org, now)
     invs, currency = covered_invoices(org=org, customer=customer, invoices=invoices)
+    for invoice in invs:  # the rest is written off when paid: not Recoup's to do on an invoice from the books
+        try:
+            check_invoice_editable(invoice, "settlement")
+        except LedgerError as exc:
+            raise ArrangementError(str(exc)) from None
     balance = sum(inv.open_minor for inv in invs)
     if not 0 < amount_minor < balance:
         raise ArrangementError(f"A settlement must be more than zero and less than the balance of "
@@ -124,12 +130,18 @@ def settlement_settle(*, org: Organization, settlement: Settlement, on: date, ac
         raise ArrangementError(f"Settlement #{settlement.pk} is not paid yet "
                                f"({money_text(paid, settlement.currency)} of "
                                f"{money_text(settlement.amount_minor, settlement.currency)}).")
-    written = 0
+    written, elsewhere = 0, []
     for invoice in settlement.invoices.order_by("due_date", "number"):
         invoice.refresh_from_db()
-        if invoice.open_minor > 0:
-            written += invoice_write_off(org=org, invoice=invoice, on=on, actor=actor, now=now,
-                                         reason=f"Settlement #{settlement.pk}: {settlement.reason}").amount_minor
+        if invoice.open_minor <= 0:
+            continue
+        # An invoice that came from the books since the offer (adopted by a sync) is written off there.
+        locked = invoice_edit_refusal(invoice, "write-off")
+        if locked:
+            elsewhere.append(f"{invoice.number} {locked}")
+            continue
+        written += invoice_write_off(org=org, invoice=invoice, on=on, actor=actor, now=now,
+                                     reason=f"Settlement #{settlement.pk}: {settlement.reason}").amount_minor
     settlement.status, settlement.ended_on, settlement.written_off_minor = SettlementStatus.PAID, on, written
     settlement.letter_pdf = settlement_letter_pdf(settlement, paid_minor=paid, on=on)
     settlement.save(update_fields=["status", "ended_on", "written_off_minor", "letter_pdf"])
@@ -139,7 +151,8 @@ def settlement_settle(*, org: Organization, settlement: Settlement, on: date, ac
     audit.record(org=org, actor=actor, at=now, verb="settlement.paid", subject=settlement,
                  customer=settlement.customer, summary=summary, data={"paid_minor": paid, "written_off_minor": written})
     notify_operator(org=org, customer=settlement.customer, actor=actor, now=now,
-                    text=f"{settlement.customer.ref}: {summary}. The settlement letter is ready to send.")
+                    text=f"{settlement.customer.ref}: {summary}. The settlement letter is ready to send."
+                         + "".join(f" Not written off here: {note}." for note in elsewhere))
     return settlement
 
 

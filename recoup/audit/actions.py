@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Iterator, Sequence
 
@@ -127,23 +127,25 @@ def record(
     Under ``batch`` the event is appended when the batch ends and ``None`` is returned
     (nothing reads the returned event inside the cycle, the one user of ``batch``).
     """
-    pending = _buffer.get()
-    if pending is not None:
-        marker = lambda: None  # noqa: E731  (a distinct object per event)
-        transaction.on_commit(marker)
-        pending.append(_Pending(org=org, actor=actor, marker=marker, event=Event(
-            at=at, verb=verb, subject=_Subject.of(subject), summary=summary, customer=customer,
-            data=normalize_data(data))))
-        return None
-    [event] = record_many(org=org, actor=actor, events=[Event(at=at, verb=verb, subject=subject, summary=summary,
-                                                              customer=customer, data=data)])
-    return event
+    made = record_many(org=org, actor=actor, events=[Event(at=at, verb=verb, subject=subject, summary=summary,
+                                                           customer=customer, data=data)])
+    return made[0] if made else None
 
 
 def record_many(*, org: Organization, actor: Actor, events: Sequence[Event]) -> list[AuditEvent]:
     """Append several events by one actor in one go (a statement import, a batch of payments):
-    the same chain as ``record`` one by one, with one lock of the head and one INSERT."""
-    return _append(org, [(actor, event) for event in events])
+    the same chain as ``record`` one by one, with one lock of the head and one INSERT.
+
+    Under ``batch`` the events join its buffer, in order with the ``record`` calls around them,
+    and nothing is returned (they are appended when the batch ends)."""
+    pending = _buffer.get()
+    if pending is None:
+        return _append(org, [(actor, event) for event in events])
+    marker = lambda: None  # noqa: E731  (a distinct object per call: the savepoint these events belong to)
+    transaction.on_commit(marker)
+    pending.extend(_Pending(org=org, actor=actor, marker=marker, event=replace(
+        e, subject=_Subject.of(e.subject), data=normalize_data(e.data))) for e in events)
+    return []
 
 
 def _append(org: Organization, items: Sequence[tuple[Actor, Event]], savepoint: bool = True) -> list[AuditEvent]:

@@ -10,10 +10,11 @@ currency) raises ``RecordRefused`` naming the record, and the page is not writte
 from __future__ import annotations
 
 import contextvars
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from recoup.audit.actions import Actor
 from recoup.connections.queries import one
@@ -23,8 +24,7 @@ from recoup.connections.providers.base import (
 )
 from recoup.core.money import minor_exponent, to_minor
 from recoup.ledger.actions import (
-    LedgerError, LineInput, NamedPayment, credit_note_record, invoice_create, payment_record, payment_reverse,
-    payments_record_named,
+    LedgerError, LineInput, credit_note_record, invoice_create, payment_record, payment_reverse,
 )
 from recoup.ledger.customer_actions import CustomerInputError, contact_save, customer_create, customer_update
 from recoup.ledger.imports.writes import invoice_upsert
@@ -50,56 +50,47 @@ class PageWriter:
     def __post_init__(self) -> None:
         self.org = self.connection.org
         self.actor = Actor.system(f"{self.label} sync")
-        self._links: dict[tuple[str, str], RemoteLink | None] = {}
-        self._invoices: dict[int, Invoice] = {}  # read at the page's start, for the payments' invoices
-        self._customers: dict[int, Customer] = {}  # the page's customers, read once
-        self._numbers: set[str] = set()  # invoice numbers of the page already in Recoup
+        self.links: dict[tuple[str, str], RemoteLink | None] = {}  # read at the page's start (batches.preload)
+        self.invoices: dict[int, Invoice] = {}  # the invoices a page's payments, credits and voids name
+        self.customers: dict[int, Customer] = {}  # the customers of a page's new invoices
+        self.numbers: set[str] = set()  # invoice numbers of the page already in Recoup
+        self.refs: set[str] = set()  # references of the page's new customers already in Recoup
+        self.credit_numbers: set[str] = set()  # numbers of the page's credit notes already in Recoup
 
     # --- helpers ---------------------------------------------------------------------------
     def count(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
 
-    def preload(self, records: list[Any]) -> None:
-        wanted: dict[str, set[str]] = {}
-        for r in records:
-            if isinstance(r, RemoteCustomer):
-                wanted.setdefault(LinkKind.CUSTOMER, set()).add(r.remote_id)
-            elif isinstance(r, RemoteInvoice):
-                wanted.setdefault(LinkKind.INVOICE, set()).add(r.remote_id)
-                wanted.setdefault(LinkKind.CUSTOMER, set()).add(r.customer.remote_id)
-            elif isinstance(r, RemotePayment):
-                wanted.setdefault(LinkKind.PAYMENT, set()).add(r.remote_id)
-                wanted.setdefault(LinkKind.INVOICE, set()).add(r.invoice_remote_id)
-            elif isinstance(r, RemoteCredit):
-                wanted.setdefault(self._credit_kind(r), set()).add(r.remote_id)
-                wanted.setdefault(LinkKind.INVOICE, set()).add(r.invoice_remote_id)
-        for kind, ids in wanted.items():
-            for remote_id in ids:
-                self._links[(kind, remote_id)] = None  # known absent unless found below
-            for link in RemoteLink.objects.filter(connection=self.connection, kind=kind, remote_id__in=ids):
-                self._links[(kind, link.remote_id)] = link
-        customers = [link.local_id for (kind, _), link in self._links.items() if kind == LinkKind.CUSTOMER and link]
-        self._customers = Customer.objects.for_org(self.org).in_bulk(customers) if customers else {}
-        numbers = [r.number for r in records if isinstance(r, RemoteInvoice)]
-        self._numbers = set(Invoice.objects.for_org(self.org).filter(number__in=numbers).order_by()
-                            .values_list("number", flat=True)) if numbers else set()
-        paid = {r.invoice_remote_id for r in records if isinstance(r, (RemotePayment, RemoteCredit))}
-        local = [link.local_id for rid in paid if (link := self._links.get((LinkKind.INVOICE, rid)))]
-        self._invoices = Invoice.objects.for_org(self.org).select_related("customer").in_bulk(local) if local else {}
-
     def link(self, kind: str, remote_id: str) -> RemoteLink | None:
         key = (kind, remote_id)
-        if key not in self._links:
+        if key not in self.links:
             found = one(RemoteLink.objects.filter(connection=self.connection, kind=kind, remote_id=remote_id))
             if found is None:
                 return None
-            self._links[key] = found
-        return self._links[key]
+            self.links[key] = found
+        return self.links[key]
 
     def make_link(self, kind: str, remote_id: str, local_id: int, version: str, number: str = "") -> None:
-        self._links[(kind, remote_id)] = RemoteLink.objects.create(
+        self.links[(kind, remote_id)] = RemoteLink.objects.create(
             org=self.org, connection=self.connection, kind=kind, remote_id=remote_id, local_id=local_id,
             version=version, number=number[:64])
+
+    def make_links(self, kind: str, rows: list[tuple[str, int, str, str]]) -> None:
+        """Links (remote id, local id, version, number) made together, for records written together."""
+        made = RemoteLink.objects.bulk_create([
+            RemoteLink(org=self.org, connection=self.connection, kind=kind, remote_id=remote_id, local_id=local_id,
+                       version=version, number=number[:64]) for remote_id, local_id, version, number in rows])
+        for link in made:
+            self.links[(kind, link.remote_id)] = link
+
+    def set_versions(self, kind: str, rows: list[tuple[str, str]]) -> None:
+        """New versions (remote id, version) of linked records, for records written together."""
+        links = []
+        for remote_id, version in rows:
+            link = self.links[(kind, remote_id)]
+            link.version = version
+            links.append(link)
+        RemoteLink.objects.bulk_update(links, ["version"], batch_size=500)
 
     def minor(self, amount: Decimal, currency: str, what: str) -> int:
         try:
@@ -113,67 +104,40 @@ class PageWriter:
                                 f"({minor_exponent(currency)})") from None
 
     @staticmethod
+    def credit_number(rc: RemoteCredit, taken: Callable[[str], bool]) -> str:
+        """A credit note's number in Recoup: its own, or, when Recoup has that number already (the
+        books allow one number twice, and one credit note applied to several invoices is several
+        here), the number and a digest of the remote id."""
+        number = rc.number[:64]
+        if not taken(number):
+            return number
+        return f"{rc.number[:40]}/{hashlib.sha256(rc.remote_id.encode()).hexdigest()[:12]}"
+
+    @staticmethod
     def _credit_kind(r: RemoteCredit) -> str:
         return LinkKind.CREDIT_NOTE if r.source == "credit_note" else LinkKind.PAYMENT
 
     # --- records ---------------------------------------------------------------------------
-    def apply_page(self, records: list[Any]) -> None:
-        """Apply a page's records in order; new payments that fit their invoice's open balance are
-        recorded together at the end (``payments_record_named``: a few statements for the page)."""
-        self.preload(records)
-        batch: list[tuple[RemotePayment, Invoice, int]] = []
-        open_now: dict[int, int] = {}
-        for record in records:
-            fits = self._batchable(record, open_now) if isinstance(record, RemotePayment) else None
-            if fits is not None:
-                batch.append(fits)
-            else:
-                self.apply(record)
-        if batch:
-            payments = payments_record_named(org=self.org, actor=self.actor, now=self.now, items=[
-                NamedPayment(invoice=invoice, date=rp.date, amount_minor=amount, method=PaymentMethod.OTHER,
-                             reference=f"{self.label}: {rp.reference}"[:140]) for rp, invoice, amount in batch])
-            links = [RemoteLink(org=self.org, connection=self.connection, kind=LinkKind.PAYMENT, remote_id=rp.remote_id,
-                                local_id=payment.pk, version=rp.version) for (rp, _, _), payment in zip(batch, payments)]
-            for link in RemoteLink.objects.bulk_create(links):
-                self._links[(LinkKind.PAYMENT, link.remote_id)] = link
-            self.count("payments_created", len(batch))
-
-    def _batchable(self, rp: RemotePayment, open_now: dict[int, int]) -> tuple[RemotePayment, Invoice, int] | None:
-        if rp.deleted or self.link(LinkKind.PAYMENT, rp.remote_id) is not None or self._our_writeback(rp.reference):
-            return None
-        invoice = self._linked_invoice(rp.invoice_remote_id, fresh=False)
-        if invoice is None or (rp.currency and rp.currency != invoice.currency):
-            return None
-        amount = self.minor(rp.amount, invoice.currency, f"{self.label} payment {rp.remote_id}")
-        left = open_now.get(invoice.pk, invoice.open_minor)
-        if not 0 < amount <= left:
-            return None
-        open_now[invoice.pk] = left - amount
-        return rp, invoice, amount
-
     def apply(self, record: Any) -> None:
-        if isinstance(record, RemoteCustomer):
-            self.customer(record)
-        elif isinstance(record, RemoteInvoice):
-            self.invoice(record)
-        elif isinstance(record, RemotePayment):
-            self.payment(record)
-        elif isinstance(record, RemoteCredit):
-            self.credit(record)
-        elif isinstance(record, RemoteDeletion):
-            self.deletion(record)
-        else:  # pragma: no cover - a provider handing over something unknown is a bug
-            raise TypeError(type(record).__name__)
+        """Write one record; a refusal of the ledger stops the page naming the record."""
+        write = {RemoteCustomer: self.customer, RemoteInvoice: self.invoice, RemotePayment: self.payment,
+                 RemoteCredit: self.credit, RemoteDeletion: self.deletion}[type(record)]
+        try:
+            write(record)
+        except LedgerError as exc:
+            kind = type(record).__name__.removeprefix("Remote").lower()
+            number = getattr(record, "number", "")
+            raise RecordRefused(f"{self.label} {kind} {number + ' ' if number else ''}({record.remote_id}): {exc}") from None
 
-    def customer(self, rc: RemoteCustomer) -> Customer:
+    def customer(self, rc: RemoteCustomer) -> Customer | None:
+        """Create, match or update the customer; returns the one created or matched."""
         link = self.link(LinkKind.CUSTOMER, rc.remote_id)
+        if link is not None and (link.version == rc.version or not rc.version):
+            return None  # unchanged: nothing to read or write
         if link is not None:
             customer = Customer.objects.for_org(self.org).get(pk=link.local_id)
-            if link.version == rc.version or not rc.version:
-                return customer
             customer_update(org=self.org, customer=customer, actor=self.actor, now=self.now, via=self.label,
-                            legal_name=rc.name[:200])
+                            legal_name=rc.name.strip()[:200] or customer.ref)
             self._contact(customer, rc)
             link.version = rc.version
             link.save(update_fields=["version"])
@@ -185,9 +149,10 @@ class PageWriter:
                                                          kind=LinkKind.CUSTOMER, local_id=customer.pk).exists():
             if customer is not None:
                 ref = rc.remote_id[:64]
-            customer = customer_create(org=self.org, ref=ref, legal_name=rc.name[:200] or ref, actor=self.actor,
+            customer = customer_create(org=self.org, ref=ref, legal_name=rc.name.strip()[:200] or ref, actor=self.actor,
                                        now=self.now, via=self.label)
             self._contact(customer, rc)
+            self.refs.add(ref)
             self.count("customers_created")
         else:
             self.count("customers_matched")
@@ -197,11 +162,11 @@ class PageWriter:
     def _contact(self, customer: Customer, rc: RemoteCustomer) -> None:
         if not (rc.email or rc.phone):
             return
-        billing = one(Contact.objects.for_org(self.org).filter(customer=customer, is_billing=True))
+        billing = Contact.objects.for_org(self.org).filter(customer=customer, is_billing=True).order_by("pk").first()
         fields = {k: v for k, v in (("email", rc.email), ("phone", rc.phone[:32])) if v}
         try:
             contact_save(org=self.org, customer=customer, contact=billing, actor=self.actor, now=self.now,
-                         via=self.label, **({"name": rc.name[:200] or customer.name, "is_billing": True}
+                         via=self.label, **({"name": rc.name.strip()[:200] or customer.name, "is_billing": True}
                                             if billing is None else {}), **fields)
         except CustomerInputError:
             self.count("contact_details_refused")  # an e-mail address Recoup cannot send to: the customer stays
@@ -215,12 +180,7 @@ class PageWriter:
         if link is not None and link.version == ri.version and ri.version:
             self.count("unchanged")
             return
-        total = self.minor(ri.total, ri.currency, f"{what}, Total")
-        subtotal = self.minor(ri.subtotal, ri.currency, f"{what}, SubTotal")
-        tax = self.minor(ri.tax, ri.currency, f"{what}, TotalTax")
-        self.minor(ri.amount_due, ri.currency, f"{what}, AmountDue")
-        if subtotal + tax != total:
-            raise RecordRefused(f"{what}: SubTotal {ri.subtotal} + TotalTax {ri.tax} is not Total {ri.total}")
+        subtotal, tax, total = self.invoice_amounts(ri)
         if link is None:
             if ri.state == "void":
                 self.count("voided_skipped")
@@ -235,9 +195,26 @@ class PageWriter:
         link.version = ri.version
         link.save(update_fields=["version"])
 
+    def invoice_amounts(self, ri: RemoteInvoice) -> tuple[int, int, int]:
+        """SubTotal, TotalTax and Total in minor units, refused when the currency cannot hold them
+        or they do not add up."""
+        what = f"{self.label} invoice {ri.number} ({ri.remote_id})"
+        total = self.minor(ri.total, ri.currency, f"{what}, Total")
+        subtotal = self.minor(ri.subtotal, ri.currency, f"{what}, SubTotal")
+        tax = self.minor(ri.tax, ri.currency, f"{what}, TotalTax")
+        self.minor(ri.amount_due, ri.currency, f"{what}, AmountDue")
+        if subtotal + tax != total:
+            raise RecordRefused(f"{what}: SubTotal {ri.subtotal} + TotalTax {ri.tax} is not Total {ri.total}")
+        return subtotal, tax, total
+
+    def invoice_line(self, ri: RemoteInvoice, subtotal: int, tax: int) -> LineInput:
+        """The one line Recoup keeps of a remote invoice: its reference and its amounts."""
+        return LineInput(description=(ri.reference or f"Invoice {ri.number}")[:500], quantity=Decimal(1),
+                         unit_price=ri.subtotal, net_minor=subtotal, tax_minor=tax)
+
     def _invoice_new(self, ri: RemoteInvoice, subtotal: int, tax: int, total: int, what: str) -> None:
         customer = self._customer_of(ri)
-        existing = one(Invoice.objects.for_org(self.org).filter(number=ri.number)) if ri.number in self._numbers else None
+        existing = one(Invoice.objects.for_org(self.org).filter(number=ri.number)) if ri.number in self.numbers else None
         if existing is not None:
             if RemoteLink.objects.filter(org=self.org, connection=self.connection, kind=LinkKind.INVOICE,
                                          local_id=existing.pk).exists() \
@@ -250,32 +227,42 @@ class PageWriter:
         try:
             invoice = invoice_create(
                 org=self.org, customer=customer, number=ri.number, issue_date=ri.issue_date, due_date=ri.due_date,
-                currency=ri.currency, lines=[LineInput(description=(ri.reference or f"Invoice {ri.number}")[:500],
-                                                       quantity=Decimal(1), unit_price=ri.subtotal, net_minor=subtotal,
-                                                       tax_minor=tax)],
+                currency=ri.currency, lines=[self.invoice_line(ri, subtotal, tax)],
                 description=f"from {self.label}", actor=self.actor, now=self.now)
         except LedgerError as exc:
             raise RecordRefused(f"{what}: {exc}") from None
         self.make_link(LinkKind.INVOICE, ri.remote_id, invoice.pk, ri.version, ri.number)
-        self._numbers.add(ri.number)
+        self.numbers.add(ri.number)
         self.count("invoices_created")
+
+    def remember_customers(self, customers: list[Customer]) -> None:
+        self.customers.update((c.pk, c) for c in customers)
+
+    def linked_customer(self, link: RemoteLink) -> Customer:
+        if link.local_id not in self.customers:
+            self.customers[link.local_id] = Customer.objects.for_org(self.org).get(pk=link.local_id)
+        return self.customers[link.local_id]
 
     def _customer_of(self, ri: RemoteInvoice) -> Customer:
         link = self.link(LinkKind.CUSTOMER, ri.customer.remote_id)
         if link is not None:
-            if link.local_id not in self._customers:
-                self._customers[link.local_id] = Customer.objects.for_org(self.org).get(pk=link.local_id)
-            return self._customers[link.local_id]
-        return self.customer(RemoteCustomer(ri.customer.remote_id, "", ri.customer.name, ri.customer.number))
+            return self.linked_customer(link)
+        customer = self.customer(RemoteCustomer(ri.customer.remote_id, "", ri.customer.name, ri.customer.number))
+        assert customer is not None  # a customer not linked yet is created or matched
+        return customer
+
+    @staticmethod
+    def void_number(invoice: Invoice, taken: Callable[[str], bool]) -> str:
+        """The number of the credit note that closes an invoice voided or deleted in the books."""
+        number = f"{invoice.number}-VOID"[:64]
+        return f"{invoice.number}-VOID-{invoice.pk}"[:64] if taken(number) else number
 
     def _void(self, invoice: Invoice, what: str) -> None:
         invoice.refresh_from_db()
         if invoice.open_minor <= 0:
             self.count("voided_already_settled")
             return
-        number = f"{invoice.number}-VOID"[:64]
-        if CreditNote.objects.for_org(self.org).filter(number=number).exists():
-            number = f"{invoice.number}-VOID-{invoice.pk}"[:64]
+        number = self.void_number(invoice, lambda n: CreditNote.objects.for_org(self.org).filter(number=n).exists())
         credit_note_record(org=self.org, customer=invoice.customer, number=number,
                            date=max(invoice.issue_date, self.now.date()), amount_minor=invoice.open_minor,
                            currency=invoice.currency, invoice=invoice, reason=f"Voided or deleted in {self.label}",
@@ -293,13 +280,16 @@ class PageWriter:
         invoice_upsert(org=self.org, plan=plan, actor=self.actor, now=self.now)
         self.count("invoices_updated")
 
-    def _linked_invoice(self, remote_id: str, fresh: bool = True) -> Invoice | None:
+    def linked_invoice(self, remote_id: str, fresh: bool = True) -> Invoice | None:
         link = self.link(LinkKind.INVOICE, remote_id)
         if link is None:
             return None
-        if not fresh and link.local_id in self._invoices:
-            return self._invoices[link.local_id]
-        return Invoice.objects.for_org(self.org).select_related("customer").get(pk=link.local_id)
+        if not fresh and link.local_id in self.invoices:
+            return self.invoices[link.local_id]
+        invoice = Invoice.objects.for_org(self.org).select_related("customer").get(pk=link.local_id)
+        if not fresh:
+            self.invoices[invoice.pk] = invoice
+        return invoice
 
     def payment(self, rp: RemotePayment) -> None:
         what = f"{self.label} payment {rp.remote_id}"
@@ -310,7 +300,7 @@ class PageWriter:
             return
         if rp.deleted:
             return
-        written = self._our_writeback(rp.reference)
+        written = self.our_writeback(rp.reference)
         if written is not None:
             # A payment Recoup wrote itself, whose answer was never recorded: link it, count it once.
             Writeback.objects.filter(pk=written.pk).update(status=WritebackStatus.WRITTEN, remote_id=rp.remote_id,
@@ -318,7 +308,7 @@ class PageWriter:
             self.make_link(LinkKind.PAYMENT, rp.remote_id, written.payment_id, rp.version)
             self.count("payments_linked")
             return
-        invoice = self._linked_invoice(rp.invoice_remote_id)
+        invoice = self.linked_invoice(rp.invoice_remote_id)
         if invoice is None:
             self.count("payments_without_invoice")
             return
@@ -331,7 +321,7 @@ class PageWriter:
         self.make_link(LinkKind.PAYMENT, rp.remote_id, payment.pk, rp.version)
         self.count("payments_created")
 
-    def _our_writeback(self, reference: str) -> Writeback | None:
+    def our_writeback(self, reference: str) -> Writeback | None:
         if not reference.startswith(REFERENCE_PREFIX):
             return None
         return one(Writeback.objects.filter(connection=self.connection, key=reference[len(REFERENCE_PREFIX):]))
@@ -376,7 +366,7 @@ class PageWriter:
             return
         if rc.deleted:
             return
-        invoice = self._linked_invoice(rc.invoice_remote_id)
+        invoice = self.linked_invoice(rc.invoice_remote_id)
         if invoice is None:
             self.count("credits_without_invoice")
             return
@@ -388,9 +378,7 @@ class PageWriter:
                                  currency=invoice.currency, invoice=invoice, method=PaymentMethod.OTHER,
                                  reference=f"{self.label}: {rc.number}"[:140], actor=self.actor, now=self.now)
         else:
-            number = rc.number[:64]
-            if CreditNote.objects.for_org(self.org).filter(number=number).exists():
-                number = f"{rc.number[:40]}/{rc.remote_id[:20]}"
+            number = self.credit_number(rc, lambda n: CreditNote.objects.for_org(self.org).filter(number=n).exists())
             row = credit_note_record(org=self.org, customer=invoice.customer, number=number, date=rc.date,
                                      amount_minor=amount, currency=invoice.currency, invoice=invoice,
                                      reason=f"from {self.label}", actor=self.actor, now=self.now)

@@ -11,8 +11,13 @@ from recoup.connections.models import (
     BooksSettings, Connection, ConnectionStatus, LinkKind, RemoteLink, SyncRun, Writeback,
 )
 from recoup.connections.providers import provider_for
+from recoup.ledger.models import Contact
 
 DEFAULT_STALE_HOURS = 6
+# A customer's details that the sync writes (``apply.py``): the books' to change, not Recoup's
+# ("delete": removing the contact the sync keeps).
+BOOKS_CUSTOMER_FIELDS = ("legal_name",)
+BOOKS_CONTACT_FIELDS = ("email", "phone", "is_billing", "delete")
 
 
 def connections_of(org) -> list[Connection]:
@@ -52,20 +57,46 @@ class Origin:
     url: str
 
 
-def invoice_origin(org, invoice_id: int) -> Origin | None:
-    link = one(RemoteLink.objects.for_org(org).filter(kind=LinkKind.INVOICE, local_id=invoice_id)
-               .select_related("connection"))
+def _origin(org, kind: str, local_id: int) -> Origin | None:
+    link = one(RemoteLink.objects.for_org(org).filter(kind=kind, local_id=local_id).select_related("connection"))
     if link is None:
         return None
     provider = provider_for(link.connection.provider)
-    return Origin(label=provider.label, number=link.number, url=provider.invoice_url(link.remote_id))
+    url = provider.invoice_url if kind == LinkKind.INVOICE else provider.customer_url
+    return Origin(label=provider.label, number=link.number, url=url(link.remote_id))
+
+
+def invoice_origin(org, invoice_id: int) -> Origin | None:
+    """Where the invoice came from (its provider, number there and page there), or None."""
+    return _origin(org, LinkKind.INVOICE, invoice_id)
+
+
+def customer_origin(org, customer_id: int) -> Origin | None:
+    """Where the customer came from, or None."""
+    return _origin(org, LinkKind.CUSTOMER, customer_id)
+
+
+def _from_books(org_id: int, kind: str, local_id: int) -> str | None:
+    provider = one(RemoteLink.objects.filter(org_id=org_id, kind=kind, local_id=local_id)
+                   .values_list("connection__provider", flat=True))
+    return dict(Connection._meta.get_field("provider").choices)[provider] if provider else None
 
 
 def is_from_books(org_id: int, invoice_id: int) -> str | None:
     """The provider's label when the invoice came from the books, else None."""
-    provider = one(RemoteLink.objects.filter(org_id=org_id, kind=LinkKind.INVOICE, local_id=invoice_id)
-                   .values_list("connection__provider", flat=True))
-    return dict(Connection._meta.get_field("provider").choices)[provider] if provider else None
+    return _from_books(org_id, LinkKind.INVOICE, invoice_id)
+
+
+def customer_from_books(org_id: int, customer_id: int) -> str | None:
+    """The provider's label when the customer came from the books, else None."""
+    return _from_books(org_id, LinkKind.CUSTOMER, customer_id)
+
+
+def books_contact_id(customer) -> int | None:
+    """The contact whose e-mail address and phone number the sync keeps: the customer's first
+    billing contact."""
+    return Contact.objects.filter(org_id=customer.org_id, customer=customer, is_billing=True).order_by("pk") \
+        .values_list("pk", flat=True).first()
 
 
 def writebacks_for_invoice(org, invoice_id: int) -> list[Writeback]:

@@ -18,12 +18,14 @@ from django.db import transaction
 
 from recoup.audit import actions as audit
 from recoup.connections.apply import SYNCING, PageWriter, RecordRefused
+from recoup.connections.batches import apply_page
 from recoup.connections.models import Connection, ConnectionStatus, SyncRun
 from recoup.connections.providers.base import BooksProvider
 from recoup.connections.providers.http import AuthExpired, ProviderError
 from recoup.connections.tokens import provider_with_token
 from recoup.connections.oauth import AuthorizationFailed
 from recoup.connections.crypto import TokenKeyError
+from recoup.ledger.actions import LedgerError
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ def sync_connection(*, connection: Connection, now: datetime, full: bool = False
             connection.save(update_fields=["cursor", "last_synced_at", "last_error"])
             SyncRun.objects.filter(pk=run.pk).update(finished_at=now, ok=True, counts=writer.counts)
         result.ok = True
-    except (ProviderError, RecordRefused, AuthorizationFailed, TokenKeyError) as exc:
+    except (ProviderError, RecordRefused, LedgerError, AuthorizationFailed, TokenKeyError) as exc:
         result.error = str(exc)
         broken = isinstance(exc, (AuthorizationFailed, TokenKeyError, AuthExpired))
         Connection.objects.filter(pk=connection.pk).update(
@@ -96,7 +98,7 @@ def _commit_page(connection: Connection, writer: PageWriter, page) -> None:
         with transaction.atomic(), audit.batch():
             # The row lock orders two syncs of one connection (the scheduler's and a webhook's).
             Connection.objects.select_for_update().filter(pk=connection.pk).values_list("pk").first()
-            writer.apply_page(page.records)
+            apply_page(writer, page.records)
             cursor = dict(Connection.objects.filter(pk=connection.pk).values_list("cursor", flat=True).first() or {})
             cursor[page.stream] = page.cursor
             Connection.objects.filter(pk=connection.pk).update(cursor=cursor)

@@ -198,6 +198,11 @@ def _apply(
         amount_minor=source.unapplied_minor, items=items, payment_date=on, named_id=named_id
     )
     field = "payment" if isinstance(source, Payment) else "credit_note"
+    if field == "credit_note":
+        # A credit note changes what the invoice says is owed: not Recoup's to do on an invoice another
+        # system owns (the books), whichever way the rule would apply it. Payments are written back.
+        for invoice in Invoice.objects.filter(pk__in=[invoice_id for invoice_id, _ in plan.parts]):
+            check_invoice_editable(invoice, "credit note")
     # Money paid ahead of a (named) invoice counts against it from its issue date;
     # until then it is credit on account, so no as-of report loses it.
     issued = {item.id: item.issue_date for item in items}
@@ -313,6 +318,8 @@ def credit_apply(
     """Apply credit left on account to one invoice, as much as both allow."""
     _same_org(org, source, invoice)
     _check_named(org, source.customer, source.currency, invoice)
+    if isinstance(source, CreditNote):
+        check_invoice_editable(invoice, "credit note")
     _lock_customer(source.customer)
     source.refresh_from_db()
     invoice.refresh_from_db()
@@ -441,6 +448,37 @@ class NamedPayment:
     method: str = "bank_transfer"
 
 
+def lock_named_invoices(org: Organization, named: Sequence[Invoice]) -> dict[int, Invoice]:
+    """Lock the customers of the invoices a batch names (in id order: the locks ``payment_record``
+    and ``credit_note_record`` take, so a batch and a single action never interleave) and read the
+    invoices afresh, by id; another organization's invoice is left out."""
+    customer_ids = sorted({invoice.customer_id for invoice in named})
+    list(Customer.objects.for_org(org).select_for_update().filter(pk__in=customer_ids).order_by("pk").values_list("pk"))
+    return {i.pk: i for i in Invoice.objects.for_org(org).select_related("customer")
+            .filter(pk__in=sorted({invoice.pk for invoice in named})).order_by()}
+
+
+def store_open(invoices: dict[int, Invoice], open_now: dict[int, int]) -> None:
+    """Store the open balances a batch left (``open_now``) and each invoice's status by
+    ``refresh_invoice``'s rule, with one UPDATE per (open, status) pair rather than a CASE per row;
+    an invoice with a write-off goes through ``refresh_invoice`` itself."""
+    ids = list(invoices)
+    written_off = set(WriteOff.objects.filter(invoice_id__in=ids).values_list("invoice_id", flat=True))
+    paid = set(Allocation.objects.filter(invoice_id__in=ids, payment__isnull=False).values_list("invoice_id", flat=True))
+    settled: dict[tuple[int, str], list[int]] = {}
+    for pk, invoice in invoices.items():
+        if pk in written_off:
+            refresh_invoice(invoice)
+            continue
+        invoice.open_minor = open_now[pk]
+        invoice.status = (InvoiceStatus.OPEN if invoice.open_minor > 0
+                          else InvoiceStatus.PAID if pk in paid else InvoiceStatus.CREDITED)
+        settled.setdefault((invoice.open_minor, invoice.status), []).append(pk)
+    for (open_minor, status), pks in settled.items():
+        for start in range(0, len(pks), 500):
+            Invoice.objects.filter(pk__in=pks[start:start + 500]).update(open_minor=open_minor, status=status)
+
+
 @transaction.atomic
 def payments_record_named(*, org: Organization, items: Sequence[NamedPayment], actor: Actor,
                           now: datetime) -> list[Payment]:
@@ -455,12 +493,7 @@ def payments_record_named(*, org: Organization, items: Sequence[NamedPayment], a
     """
     if not items:
         return []
-    invoice_ids = sorted({item.invoice.pk for item in items})
-    customer_ids = sorted({item.invoice.customer_id for item in items})
-    # The same locks as payment_record (customers, in id order), so the two never interleave.
-    list(Customer.objects.for_org(org).select_for_update().filter(pk__in=customer_ids).order_by("pk").values_list("pk"))
-    invoices = {i.pk: i for i in Invoice.objects.for_org(org).select_related("customer").filter(pk__in=invoice_ids)
-                .order_by()}
+    invoices = lock_named_invoices(org, [item.invoice for item in items])
     open_now = {pk: invoice.open_minor for pk, invoice in invoices.items()}
     for item in items:
         invoice = invoices.get(item.invoice.pk)
@@ -483,15 +516,7 @@ def payments_record_named(*, org: Organization, items: Sequence[NamedPayment], a
                    date=max(item.date, invoices[item.invoice.pk].issue_date))
         for item, payment in zip(items, payments)
     ], batch_size=1000)
-    written_off = set(WriteOff.objects.filter(invoice_id__in=invoice_ids).values_list("invoice_id", flat=True))
-    for invoice in invoices.values():
-        if invoice.pk in written_off:
-            refresh_invoice(invoice)  # the rare invoice whose status needs the full rule
-        else:
-            invoice.open_minor = open_now[invoice.pk]
-            invoice.status = InvoiceStatus.OPEN if invoice.open_minor > 0 else InvoiceStatus.PAID
-    Invoice.objects.bulk_update([i for i in invoices.values() if i.pk not in written_off], ["open_minor", "status"],
-                                batch_size=500)
+    store_open(invoices, open_now)
     audit.record_many(org=org, actor=actor, events=[
         audit.Event(at=now, verb="payment.recorded", subject=payment, customer=invoices[item.invoice.pk].customer,
                     summary=f"Payment of {minor_with_code(payment.amount_minor, payment.currency)} received {payment.date}",

@@ -77,3 +77,28 @@ def test_nested_batches_write_once_when_the_outer_one_ends(org_a, now, system):
             audit.record(org=org_a, actor=system, at=now, verb="t.inner", subject=org_a, summary="s")
         assert not AuditEvent.objects.for_org(org_a).filter(verb="t.inner").exists()
     assert AuditEvent.objects.for_org(org_a).filter(verb="t.inner").count() == 1
+
+
+def test_events_recorded_together_inside_a_batch_keep_their_place_among_the_others(org_a, now, system):
+    # A sync page records customers one by one and invoices many at once: the chain tells it in that order.
+    with audit.batch():
+        audit.record(org=org_a, actor=system, at=now, verb="t.before", subject=org_a, summary="s")
+        assert audit.record_many(org=org_a, actor=system, events=[
+            audit.Event(at=now, verb="t.many", subject=org_a, summary=f"{i}") for i in range(2)]) == []
+        audit.record(org=org_a, actor=system, at=now, verb="t.after", subject=org_a, summary="s")
+        assert not AuditEvent.objects.for_org(org_a).filter(verb__startswith="t.").exists(), "nothing written yet"
+    assert [row[1] for row in _content(org_a) if row[1].startswith("t.")] == ["t.before", "t.many", "t.many", "t.after"]
+    assert chain_verify(org_a).ok
+
+
+def test_events_recorded_together_in_a_savepoint_rolled_back_inside_the_batch_are_dropped(org_a, now, system):
+    with audit.batch():
+        try:
+            with transaction.atomic():
+                audit.record_many(org=org_a, actor=system, events=[
+                    audit.Event(at=now, verb="t.gone", subject=org_a, summary="s")])
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        audit.record(org=org_a, actor=system, at=now, verb="t.kept", subject=org_a, summary="s")
+    assert [row[1] for row in _content(org_a) if row[1].startswith("t.")] == ["t.kept"]

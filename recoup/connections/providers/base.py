@@ -183,6 +183,10 @@ class BooksProvider(ABC):
     def invoice_url(self, remote_id: str) -> str:
         """Where the invoice is seen in the provider's own app."""
 
+    @abstractmethod
+    def customer_url(self, remote_id: str) -> str:
+        """Where the customer (contact) is seen in the provider's own app."""
+
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access_token}", "Accept": "application/json"}
 

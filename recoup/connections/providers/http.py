@@ -8,7 +8,9 @@ transport of the test harness).
 
 from __future__ import annotations
 
+import functools
 import json
+import ssl
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -45,6 +47,13 @@ class AuthExpired(ProviderError):
     """401: the access token was refused."""
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """httpx's default verification (certifi's CAs), built once per process: building it reads the CA
+    bundle, which cost more than a small incremental sync's own work did."""
+    return httpx.create_ssl_context()
+
+
 def loads(content: bytes) -> Any:
     """JSON with every number that has a fraction read as Decimal, never as float."""
     return json.loads(content, parse_float=Decimal)
@@ -57,7 +66,8 @@ class BooksHttp:
         self.limits = tuple(limits)
         self.clock, self.sleep, self.label = clock, sleep, label
         self.sent: deque[float] = deque(maxlen=max([lim.count for lim in self.limits], default=1))
-        self.client = httpx.Client(timeout=TIMEOUT, follow_redirects=False, transport=transport)
+        self.client = httpx.Client(timeout=TIMEOUT, follow_redirects=False, transport=transport,
+                                   verify=_ssl_context())
         self.waited = 0.0
         self.requests = 0
         self.retries = 0

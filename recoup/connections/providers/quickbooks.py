@@ -218,3 +218,6 @@ class QuickBooks(BooksProvider):
 
     def invoice_url(self, remote_id: str) -> str:
         return base(self.config, "https://app.qbo.intuit.com") + f"/app/invoice?txnId={remote_id}"
+
+    def customer_url(self, remote_id: str) -> str:
+        return base(self.config, "https://app.qbo.intuit.com") + f"/app/customerdetail?nameId={remote_id}"

@@ -214,3 +214,6 @@ class StripeBilling(BooksProvider):
 
     def invoice_url(self, remote_id: str) -> str:
         return base(self.config, "https://dashboard.stripe.com") + f"/invoices/{remote_id}"
+
+    def customer_url(self, remote_id: str) -> str:
+        return base(self.config, "https://dashboard.stripe.com") + f"/customers/{remote_id}"

@@ -253,3 +253,6 @@ class Xero(BooksProvider):
 
     def invoice_url(self, remote_id: str) -> str:
         return base(self.config, "https://go.xero.com") + f"/AccountsReceivable/View.aspx?InvoiceID={remote_id}"
+
+    def customer_url(self, remote_id: str) -> str:
+        return base(self.config, "https://go.xero.com") + f"/Contacts/View/{remote_id}"

@@ -45,10 +45,12 @@ def test_the_api_refuses_to_patch_or_void_an_invoice_from_the_books(org_a, conne
     auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
     voided = client.post(f"/api/v1/invoices/{invoice.pk}/void", {"reason": "wrong"}, content_type="application/json",
                          **auth)
-    assert voided.status_code == 422 and "came from Xero" in voided.json()["detail"]
+    assert voided.status_code == 422 and "came from Xero: void it in Xero, the next sync brings it" in \
+        voided.json()["detail"]
     patched = client.patch(f"/api/v1/invoices/{invoice.pk}", {"due_date": "2026-06-01"},
                            content_type="application/json", **auth)
-    assert patched.status_code == 422 and "came from Xero" in patched.json()["detail"]
+    assert patched.status_code == 422 and "came from Xero: change it in Xero, the next sync brings the change" in \
+        patched.json()["detail"]
     invoice.refresh_from_db()
     assert (invoice.open_minor, str(invoice.due_date)) == (5050, "2026-03-01")
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from recoup.connections import apply as apply_module, providers
+from recoup.connections import batches, providers
 from recoup.connections.models import Connection
 from recoup.connections.providers import xero as xero_module
 from recoup.connections.sync import sync_connection
@@ -88,12 +88,12 @@ def test_a_sync_killed_anywhere_and_run_again_ends_identical(org_a, connection, 
                     return double.handle(request)
                 dying.setattr(providers, "TRANSPORT", httpx.MockTransport(killing))
             else:
-                real_apply = apply_module.PageWriter.apply
+                real_add = batches.PageBatch.add
 
-                def killing_apply(self, record):
+                def killing_add(self, record):  # every record of a page passes here, gathered or not
                     maybe_kill()
-                    return real_apply(self, record)
-                dying.setattr(apply_module.PageWriter, "apply", killing_apply)
+                    return real_add(self, record)
+                dying.setattr(batches.PageBatch, "add", killing_add)
             try:
                 sync_connection(connection=Connection.objects.get(pk=connection.pk), now=now)
             except Killed:

@@ -94,3 +94,41 @@ def test_nothing_leaks_into_another_organization(org_a, org_b, connection, seede
     sync_connection(connection=connection, now=now)
     assert not Invoice.objects.for_org(org_b).exists()
     assert not Customer.objects.for_org(org_b).exists()
+
+
+def test_credit_notes_sharing_a_number_in_the_books_all_arrive_under_numbers_of_their_own(org_a, connection, seeded,
+                                                                                          xero, now):
+    from recoup.ledger.models import CreditNote
+
+    for invoice in ("a2", "b1", "c1"):  # the books allow one number twice; Recoup's numbers are unique
+        xero.credit(seeded[invoice], "CN-0001", "1.00")
+    result = sync_connection(connection=connection, now=now)
+    assert result.ok, result.error
+    numbers = sorted(CreditNote.objects.for_org(org_a).values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers)) == 4 and numbers[0] == "CN-0001"
+    assert all(n.startswith("CN-0001/") for n in numbers[1:])
+    assert open_by_customer(org_a) == xero.amounts_due()
+
+
+def test_a_contact_with_a_blank_name_arrives_named_by_its_number(org_a, connection, xero, now):
+    for one_by_one in (False, True):  # a page of one is written one by one; a page of several together
+        xero.add_contact("   ", "", f"K-{one_by_one}")
+    result = sync_connection(connection=connection, now=now)
+    assert result.ok, result.error
+    assert sorted(Customer.objects.for_org(org_a).values_list("ref", "legal_name")) == [
+        ("K-False", "K-False"), ("K-True", "K-True")]
+
+
+def test_a_sync_stops_with_the_ledgers_reason_rather_than_raising(org_a, connection, seeded, monkeypatch, now):
+    from recoup.connections import apply, batches
+    from recoup.ledger.actions import LedgerError
+
+    def refuse(**kwargs):
+        raise LedgerError("the ledger refuses this")
+    monkeypatch.setattr(apply, "customer_create", refuse)
+    monkeypatch.setattr(batches, "customers_create_many", refuse)
+    result = sync_connection(connection=connection, now=now)
+    assert not result.ok and result.error.startswith("Xero customer A-1 (") and \
+        result.error.endswith("): the ledger refuses this")
+    assert not Customer.objects.for_org(org_a).exists()
+    assert connection.__class__.objects.get(pk=connection.pk).last_error == result.error

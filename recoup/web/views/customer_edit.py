@@ -17,6 +17,9 @@ from recoup.audit.actions import Actor
 from recoup.collections.actions import CollectionsError, customer_tags_set, policy_assign_customer
 from recoup.collections.models import CustomerPolicy, DefaultFor
 from recoup.collections.selectors import PolicyAssignment
+from recoup.connections.selectors import (
+    BOOKS_CONTACT_FIELDS, BOOKS_CUSTOMER_FIELDS, books_contact_id, customer_from_books,
+)
 from recoup.ledger.customer_actions import (
     CustomerInputError,
     contact_delete as delete_contact,
@@ -31,8 +34,18 @@ from recoup.web.decorators import org_view
 from recoup.web.views.common import get_for_org
 
 
+def _books_owned(form, customer: Customer, fields: tuple[str, ...]) -> None:
+    """Show the fields the books own (a customer from Xero ...) as they are, not to be changed here."""
+    label = customer_from_books(customer.org_id, customer.pk)
+    for name in fields if label else ():
+        form.fields[name].disabled = True
+        form.fields[name].help_text = f"From {label}: change it there, the next sync brings it."
+
+
 def _customer_form(request: HttpRequest, org: Organization, customer: Customer | None) -> HttpResponse:
     form = CustomerForm(request.POST if request.method == "POST" else None, org=org, customer=customer)
+    if customer is not None:
+        _books_owned(form, customer, BOOKS_CUSTOMER_FIELDS)
     if request.method == "POST" and form.is_valid():
         actor, now = Actor.for_user(request.user), timezone.now()
         try:
@@ -91,6 +104,8 @@ def customer_edit(request: HttpRequest, org: Organization, pk: int) -> HttpRespo
 
 def _contact_form(request: HttpRequest, org: Organization, customer: Customer, contact: Contact | None):
     form = ContactForm(request.POST if request.method == "POST" else None, contact=contact)
+    if contact is not None and contact.pk == books_contact_id(customer):
+        _books_owned(form, customer, tuple(f for f in BOOKS_CONTACT_FIELDS if f in form.fields))
     if request.method == "POST" and form.is_valid():
         try:
             saved = contact_save(org=org, customer=customer, contact=contact, actor=Actor.for_user(request.user),

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from recoup.arrangements.selectors import open_arrangements
 from recoup.collections.gate import contact_explain
+from recoup.connections.selectors import books_contact_id, customer_origin
 from recoup.ledger import selectors as ledger
 from recoup.ledger.models import CreditNote, Customer, Invoice, Payment
 from recoup.messaging import selectors as messaging
@@ -51,8 +52,11 @@ def customer_detail(request: HttpRequest, org: Organization, pk: int) -> HttpRes
     invoices = Invoice.objects.for_org(org).filter(customer=customer).order_by("-issue_date", "-number")
     credit_form = credit_apply_form(org, customer, today)
     can_apply = bool(credit_form.sources) and invoices.filter(open_minor__gt=0).exists()
+    origin = customer_origin(org, customer.pk)
     return render(request, "web/customers/detail.html", {
         "customer": customer,
+        "origin": origin,
+        "books_contact": books_contact_id(customer) if origin else None,
         "today": today,
         "balances": ledger.customer_balances(org=org, customer=customer),
         "contacts": customer.contacts.filter(org=org),
