@@ -55,10 +55,10 @@ def start_refusal() -> str | None:
 
 @checks.register(checks.Tags.security, deploy=True)
 def check_base_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    found = [checks.Error(text, id="recoup.E001") for text in base_url_problems(
+    found = [checks.Error(text, id="recoup.E010") for text in base_url_problems(
         settings.RECOUP_BASE_URL, https=settings.HTTPS, allowed_hosts=settings.ALLOWED_HOSTS)]
     host = urlsplit(settings.RECOUP_BASE_URL).hostname if not found else None
     if host in LOCAL_HOSTS:
         found.append(checks.Warning(f"RECOUP_BASE_URL={settings.RECOUP_BASE_URL!r} is this machine only: debtors "
-                                    "cannot open the portal links in their messages", id="recoup.W001"))
+                                    "cannot open the portal links in their messages", id="recoup.W010"))
     return found

@@ -18,11 +18,20 @@ def test_the_deploy_check_refuses_a_base_url_debtors_cannot_reach(db, settings, 
         call_command("check", "--deploy", stdout=io.StringIO(), stderr=io.StringIO())
 
 
-def test_a_public_base_url_passes(db, settings):
+def test_a_public_base_url_passes(db, settings, monkeypatch):
     settings.RECOUP_BASE_URL = "https://pay.example.com"
+    settings.ALLOWED_HOSTS = ["pay.example.com"]  # the base URL's host must be one this server answers for
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)  # set by the browser tests in this process
     out = io.StringIO()
     call_command("check", "--deploy", stdout=out, stderr=io.StringIO())
     assert "ledger OK" in out.getvalue()
+
+
+def test_a_base_url_on_a_host_this_server_refuses_fails(db, settings, monkeypatch):
+    settings.RECOUP_BASE_URL = "https://pay.example.com"
+    settings.ALLOWED_HOSTS = ["recoup.internal"]
+    with pytest.raises(SystemCheckError, match="not in RECOUP_ALLOWED_HOSTS"):
+        call_command("check", "--deploy", stdout=io.StringIO(), stderr=io.StringIO())
 
 
 def test_without_deploy_the_default_is_fine_for_trying_recoup_out(db, settings):

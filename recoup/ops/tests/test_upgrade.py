@@ -111,7 +111,7 @@ def test_check_deploy_reports_the_base_url(db, settings):
     from django.core.management.base import SystemCheckError
 
     settings.RECOUP_BASE_URL = "https://recoup.example.com"
-    with pytest.raises(SystemCheckError, match="recoup.E001"):
+    with pytest.raises(SystemCheckError, match="recoup.E010.*not in RECOUP_ALLOWED_HOSTS"):
         call_command("check", "--deploy", stdout=io.StringIO(), stderr=io.StringIO())
 
 
