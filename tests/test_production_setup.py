@@ -124,8 +124,13 @@ class Site:
 
     def kill_random(self, kind: str, when: str) -> None:
         live = [p for p in self.of(kind) if p.alive]
-        if kind == "web" and not all(_serves(p) for p in self.of("web")):
-            return  # one web process at a time: with both down, no proxy can answer
+        if kind == "web":
+            # One web process at a time: with both down, no proxy can answer. A restarted one must
+            # also have been back longer than nginx's fail_timeout (2 s), or nginx still skips it.
+            if not all(_serves(p) for p in self.of("web")):
+                return
+            time.sleep(3)
+            live = [p for p in live if p.alive]
         if live:
             self.kill(self.rng.choice(live), when)
 
