@@ -86,6 +86,70 @@ PRESET_SEEDS = [("freshbooks", "customers", "freshbooks_clients.csv"), ("freshbo
                 ("invoiceninja", "payments", "invoiceninja_v4_payments.csv")]
 
 
+# Presets written from a tool's documented columns (no real export in ../shared/data/csv): a small file
+# in each, as recoup/ledger/tests/test_import_presets_documented.py writes them.
+_XERO_INVOICE_HEADER = ("*ContactName,EmailAddress,POAddressLine1,*InvoiceNumber,Reference,*InvoiceDate,*DueDate,Total,"
+                        "InvoiceAmountPaid,InvoiceAmountDue,*Description,*Quantity,*UnitAmount,LineAmount,Currency,Type,"
+                        "Status\n")
+_SAGE_AUDIT = ("Type,Account Reference,Nominal A/C Ref,Date,Reference,Details,Net Amount,Tax Code,Tax Amount\n"
+               "SI,HAR001,4000,01/14/2026,1001,Beans,100.00,T1,20.00\n"
+               "SI,HAR001,4010,01/14/2026,1001,Delivery,10.00,T1,2.00\n"
+               "SC,HAR001,4000,01/20/2026,CN7,Damaged,10.00,T1,2.00\n"
+               "SR,HAR001,1200,01/28/2026,BACS,Payment,50.00,T9,0.00\n")
+DOCUMENTED_PRESET_SEEDS: dict[tuple[str, str], str] = {
+    ("quickbooks", "customers"): "Bolt Widgets Inc\nCustomer Contact List\n\nCustomer,Phone Numbers,Email,Full Name,"
+                                 "Billing Address\nCool Cars,555-0100,ap@coolcars.test,Grace Pello,"
+                                 "\"65 Ocean Dr., Half Moon Bay, CA 94213\"\nTOTAL,,,,\n",
+    ("quickbooks", "invoices"): "Bolt Widgets Inc\nInvoice List\nAll Dates\n\n"
+                                "Date,Transaction Type,No.,Customer,Memo/Description,Due Date,Amount,Open Balance\n"
+                                "01/15/2026,Invoice,1001,Cool Cars,Brakes,02/14/2026,\"1,200.00\",\"1,200.00\"\n"
+                                "01/22/2026,Credit Memo,1003,Cool Cars,Refund,01/22/2026,(50.00),(50.00)\n"
+                                "TOTAL,,,,,,\"$1,150.00\",\"$1,150.00\"\n",
+    ("xero", "customers"): "*ContactName,AccountNumber,EmailAddress,FirstName,LastName,POAddressLine1,POCity,"
+                           "POPostalCode,POCountry,PhoneNumber\nHarbour Cafe,HAR001,ap@harbour.test,Ann,Lee,9 Quay St,"
+                           "Whitby,YO21 3PU,GB,01947 600000\n",
+    ("xero", "invoices"): _XERO_INVOICE_HEADER
+    + "Harbour Cafe,ap@harbour.test,9 Quay St,INV-0042,PO 7,02/03/2026,03/05/2026,240.00,40.00,200.00,Beans,2,"
+      "100.00,200.00,GBP,Sales invoice,Awaiting Payment\n"
+      "Harbour Cafe,ap@harbour.test,9 Quay St,INV-0042,PO 7,02/03/2026,03/05/2026,240.00,40.00,200.00,VAT,1,"
+      "40.00,40.00,GBP,Sales invoice,Awaiting Payment\n",
+    ("sage", "customers"): "Account Reference,Account Name,Street 1,Town,Post Code,Telephone Number,E-mail,Credit Limit\n"
+                           "HAR001,Harbour Cafe,9 Quay St,Whitby,YO21 3PU,01947 600000,ap@harbour.test,\"2,500.00\"\n",
+    ("sage", "invoices"): _SAGE_AUDIT,
+    ("sage", "payments"): _SAGE_AUDIT,
+    ("sage", "credit-notes"): _SAGE_AUDIT,
+    ("zoho", "customers"): "Customer ID,Display Name,EmailID,Phone,Billing Address,Billing City,Billing Code,"
+                           "Billing Country\n4600001,Harbour Cafe,ap@harbour.test,01947 600000,9 Quay St,Whitby,"
+                           "YO21 3PU,United Kingdom\n",
+}
+
+
+# E-invoices, one seed per format the reader knows (../shared/data), so each is mutated and imported:
+# (format, file under shared data, or "pdf:FILE" for the XML a PDF carries).
+EINVOICE_SEEDS = [
+    ("ubl-invoice", "ubl/peppol-base-example.xml"), ("ubl-credit-note", "ubl/ubl-tc434-creditnote1.xml"),
+    ("cii", "ubl/cii-CII_example1.xml"), ("xrechnung-cii", "ubl/cii-XRechnung-O.xml"),
+    ("facturx-en16931", "facturx/factur-x-en16931.xml"), ("facturx-basicwl", "facturx/factur-x-basicwl.xml"),
+    ("facturx-minimum", "facturx/factur-x-minimum.xml"), ("zugferd-1", "facturx/zugferd-basic.xml"),
+    ("facturx-extended", "pdf:facturx/EXTENDED_Fremdwaehrung_wdis_fx-pdfa4.pdf"),
+    ("facturx-pdf", "facturx/EN16931_Einfach.pdf"),
+]
+
+
+def einvoice_seed(name: str) -> tuple[str, bytes]:
+    """(file name, bytes) of an ``EINVOICE_SEEDS`` entry, read in place."""
+    from conftest import shared_data_dir
+
+    if name.startswith("pdf:"):
+        from pypdf import PdfReader
+
+        reader = PdfReader(shared_data_dir() / name[4:])
+        (xml,) = [data for key, items in reader.attachments.items() if key.endswith(".xml") for data in items]
+        return "extended.xml", xml
+    path = shared_data_dir() / name
+    return path.name.lower(), path.read_bytes()
+
+
 def csv_import(org, kind: str, data: bytes, source: str = "") -> None:
     """CSV import: a result (ok or with row errors), never an exception; a refused file writes nothing."""
     from recoup.audit.actions import Actor

@@ -47,6 +47,46 @@ def test_tool_exports_never_crash_nor_half_write(org_a, shared_data, source, kin
     run()
 
 
+@pytest.mark.parametrize("source, kind", list(targets.DOCUMENTED_PRESET_SEEDS))
+def test_presets_from_documented_columns_never_crash_nor_half_write(org_a, source, kind):
+    seeds = [targets.DOCUMENTED_PRESET_SEEDS[(source, kind)].encode()]
+    targets.csv_import(org_a, kind, seeds[0], source)  # the seed itself is read (a sanity check of the seed)
+
+    @bounded(12)
+    @given(targets.mutated(seeds))
+    def run(data):
+        targets.csv_import(org_a, kind, data, source)
+
+    run()
+
+
+def test_every_preset_of_recoup_import_from_is_fuzzed():
+    """A new ``--from`` preset fails here until a real export or a documented sample feeds the fuzzers."""
+    from recoup.ledger.imports.presets import PRESETS
+
+    fuzzed = {(source, kind) for source, kind, _ in targets.PRESET_SEEDS} | set(targets.DOCUMENTED_PRESET_SEEDS)
+    assert sorted(set(PRESETS) - fuzzed) == []
+
+
+@pytest.mark.parametrize("fmt, name", targets.EINVOICE_SEEDS)
+def test_each_einvoice_format_imports_without_crash_nor_half_write(org_a, shared_data, settings, tmp_path, fmt, name):
+    from recoup.audit.actions import Actor
+    from recoup.ledger.imports.einvoice.importer import import_einvoices
+
+    settings.MEDIA_ROOT = tmp_path  # an imported PDF is kept as the invoice's document
+    file_name, seed = targets.einvoice_seed(name)
+    (first,) = import_einvoices(org=org_a, files=[(file_name, seed)], actor=Actor.system("fuzz"),
+                                now=targets.NOW, dry_run=True).files
+    assert first.status != "failed", f"the {fmt} seed itself is refused: {first}"
+
+    @bounded(15)
+    @given(targets.mutated([seed]))
+    def run(data):
+        targets.einvoice_import(org_a, file_name, data)
+
+    run()
+
+
 def test_einvoice_reader_never_crashes(shared_data):
     files = targets.shared_files("ubl", "facturx", limit=8)
     names = [n for n, _ in files]
@@ -77,6 +117,53 @@ def test_statement_readers_never_crash(shared_data):
     @given(st.sampled_from([n for n, _ in files]), targets.mutated([d for _, d in files]))
     def run(name, data):
         targets.statement_read(name, data)
+
+    run()
+
+
+def csv_statement_seeds(shared_data) -> dict[str, tuple[str, bytes]]:
+    """Each built-in CSV profile's sample file (../shared/data/csv), found by the profile that reads it."""
+    from recoup.banking.parsers import csvfile
+
+    seeds = {}
+    for path in sorted((shared_data / "csv").iterdir()):
+        data = path.read_bytes()
+        for name, profile in csvfile.BUILT_IN.items():
+            if name not in seeds and csvfile.find_header(data, profile) is not None:
+                seeds[name] = (path.name, data)
+    return seeds
+
+
+def test_every_built_in_csv_statement_profile_is_fuzzed(shared_data):
+    from recoup.banking.parsers import csvfile
+
+    seeds = csv_statement_seeds(shared_data)
+    assert sorted(set(csvfile.BUILT_IN) - set(seeds)) == [], "a CSV profile without a sample to fuzz"
+
+    @bounded(80)
+    @given(st.sampled_from(sorted(seeds)), st.data())
+    def run(profile, data):
+        name, seed = seeds[profile]
+        targets.statement_read(name, data.draw(targets.mutated([seed])))
+
+    run()
+
+
+def test_a_chosen_csv_profile_never_crashes(shared_data):
+    """An organization's own profile (``--profile``) reads a file whatever it holds, or names the problem."""
+    from recoup.banking.parsers import StatementError, csvfile, read_file
+
+    seeds = csv_statement_seeds(shared_data)
+
+    @bounded(60)
+    @given(st.sampled_from(sorted(seeds)), st.data())
+    def run(profile, data):
+        name, seed = seeds[profile]
+        try:
+            read_file(name, data.draw(targets.mutated([seed])), profile=csvfile.BUILT_IN[profile],
+                      default_currency="EUR")
+        except StatementError as exc:
+            assert str(exc)
 
     run()
 

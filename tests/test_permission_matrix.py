@@ -68,17 +68,42 @@ def fill(route: str, ids: dict[str, int], slug: str) -> str:
     return "/" + re.sub(r"\(\?P<(\w+)>[^)]*\)", "x", path)
 
 
+def bank_and_api_rows(org, ref: str, currency: str, system, now) -> dict[str, int]:
+    """A bank statement with one line, an API token, a webhook endpoint with one delivery: real rows for
+    the URLs that name them (``fill`` takes the id of the kind named just before the parameter)."""
+    from recoup.api.actions import endpoint_create, token_create
+    from recoup.api.models import WebhookDelivery
+    from recoup.banking.models import Statement, StatementLine
+    from recoup.banking.tests.builders import Entry, camt053, import_confirmed
+
+    data = camt053([Entry("40.00", date(2026, 2, 2), name=f"Customer {ref}", text=f"{ref}-1", currency=currency)],
+                   statement_id=f"STMT-{ref}", currency=currency)
+    import_confirmed(org=org, file_name=f"{ref}.xml", data=data, actor=system, now=now)
+    statement = Statement.objects.for_org(org).get()
+    token, _ = token_create(org=org, name=f"matrix {ref}", scope="read", actor=system, now=now)
+    endpoint = endpoint_create(org=org, url="https://93.184.216.34/hooks", event_types=[], actor=system, now=now)
+    delivery = WebhookDelivery.objects.create(org=org, endpoint=endpoint, event_id=f"evt-{ref}",
+                                              event_type="invoice.created", dedupe_key=f"matrix-{ref}",
+                                              payload={"id": f"evt-{ref}"}, status="failed", attempts=7,
+                                              created_at=now)
+    return {"statements": statement.pk, "lines": StatementLine.objects.for_org(org).get().pk, "tokens": token.pk,
+            "webhooks": endpoint.pk, "deliveries": delivery.pk}
+
+
 @pytest.fixture
 def world(org_a, org_b, system, now, make_customer, make_invoice):
     def ledger(org, ref):
         customer = make_customer(org, ref, f"Customer {ref}")
         invoice = make_invoice(org, customer, f"{ref}-1", "100.00", issue=date(2026, 1, 1), due=date(2026, 1, 31))
-        return {"customers": customer.pk, "invoices": invoice.pk}
+        return {"customers": customer.pk, "invoices": invoice.pk,
+                **bank_and_api_rows(org, ref, org.base_currency, system, now)}
 
     users = {role: member_add(org=org_a, username=f"a-{role}", role=role, actor=system, now=now).user
              for role in ROLES}
-    users["outsider"] = member_add(org=org_b, username="b-owner", role=Role.OWNER, actor=system, now=now).user
-    return {"users": users, "ids_a": ledger(org_a, "C001"), "ids_b": ledger(org_b, "B001")}
+    outsider = member_add(org=org_b, username="b-owner", role=Role.OWNER, actor=system, now=now)
+    users["outsider"] = outsider.user
+    # Members only in org B's ids: in org A's walk a real member id would let an owner's POST remove one.
+    return {"users": users, "ids_a": ledger(org_a, "C001"), "ids_b": {**ledger(org_b, "B001"), "members": outsider.pk}}
 
 
 def client_for(user) -> Client:
@@ -209,3 +234,101 @@ def test_collectors_write_off_only_up_to_the_organizations_limit(world, org_a, o
     assert not write_off_allowed(member[Role.OWNER], org_b, 1), "a membership counts in its own organization only"
     with pytest.raises(PermissionDenied, match="ask an owner"):
         check_write_off_allowed(member[Role.COLLECTOR], org_a, 9000)
+
+
+# The roles the product promises for the paths added with imports from other tools, connections to the
+# books, the API and webhooks pages and the bank pages (README, docs/connections.md, docs/api.md):
+# url name -> (role to read, role to post). The walk above checks each view against its own declaration;
+# this pins the declarations, so lowering one fails here.
+PROMISED_ROLES = {
+    "import_upload": (Role.COLLECTOR, Role.COLLECTOR), "import_mapping": (Role.COLLECTOR, Role.COLLECTOR),
+    "import_confirm": (Role.COLLECTOR, Role.COLLECTOR),
+    "api_settings": (Role.OWNER, Role.OWNER), "api_token_revoke": (Role.OWNER, Role.OWNER),
+    "api_endpoint_toggle": (Role.OWNER, Role.OWNER), "api_delivery_resend": (Role.OWNER, Role.OWNER),
+    "api_export": (Role.OWNER, Role.OWNER),
+    "connections_settings": (Role.VIEWER, Role.OWNER), "connections_connect": (Role.OWNER, Role.OWNER),
+    "connections_choose": (Role.OWNER, Role.OWNER), "connections_disconnect": (Role.OWNER, Role.OWNER),
+    "connections_sync": (Role.COLLECTOR, Role.COLLECTOR),
+    "bank_home": (Role.VIEWER, Role.COLLECTOR), "bank_account_confirm": (Role.COLLECTOR, Role.COLLECTOR),
+    "bank_statement": (Role.VIEWER, Role.VIEWER), "bank_review": (Role.VIEWER, Role.VIEWER),
+    "bank_line_confirm": (Role.COLLECTOR, Role.COLLECTOR), "bank_line_reject": (Role.COLLECTOR, Role.COLLECTOR),
+    "bank_line_undo": (Role.COLLECTOR, Role.COLLECTOR), "bank_settings": (Role.VIEWER, Role.OWNER),
+    "settings_members": (Role.OWNER, Role.OWNER), "settings_member_role": (Role.OWNER, Role.OWNER),
+    "settings_member_remove": (Role.OWNER, Role.OWNER), "settings_org": (Role.OWNER, Role.OWNER),
+}
+
+
+def test_the_new_paths_keep_the_roles_the_docs_promise():
+    declared = {r.name: (r.callback.org_role, r.callback.org_post_role) for r in web_routes()}
+    assert sorted(set(PROMISED_ROLES) - set(declared)) == [], "a promised page is gone (renamed?)"
+    assert {name: declared[name] for name in PROMISED_ROLES} == PROMISED_ROLES
+
+
+# URLs outside /o/<slug>/ and /api/v1/: each answers anonymous callers by its own defence, listed here
+# (a new one fails until it is): url name -> (GET, POST) status for a caller with no login, link or signature.
+LOGIN = "login redirect"
+PORTAL_REFUSED = (404, 405)  # the polite refusal of an unknown link (405: a method the page never takes)
+OUTSIDE = {
+    "home": (LOGIN, LOGIN),
+    "login": (200, 200), "logout": (405, 302), "two_factor_setup": (LOGIN, LOGIN), "two_factor_verify": (LOGIN, LOGIN),
+    "password_reset": (200, 200), "password_reset_done": (200, 405), "password_reset_confirm": (200, 200),
+    "password_reset_complete": (200, 405),
+    **{name: (PORTAL_REFUSED, PORTAL_REFUSED) for name in (
+        "portal_home", "portal_invoice_pdf", "portal_invoice_qr", "portal_bank", "portal_pay", "portal_pay_return",
+        "portal_plan", "portal_promise", "portal_dispute", "portal_message", "portal_preferences", "portal_rotate",
+        "portal_unknown")},
+    "connections_callback": (LOGIN, LOGIN),  # and the state must name an organization the user owns (below)
+    "connections_webhook": (405, 401),  # unsigned: refused, nothing synced
+    "payments_webhook": (405, 404),  # no provider account for that organization: nothing to verify against
+    "inbound_webhook": (405, (400, 401, 403)),  # without the ESP's basic-auth secret
+}
+
+
+def test_every_url_outside_the_organizations_answers_anonymous_callers_by_its_defence(org_a, settings):
+    from django.core.cache import cache
+
+    settings.RECOUP_INBOUND_ESP, settings.RECOUP_INBOUND_WEBHOOK_SECRET = "mailgun", "hook:secret-words"
+    settings.RECOUP_INBOUND_SIGNING_KEY = "key-signing"
+    routes = [r for r in walk(get_resolver().url_patterns)
+              if not r.route.startswith((WEB_PREFIX, "api/", "admin/"))]
+    assert sorted({r.name for r in routes} - set(OUTSIDE)) == [], "a URL outside /o/ without an expectation here"
+    client, problems = Client(raise_request_exception=False), []
+    for r in routes:
+        path = fill(r.route, {}, org_a.slug)
+        if "<secret:" in r.route:
+            path = path.replace("/x/", "/" + "A" * 43 + "/", 1)
+        for method, want in zip(("GET", "POST"), OUTSIDE[r.name]):
+            cache.clear()  # the portal's failed-link limit is tested on its own; here every call is a first
+            response = call(client, method, path)
+            got = response.status_code
+            if want == LOGIN:
+                ok = got == 302 and "/accounts/login/" in response["Location"]
+            else:
+                ok = got in want if isinstance(want, tuple) else got == want
+            if not ok:
+                problems.append(f"{method} {path} ({r.name}): {got}, expected {want}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_books_callback_completes_only_for_the_owner_who_started_it(world, org_a, system, now):
+    """The OAuth callback sits outside /o/<slug>/: the state names the organization, and only an owner of
+    it (the one who pressed Connect) may complete it; a refused attempt leaves the state for that owner."""
+    from django.utils import timezone
+
+    from recoup.connections.models import Connection, OAuthState
+
+    owner = world["users"][Role.OWNER]
+    OAuthState.objects.create(state="s" * 40, org=org_a, provider="xero", user=owner, code_verifier="v",
+                              redirect_uri="http://testserver/connections/callback/", created_at=timezone.now())
+    other_owner = member_add(org=org_a, username="a-owner-2", role=Role.OWNER, actor=system, now=now).user
+    url = f"/connections/callback/?state={'s' * 40}&code=c"
+    got = {who: client_for(user).get(url).status_code for who, user in
+           (("outsider", world["users"]["outsider"]), ("viewer", world["users"][Role.VIEWER]),
+            ("collector", world["users"][Role.COLLECTOR]))}
+    assert got == {"outsider": 404, "viewer": 403, "collector": 403}
+    response = client_for(other_owner).get(url, follow=True)
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        "this authorization was started by someone else: start Connect again"]
+    assert not Connection.objects.for_org(org_a).exists()
+    assert OAuthState.objects.filter(state="s" * 40).exists(), "a refused attempt used up the owner's state"
