@@ -23,6 +23,7 @@ from recoup.core import allocation as core_allocation
 from recoup.core.money import minor_with_code, quantize, to_minor
 from recoup.core.terms import Terms, due_date as terms_due_date
 from recoup.ledger.guards import invoice_edit_refusal
+from recoup.ledger.hooks import invoices_settled
 from recoup.ledger.models import (
     Allocation,
     Charge,
@@ -265,6 +266,7 @@ def payment_record(
         method=method, reference=reference, payer=payer, named_invoice=invoice, unapplied_minor=amount_minor,
     )
     allocations = _apply(org=org, source=payment, named=invoice, on=date)
+    invoices_settled(org=org, invoice_ids=[a.invoice_id for a in allocations], actor=actor, now=now)
     audit.record(
         org=org, actor=actor, at=now, verb="payment.recorded", subject=payment, customer=customer,
         summary=f"Payment of {minor_with_code(amount_minor, currency)} received {date}"
@@ -302,7 +304,8 @@ def credit_note_record(
         org=org, customer=customer, number=number, date=date, amount_minor=amount_minor, currency=currency,
         named_invoice=invoice, reason=reason, unapplied_minor=amount_minor,
     )
-    _apply(org=org, source=note, named=invoice, on=date)
+    made = _apply(org=org, source=note, named=invoice, on=date)
+    invoices_settled(org=org, invoice_ids=[a.invoice_id for a in made], actor=actor, now=now)
     audit.record(
         org=org, actor=actor, at=now, verb="credit_note.issued", subject=note, customer=customer,
         summary=f"Credit note {number} for {minor_with_code(amount_minor, currency)}",
@@ -333,6 +336,7 @@ def credit_apply(
     source.unapplied_minor -= amount
     source.save(update_fields=["unapplied_minor"])
     refresh_invoice(invoice)
+    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
     audit.record(
         org=org, actor=actor, at=now, verb="credit.applied", subject=allocation, customer=invoice.customer,
         summary=f"{minor_with_code(amount, invoice.currency)} of credit on account applied to {invoice.number}",
@@ -381,6 +385,7 @@ def invoice_write_off(
         )
     write_off = WriteOff.objects.create(org=org, invoice=invoice, date=on, amount_minor=amount, reason=reason)
     refresh_invoice(invoice)
+    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
     audit.record(
         org=org, actor=actor, at=now, verb="invoice.written_off", subject=write_off, customer=invoice.customer,
         summary=f"{minor_with_code(amount, invoice.currency)} of {invoice.number} written off: {reason}",
@@ -517,6 +522,7 @@ def payments_record_named(*, org: Organization, items: Sequence[NamedPayment], a
         for item, payment in zip(items, payments)
     ], batch_size=1000)
     store_open(invoices, open_now)
+    invoices_settled(org=org, invoice_ids=list(invoices), actor=actor, now=now)
     audit.record_many(org=org, actor=actor, events=[
         audit.Event(at=now, verb="payment.recorded", subject=payment, customer=invoices[item.invoice.pk].customer,
                     summary=f"Payment of {minor_with_code(payment.amount_minor, payment.currency)} received {payment.date}",

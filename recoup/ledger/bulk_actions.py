@@ -24,6 +24,7 @@ from recoup.core.terms import Terms, due_date as terms_due_date
 from recoup.ledger.actions import (
     LedgerError, LineInput, _lines_totals, _same_org, check_invoice_editable, lock_named_invoices, store_open,
 )
+from recoup.ledger.hooks import invoices_settled
 from recoup.ledger.models import Allocation, CreditNote, Customer, Invoice, InvoiceLine, InvoiceStatus, PaymentTerms
 from recoup.orgs.models import Organization
 
@@ -179,6 +180,7 @@ def credit_notes_record_named(*, org: Organization, items: Sequence[NamedCredit]
         for item, note in zip(items, notes)
     ], batch_size=500)
     store_open(invoices, open_now)
+    invoices_settled(org=org, invoice_ids=list(invoices), actor=actor, now=now)
     audit.record_many(org=org, actor=actor, events=[
         audit.Event(at=now, verb="credit_note.issued", subject=note, customer=invoices[item.invoice.pk].customer,
                     summary=f"Credit note {note.number} for {minor_with_code(note.amount_minor, note.currency)}",

@@ -14,6 +14,7 @@ from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.core.money import minor_with_code
 from recoup.ledger.actions import LedgerError, refresh_invoice
+from recoup.ledger.hooks import invoices_settled
 from recoup.ledger.models import Charge, ChargeWaiver, Customer
 from recoup.ledger.splits import invoice_parts
 from recoup.orgs.models import Organization, check_same_org
@@ -50,6 +51,7 @@ def charge_waive(*, org: Organization, charge: Charge, on: date, reason: str, ac
                           f"{minor_with_code(open_minor, currency)} still open on this charge")
     waiver = ChargeWaiver.objects.create(org=org, charge=charge, date=on, amount_minor=amount, reason=reason[:500])
     refresh_invoice(invoice)
+    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
     audit.record(
         org=org, actor=actor, at=now, verb="charge.waived", subject=charge, customer=invoice.customer,
         summary=f"{minor_with_code(amount, currency)} of the {charge.get_kind_display().lower()} of {charge.date} "

@@ -16,6 +16,7 @@ from recoup.core.money import from_minor
 from recoup.ledger.actions import (LineInput, check_invoice_editable, credit_note_record, invoice_create, payment_record,
                                    refresh_invoice)
 from recoup.ledger.customer_actions import contact_save, customer_create, customer_update
+from recoup.ledger.hooks import invoices_settled
 from recoup.ledger.models import Contact, Customer, Invoice, InvoiceLine, PaymentMethod
 from recoup.orgs.models import Organization
 
@@ -96,6 +97,7 @@ def _update(org: Organization, invoice: Invoice, plan: dict, actor: Actor, now: 
         invoice.net_minor, invoice.tax_minor, invoice.total_minor = plan["amount_minor"], 0, plan["amount_minor"]
     invoice.save()
     refresh_invoice(invoice)
+    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
     audit.record(org=org, actor=actor, at=now, verb="invoice.updated", subject=invoice, customer=invoice.customer,
                  summary=f"Invoice {invoice.number} updated by import",
                  data={"total_before": str(from_minor(before, invoice.currency)), "total": str(invoice.total),
