@@ -63,10 +63,10 @@ def _close_plan(org: Organization, plan_id: int, actor: Actor, now: datetime) ->
         plan.decided_at, plan.decided_by = now, actor.label
     plan.save(update_fields=["status", "ended_on", "decided_at", "decided_by"])
     release(org=org, on=plan, actor=actor, now=now)
-    verb = "completed" if paid else "cancelled"
+    verb = "plan.completed" if paid else "plan.cancelled"
     money = money_text(paid_towards(invoice_ids=[i.pk for i in invoices], since=plan.start_date), plan.currency)
-    audit.record(org=org, actor=actor, at=now, verb=f"plan.{verb}", subject=plan, customer=plan.customer,
-                 summary=f"Payment plan #{plan.pk} ({was}) {verb}: {why} ({money} paid since it was made)")
+    audit.record(org=org, actor=actor, at=now, verb=verb, subject=plan, customer=plan.customer,
+                 summary=f"Payment plan #{plan.pk} ({was}) {plan.status}: {why} ({money} paid since it was made)")
     return 1
 
 
@@ -81,8 +81,8 @@ def _close_promise(org: Organization, promise_id: int, actor: Actor, now: dateti
     promise.ended_on = org_date(org, now)
     promise.save(update_fields=["status", "ended_on"])
     release(org=org, on=promise, actor=actor, now=now)
-    verb = "kept" if paid_ended else "cancelled"
-    audit.record(org=org, actor=actor, at=now, verb=f"promise.{verb}", subject=promise, customer=promise.customer,
-                 summary=f"Promise #{promise.pk} {verb}: {why} ({money_text(paid, promise.currency)} paid)",
+    verb = "promise.kept" if paid_ended else "promise.cancelled"
+    audit.record(org=org, actor=actor, at=now, verb=verb, subject=promise, customer=promise.customer,
+                 summary=f"Promise #{promise.pk} {promise.status}: {why} ({money_text(paid, promise.currency)} paid)",
                  data={"paid_minor": paid})
     return 1
