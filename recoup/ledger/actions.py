@@ -266,7 +266,6 @@ def payment_record(
         method=method, reference=reference, payer=payer, named_invoice=invoice, unapplied_minor=amount_minor,
     )
     allocations = _apply(org=org, source=payment, named=invoice, on=date)
-    invoices_settled(org=org, invoice_ids=[a.invoice_id for a in allocations], actor=actor, now=now)
     audit.record(
         org=org, actor=actor, at=now, verb="payment.recorded", subject=payment, customer=customer,
         summary=f"Payment of {minor_with_code(amount_minor, currency)} received {date}"
@@ -276,6 +275,8 @@ def payment_record(
             "allocations": {a.invoice_id: a.amount_minor for a in allocations},
         },
     )
+    # After the action's own audit event: what it ends (a plan, a promise) follows it on the timeline.
+    invoices_settled(org=org, invoice_ids=[a.invoice_id for a in allocations], actor=actor, now=now)
     return payment
 
 
@@ -305,12 +306,12 @@ def credit_note_record(
         named_invoice=invoice, reason=reason, unapplied_minor=amount_minor,
     )
     made = _apply(org=org, source=note, named=invoice, on=date)
-    invoices_settled(org=org, invoice_ids=[a.invoice_id for a in made], actor=actor, now=now)
     audit.record(
         org=org, actor=actor, at=now, verb="credit_note.issued", subject=note, customer=customer,
         summary=f"Credit note {number} for {minor_with_code(amount_minor, currency)}",
         data={"amount": str(note.amount), "invoice": invoice.number if invoice else None, "reason": reason},
     )
+    invoices_settled(org=org, invoice_ids=[a.invoice_id for a in made], actor=actor, now=now)
     return note
 
 
@@ -336,11 +337,11 @@ def credit_apply(
     source.unapplied_minor -= amount
     source.save(update_fields=["unapplied_minor"])
     refresh_invoice(invoice)
-    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
     audit.record(
         org=org, actor=actor, at=now, verb="credit.applied", subject=allocation, customer=invoice.customer,
         summary=f"{minor_with_code(amount, invoice.currency)} of credit on account applied to {invoice.number}",
     )
+    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
     return allocation
 
 
@@ -385,11 +386,11 @@ def invoice_write_off(
         )
     write_off = WriteOff.objects.create(org=org, invoice=invoice, date=on, amount_minor=amount, reason=reason)
     refresh_invoice(invoice)
-    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
     audit.record(
         org=org, actor=actor, at=now, verb="invoice.written_off", subject=write_off, customer=invoice.customer,
         summary=f"{minor_with_code(amount, invoice.currency)} of {invoice.number} written off: {reason}",
     )
+    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
     return write_off
 
 
@@ -522,7 +523,6 @@ def payments_record_named(*, org: Organization, items: Sequence[NamedPayment], a
         for item, payment in zip(items, payments)
     ], batch_size=1000)
     store_open(invoices, open_now)
-    invoices_settled(org=org, invoice_ids=list(invoices), actor=actor, now=now)
     audit.record_many(org=org, actor=actor, events=[
         audit.Event(at=now, verb="payment.recorded", subject=payment, customer=invoices[item.invoice.pk].customer,
                     summary=f"Payment of {minor_with_code(payment.amount_minor, payment.currency)} received {payment.date}",
@@ -530,4 +530,5 @@ def payments_record_named(*, org: Organization, items: Sequence[NamedPayment], a
                           "allocations": {item.invoice.pk: payment.amount_minor}})
         for item, payment in zip(items, payments)
     ])
+    invoices_settled(org=org, invoice_ids=list(invoices), actor=actor, now=now)
     return payments

@@ -180,7 +180,6 @@ def credit_notes_record_named(*, org: Organization, items: Sequence[NamedCredit]
         for item, note in zip(items, notes)
     ], batch_size=500)
     store_open(invoices, open_now)
-    invoices_settled(org=org, invoice_ids=list(invoices), actor=actor, now=now)
     audit.record_many(org=org, actor=actor, events=[
         audit.Event(at=now, verb="credit_note.issued", subject=note, customer=invoices[item.invoice.pk].customer,
                     summary=f"Credit note {note.number} for {minor_with_code(note.amount_minor, note.currency)}",
@@ -188,5 +187,6 @@ def credit_notes_record_named(*, org: Organization, items: Sequence[NamedCredit]
                           "reason": note.reason})
         for item, note in zip(items, notes)
     ])
+    invoices_settled(org=org, invoice_ids=list(invoices), actor=actor, now=now)
     return notes
 

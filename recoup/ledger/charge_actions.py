@@ -51,7 +51,6 @@ def charge_waive(*, org: Organization, charge: Charge, on: date, reason: str, ac
                           f"{minor_with_code(open_minor, currency)} still open on this charge")
     waiver = ChargeWaiver.objects.create(org=org, charge=charge, date=on, amount_minor=amount, reason=reason[:500])
     refresh_invoice(invoice)
-    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
     audit.record(
         org=org, actor=actor, at=now, verb="charge.waived", subject=charge, customer=invoice.customer,
         summary=f"{minor_with_code(amount, currency)} of the {charge.get_kind_display().lower()} of {charge.date} "
@@ -59,4 +58,5 @@ def charge_waive(*, org: Organization, charge: Charge, on: date, reason: str, ac
         data={"waiver": waiver.pk, "amount_minor": amount, "date": on.isoformat(), "open_before": open_minor,
               "reason": reason},
     )
+    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
     return waiver

@@ -52,6 +52,9 @@ def test_a_bank_statement_paying_in_full_closes_the_proposed_plan_and_keeps_the_
     event = AuditEvent.objects.get(verb="plan.completed", subject_id=plan.pk)
     assert "nothing is left to pay on INV-1" in event.summary and "600.00 GBP paid" in event.summary
     assert AuditEvent.objects.get(verb="promise.kept", subject_id=promise.pk).customer == owed["customer"]
+    # On the timeline the payments come first, then what they ended.
+    paid = AuditEvent.objects.filter(verb="payment.recorded").order_by("seq").last()
+    assert event.seq > paid.seq
 
 
 def test_a_payment_entered_by_hand_completes_an_active_plan_at_once(owed, org_a, system, now):

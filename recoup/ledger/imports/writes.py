@@ -97,11 +97,11 @@ def _update(org: Organization, invoice: Invoice, plan: dict, actor: Actor, now: 
         invoice.net_minor, invoice.tax_minor, invoice.total_minor = plan["amount_minor"], 0, plan["amount_minor"]
     invoice.save()
     refresh_invoice(invoice)
-    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
     audit.record(org=org, actor=actor, at=now, verb="invoice.updated", subject=invoice, customer=invoice.customer,
                  summary=f"Invoice {invoice.number} updated by import",
                  data={"total_before": str(from_minor(before, invoice.currency)), "total": str(invoice.total),
                        "due_date": invoice.due_date.isoformat()})
+    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
 
 
 def payment_create(*, org: Organization, plan: dict, actor: Actor, now: datetime, made: dict | None = None) -> None:
