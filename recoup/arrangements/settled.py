@@ -57,7 +57,7 @@ def _close_plan(org: Organization, plan_id: int, actor: Actor, now: datetime) ->
     if plan.status not in OPEN_PLAN_STATUSES or any(i.open_minor > 0 for i in invoices):
         return 0
     paid, why = _ending(invoices)
-    was = plan.get_status_display().lower()
+    was = plan.status  # "proposed" or "active"
     plan.status, plan.ended_on = (PlanStatus.COMPLETED if paid else PlanStatus.CANCELLED), org_date(org, now)
     if plan.decided_at is None:
         plan.decided_at, plan.decided_by = now, actor.label
@@ -66,7 +66,7 @@ def _close_plan(org: Organization, plan_id: int, actor: Actor, now: datetime) ->
     verb = "plan.completed" if paid else "plan.cancelled"
     money = money_text(paid_towards(invoice_ids=[i.pk for i in invoices], since=plan.start_date), plan.currency)
     audit.record(org=org, actor=actor, at=now, verb=verb, subject=plan, customer=plan.customer,
-                 summary=f"Payment plan #{plan.pk} ({was}) {plan.status}: {why} ({money} paid since it was made)")
+                 summary=f"Payment plan #{plan.pk}, {was}, {plan.status}: {why} ({money} paid since it was made)")
     return 1
 
 
