@@ -20,7 +20,7 @@ from recoup.arrangements.models import (
     ArrangementSettings, Dispute, DisputeAttachment, DisputeCategory, Frequency, Instalment, PaymentPlan,
     PlanStatus, Promise, PromiseStatus, Source,
 )
-from recoup.arrangements.selectors import busy_invoice_ids, limits_for, settings_for
+from recoup.arrangements.selectors import busy_invoice_ids, limits_for, plans_covering, settings_for
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.audit.models import ActorKind
@@ -314,6 +314,16 @@ def promise_make(*, org: Organization, customer: Customer, invoices: Sequence[In
     for inv in invs:
         if inv.pk in busy:
             raise ArrangementError(f"Invoice {inv.number} already has a promise to pay ({busy[inv.pk]}).")
+    # A plan already says when the invoice is paid: a promise beside it would hold it twice, on other dates.
+    planned = plans_covering(org=org, invoice_ids=[i.pk for i in invs])
+    for inv in invs:
+        if inv.pk in planned:
+            plan = planned[inv.pk]
+            if plan.status == PlanStatus.PROPOSED:
+                raise ArrangementError(f"Invoice {inv.number} is in a payment plan awaiting a decision (plan #{plan.pk}): "
+                                       "please wait for the answer to that plan before promising a date.")
+            raise ArrangementError(f"Invoice {inv.number} is in a payment plan (plan #{plan.pk}): "
+                                   "its instalments say when it is paid.")
     open_total = sum(inv.open_minor for inv in invs)
     amount = open_total if amount_minor is None else amount_minor
     if not 0 < amount <= open_total:

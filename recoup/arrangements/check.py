@@ -1,6 +1,7 @@
 """The daily check of arrangements (``recoup arrangements-check --date D``).
 
-For the day ``on``: an active plan whose payments are all in is completed; one with a payment
+For the day ``on``: a proposed plan whose invoices are all settled ends (as
+``arrangements.settled`` ends it the moment they are, when the ledger's hook tells); an active plan whose payments are all in is completed; one with a payment
 missed by more than the grace days is broken (its holds are lifted, so the policy resumes at
 the step it stood at, and both sides are told); reminders go out a few days before each
 instalment. An open promise is kept once the promised amount is in by its date plus grace,
@@ -28,6 +29,7 @@ from recoup.arrangements.models import (
 )
 from recoup.arrangements.notices import money, send_notice
 from recoup.arrangements.selectors import disputes_past_sla, paid_towards, plan_schedule, settings_for
+from recoup.arrangements.settled import close_settled
 from recoup.arrangements.settlement_actions import settlement_lapse, settlement_paid_minor, settlement_settle
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
@@ -55,6 +57,12 @@ def arrangements_check(*, org: Organization, on: date, now: datetime) -> CheckRe
     """Move ``org``'s plans, promises and settlements on as of ``on`` (see the module)."""
     settings = settings_for(org)
     result = CheckResult(date=on)
+    # A proposal whose invoices were settled without the ledger's hook telling (before it existed)
+    # ends as the hook would end it; active plans and promises are moved on below.
+    settled = list(PaymentPlan.objects.for_org(org).filter(status=PlanStatus.PROPOSED, invoices__open_minor__lte=0)
+                   .values_list("invoices", flat=True))
+    if settled:
+        result.counts["proposals_settled"] += close_settled(org, settled, ACTOR, now)
     for plan_id in _plans_with_work(org=org, settings=settings, on=on):
         _check_plan(org=org, plan_id=plan_id, settings=settings, on=on, now=now, result=result)
     for promise_id in _promises_with_work(org=org, on=on):

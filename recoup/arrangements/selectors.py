@@ -118,6 +118,31 @@ def busy_invoice_ids(*, org: Organization, invoice_ids: Iterable[int], kind: str
     return {inv_id: f"{kind} #{pk}" for pk, inv_id in rows.values_list("pk", "invoices")}
 
 
+def plans_covering(*, org: Organization, invoice_ids: Iterable[int]) -> dict[int, PaymentPlan]:
+    """Of these invoices, those in a proposed or active plan, with that plan."""
+    rows = (PaymentPlan.objects.for_org(org).filter(status__in=OPEN_PLAN_STATUSES, invoices__in=list(invoice_ids))
+            .values_list("pk", "invoices"))
+    pairs = list(rows)
+    plans = PaymentPlan.objects.for_org(org).in_bulk({pk for pk, _ in pairs})
+    return {inv_id: plans[pk] for pk, inv_id in pairs}
+
+
+def held_invoice_ids(*, org: Organization, on: date) -> set[int]:
+    """Invoices an arrangement holds on ``on``: disputed, in a proposed or active plan, or promised
+    and not yet past the promised day plus its grace days. Nobody should be calling about them."""
+    held: set[int] = set()
+    held.update(Dispute.objects.for_org(org).filter(status__in=OPEN_DISPUTE_STATUSES, invoices__isnull=False)
+                .values_list("invoices", flat=True))
+    held.update(PaymentPlan.objects.for_org(org).filter(status__in=OPEN_PLAN_STATUSES, invoices__isnull=False)
+                .values_list("invoices", flat=True))
+    for invoice_id, pay_by, grace in (Promise.objects.for_org(org).filter(status=PromiseStatus.OPEN,
+                                                                         invoices__isnull=False)
+                                      .values_list("invoices", "pay_by", "grace_days")):
+        if on <= pay_by + timedelta(days=grace):
+            held.add(invoice_id)
+    return held
+
+
 @dataclass
 class DisputeRow:
     dispute: Dispute

@@ -38,10 +38,41 @@ class Digest:
     contact_problems: int = 0
     other_tasks: int = 0
     held: str = ""  # why the day's cycle deferred every step (e.g. "books not synced since ..."), if it did
+    # Where the messages the day's cycle queued stand when the digest is made: sent (e-mails and SMS
+    # sent, letters posted), unsent (still in the outbox), letters (in a print batch), calls (handed to
+    # a person), failed, cancelled. Drafts waiting in review mode are counted in ``drafts``.
+    outbox: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def queued(self) -> int:
+        return self.cycle.get("queued", 0)
+
+    @property
+    def sent(self) -> int:
+        return self.outbox.get("sent", 0)
 
     @property
     def waiting(self) -> int:
         return self.drafts + self.calls + self.letters + self.replies + self.reviews + self.contact_problems + self.other_tasks
+
+
+OUTBOX_STATES = {
+    MessageStatus.SENT: "sent", MessageStatus.POSTED: "sent", MessageStatus.QUEUED: "unsent",
+    MessageStatus.SENDING: "unsent", MessageStatus.BATCHED: "letters", MessageStatus.OPEN: "calls",
+    MessageStatus.DONE: "calls", MessageStatus.FAILED: "failed", MessageStatus.CANCELLED: "cancelled",
+}
+
+
+def _outbox(org: Organization, runs: list[CycleRun]) -> dict[str, int]:
+    """Where the messages of these cycle runs stand now, by ``OUTBOX_STATES`` (drafts left out)."""
+    statuses = (Message.objects.for_org(org).filter(step_decisions__cycle_run__in=runs).values_list("status")
+                .annotate(n=Count("id", distinct=True)).order_by())
+    out: dict[str, int] = {}
+    for status, n in statuses:
+        state = OUTBOX_STATES.get(status)
+        if state:
+            out[state] = out.get(state, 0) + n
+    return out
 
 
 def digest_for(*, org: Organization, on: date) -> Digest:
@@ -66,6 +97,7 @@ def digest_for(*, org: Organization, on: date) -> Digest:
         + tasks.pop(TaskKind.CONTACT_NEEDED, 0),
         other_tasks=sum(tasks.values()),
         held=held[0] if held else "",
+        outbox=_outbox(org, runs) if runs else {},
     )
 
 
@@ -87,7 +119,7 @@ def digest_send(*, org: Organization, on: date, worklist_url: str = "", audit: T
     digest = digest_for(org=org, on=on)
     context = {"d": digest, "worklist_url": worklist_url, "audit": audit}
     mail = EmailMultiAlternatives(
-        subject=one_line(f"Recoup {org.legal_name}, {on:%d %b %Y}: {digest.cycle.get('queued', 0)} sent, "
+        subject=one_line(f"Recoup {org.legal_name}, {on:%d %b %Y}: {digest.queued} queued, {digest.sent} sent so far, "
                          f"{digest.waiting} waiting for you"),
         body=render_to_string("collections/digest.txt", context), from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients,

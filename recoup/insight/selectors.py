@@ -10,6 +10,8 @@ from datetime import date, timedelta
 
 from django.db.models import Sum
 
+from recoup.arrangements.selectors import held_invoice_ids
+from recoup.collections.selectors import active_pauses
 from recoup.core import forecast as fc
 from recoup.core import metrics, prediction, risk
 from recoup.insight.models import CreditCheck, PredictionModel
@@ -262,12 +264,30 @@ def _fallback_residuals(records: list[prediction.InvoiceRecord], fb: prediction.
     return [r.days_to_settle - fb.days(x, r.terms_days) for x, r in zip(rows, settled)]
 
 
+def held_invoice_keys(*, org: Organization, on: date) -> set[str]:
+    """Invoices nobody should call about on ``on`` (as the forecast's keys): paused, alone or with their
+    customer, disputed, in a proposed or active plan, or promised and not yet past the promised day."""
+    held = held_invoice_ids(org=org, on=on)
+    customers = set()
+    for customer_id, invoice_id in active_pauses(org=org, on=on).values_list("customer_id", "invoice_id"):
+        if invoice_id:
+            held.add(invoice_id)
+        else:
+            customers.add(customer_id)
+    if customers:
+        held.update(Invoice.objects.for_org(org).filter(customer_id__in=customers, open_minor__gt=0)
+                    .values_list("pk", flat=True))
+    return {str(pk) for pk in held}
+
+
 def cash_forecast(*, org: Organization, currency: str, on: date, call_lift: float | None = None):
-    """(Predictions, Forecast, work queue) for one currency as of ``on``."""
+    """(Predictions, Forecast, work queue) for one currency as of ``on``. Every open invoice counts
+    in the forecast; the work queue, calls to make, leaves out those held (``held_invoice_keys``)."""
     preds = predictions(org=org, currency=currency, on=on)
     forecast = fc.forecast(preds.items, preds.residuals, as_of=on)
     lift = call_lift if call_lift is not None else call_lift_from_history(org=org, on=on)
-    queue = fc.work_queue(preds.items, forecast.p_late, call_lift=lift)
+    held = held_invoice_keys(org=org, on=on)
+    queue = fc.work_queue([i for i in preds.items if i.key not in held], forecast.p_late, call_lift=lift)
     return preds, forecast, queue
 
 

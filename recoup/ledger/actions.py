@@ -23,6 +23,7 @@ from recoup.core import allocation as core_allocation
 from recoup.core.money import minor_with_code, quantize, to_minor
 from recoup.core.terms import Terms, due_date as terms_due_date
 from recoup.ledger.guards import invoice_edit_refusal
+from recoup.ledger.hooks import invoices_settled
 from recoup.ledger.models import (
     Allocation,
     Charge,
@@ -274,6 +275,8 @@ def payment_record(
             "allocations": {a.invoice_id: a.amount_minor for a in allocations},
         },
     )
+    # After the action's own audit event: what it ends (a plan, a promise) follows it on the timeline.
+    invoices_settled(org=org, invoice_ids=[a.invoice_id for a in allocations], actor=actor, now=now)
     return payment
 
 
@@ -302,12 +305,13 @@ def credit_note_record(
         org=org, customer=customer, number=number, date=date, amount_minor=amount_minor, currency=currency,
         named_invoice=invoice, reason=reason, unapplied_minor=amount_minor,
     )
-    _apply(org=org, source=note, named=invoice, on=date)
+    made = _apply(org=org, source=note, named=invoice, on=date)
     audit.record(
         org=org, actor=actor, at=now, verb="credit_note.issued", subject=note, customer=customer,
         summary=f"Credit note {number} for {minor_with_code(amount_minor, currency)}",
         data={"amount": str(note.amount), "invoice": invoice.number if invoice else None, "reason": reason},
     )
+    invoices_settled(org=org, invoice_ids=[a.invoice_id for a in made], actor=actor, now=now)
     return note
 
 
@@ -337,6 +341,7 @@ def credit_apply(
         org=org, actor=actor, at=now, verb="credit.applied", subject=allocation, customer=invoice.customer,
         summary=f"{minor_with_code(amount, invoice.currency)} of credit on account applied to {invoice.number}",
     )
+    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
     return allocation
 
 
@@ -385,6 +390,7 @@ def invoice_write_off(
         org=org, actor=actor, at=now, verb="invoice.written_off", subject=write_off, customer=invoice.customer,
         summary=f"{minor_with_code(amount, invoice.currency)} of {invoice.number} written off: {reason}",
     )
+    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
     return write_off
 
 
@@ -524,4 +530,5 @@ def payments_record_named(*, org: Organization, items: Sequence[NamedPayment], a
                           "allocations": {item.invoice.pk: payment.amount_minor}})
         for item, payment in zip(items, payments)
     ])
+    invoices_settled(org=org, invoice_ids=list(invoices), actor=actor, now=now)
     return payments

@@ -24,6 +24,7 @@ from recoup.core.terms import Terms, due_date as terms_due_date
 from recoup.ledger.actions import (
     LedgerError, LineInput, _lines_totals, _same_org, check_invoice_editable, lock_named_invoices, store_open,
 )
+from recoup.ledger.hooks import invoices_settled
 from recoup.ledger.models import Allocation, CreditNote, Customer, Invoice, InvoiceLine, InvoiceStatus, PaymentTerms
 from recoup.orgs.models import Organization
 
@@ -186,5 +187,6 @@ def credit_notes_record_named(*, org: Organization, items: Sequence[NamedCredit]
                           "reason": note.reason})
         for item, note in zip(items, notes)
     ])
+    invoices_settled(org=org, invoice_ids=list(invoices), actor=actor, now=now)
     return notes
 

@@ -14,6 +14,7 @@ from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.core.money import minor_with_code
 from recoup.ledger.actions import LedgerError, refresh_invoice
+from recoup.ledger.hooks import invoices_settled
 from recoup.ledger.models import Charge, ChargeWaiver, Customer
 from recoup.ledger.splits import invoice_parts
 from recoup.orgs.models import Organization, check_same_org
@@ -57,4 +58,5 @@ def charge_waive(*, org: Organization, charge: Charge, on: date, reason: str, ac
         data={"waiver": waiver.pk, "amount_minor": amount, "date": on.isoformat(), "open_before": open_minor,
               "reason": reason},
     )
+    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
     return waiver

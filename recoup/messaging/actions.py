@@ -24,7 +24,7 @@ from recoup.ledger.models import Contact, Customer
 from recoup.orgs.models import Organization, check_same_org
 from recoup.messaging.models import (
     Attachment, CallOutcome, ContactPointStatus, Direction, LetterBatch, LetterBatchStatus, Message,
-    MessageChannel, MessageStatus, Task, TaskKind, TaskStatus,
+    MessageChannel, MessageStatus, SENDING_CHANNELS, Task, TaskKind, TaskStatus,
 )
 
 
@@ -80,8 +80,8 @@ def message_queue(
     _same_org(org, customer, contact)
     if contact is not None and contact.customer_id != customer.pk:
         raise MessagingError(f"contact: {contact} is not a contact of customer {customer.ref}")
-    if channel not in MessageChannel.values:
-        raise MessagingError(f"channel: {channel!r} is not one of {', '.join(MessageChannel.values)}")
+    if channel not in SENDING_CHANNELS:
+        raise MessagingError(f"channel: {channel!r} is not one of {', '.join(SENDING_CHANNELS)}")
     if not idempotency_key or len(idempotency_key) > 255:
         raise MessagingError("idempotency_key: give a key of 1 to 255 characters")
     to_address = to_address.strip()
@@ -162,6 +162,32 @@ def task_open(*, org: Organization, customer: Customer | None, kind: str, text: 
     audit.record(org=org, actor=actor, at=now, verb="task.opened", subject=task, customer=customer,
                  summary=text[:500], data={"kind": kind})
     return task
+
+
+@transaction.atomic
+def message_received(*, org: Organization, customer: Customer, channel: str, subject: str, text: str, source: str,
+                     key: str, actor: Actor, now: datetime, verb: str = "message.received",
+                     summary: str = "") -> Message:
+    """Keep a message the customer sent another way than e-mail (the portal's "Write to us") as an
+    incoming message on their log, and open a reply task for it in the worklist, as for an e-mail reply.
+
+    ``key`` makes it once only (a form posted twice keeps one); ``verb`` and ``summary`` name the
+    audit event, on the customer's timeline."""
+    _same_org(org, customer)
+    if channel not in MessageChannel.values:
+        raise MessagingError(f"channel: {channel!r} is not one of {', '.join(MessageChannel.values)}")
+    existing = Message.objects.for_org(org).filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    message = Message.objects.create(
+        org=org, customer=customer, channel=channel, direction=Direction.IN, status=MessageStatus.SENT,
+        to_address="", subject=subject[:300], body_text=text, message_id=f"<{uuid.uuid4().hex}@{sending_domain()}>",
+        idempotency_key=key, created_at=now, sent_at=now, source=source)
+    audit.record(org=org, actor=actor, at=now, verb=verb, subject=message, customer=customer,
+                 summary=(summary or f"{MessageChannel(channel).label} message from {customer.name}: {subject}")[:500])
+    task_open(org=org, customer=customer, message=message, kind=TaskKind.REPLY, actor=actor, now=now,
+              text=f"{customer.name} wrote in the {MessageChannel(channel).label.lower()}: {text}"[:2000])
+    return message
 
 
 @transaction.atomic
@@ -272,8 +298,8 @@ def contact_log(*, org: Organization, customer: Customer, channel: str, directio
     _same_org(org, customer, contact)
     if contact is not None and contact.customer_id != customer.pk:
         raise MessagingError(f"contact: {contact} is not a contact of customer {customer.ref}")
-    if channel not in MessageChannel.values:
-        raise MessagingError(f"channel: {channel!r} is not one of {', '.join(MessageChannel.values)}")
+    if channel not in SENDING_CHANNELS:
+        raise MessagingError(f"channel: {channel!r} is not one of {', '.join(SENDING_CHANNELS)}")
     if direction not in Direction.values:
         raise MessagingError(f"direction: {direction!r} is not one of {', '.join(Direction.values)}")
     summary = summary.strip()

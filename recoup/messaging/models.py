@@ -20,6 +20,12 @@ class MessageChannel(models.TextChoices):
     SMS = "sms", "SMS"
     LETTER = "letter", "Letter"
     CALL = "call", "Call"
+    # Incoming only: what the customer wrote in the portal ("Write to us"); nothing is sent through it.
+    PORTAL = "portal", "Portal"
+
+
+# The channels a message can go out on, or a contact be logged on (the portal only receives).
+SENDING_CHANNELS = [c for c in MessageChannel.values if c != MessageChannel.PORTAL]
 
 
 class Direction(models.TextChoices):

@@ -48,7 +48,7 @@ def open_tasks(*, org: Organization):
 
 
 # Audit verbs that record who made a message: queued by the cycle or a user, logged by hand, or received.
-CREATING_VERBS = ("message.queued", "contact.logged", "message.received")
+CREATING_VERBS = ("message.queued", "contact.logged", "message.received", "portal.message")
 
 
 @dataclass(frozen=True)

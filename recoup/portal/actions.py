@@ -19,8 +19,9 @@ from recoup.audit.actions import Actor
 from recoup.audit.models import ActorKind
 from recoup.ledger.customer_actions import contact_save, customer_update
 from recoup.ledger.models import Channel, Customer
-from recoup.messaging.actions import task_open
-from recoup.messaging.models import TaskKind
+from recoup.core.text import one_line
+from recoup.messaging.actions import message_received, task_open
+from recoup.messaging.models import MessageChannel, TaskKind
 from recoup.orgs.models import Organization, check_same_org
 from recoup.portal.models import PortalMessage, PortalPreference, PortalToken
 
@@ -144,7 +145,8 @@ def preferences_update(*, org: Organization, customer: Customer, opt_out: dict[s
 
 @transaction.atomic
 def customer_message(*, org: Organization, customer: Customer, text: str, actor: Actor, now: datetime) -> PortalMessage:
-    """A message the debtor writes to the business: kept, on the timeline and in the worklist."""
+    """A message the debtor writes to the business: kept, an incoming portal message on the customer's
+    messages and timeline, and a reply to read under Worklist -> Replies."""
     _same_org(org, customer)
     text = text.strip()
     if not text:
@@ -152,8 +154,8 @@ def customer_message(*, org: Organization, customer: Customer, text: str, actor:
     if len(text) > MAX_MESSAGE:
         raise PortalError(f"Please keep your message under {MAX_MESSAGE} characters.")
     message = PortalMessage.objects.create(org=org, customer=customer, text=text, created_at=now)
-    audit.record(org=org, actor=actor, at=now, verb="portal.message", subject=message, customer=customer,
-                 summary=f"Message from {customer.name} in the portal: {text}"[:500])
-    task_open(org=org, customer=customer, kind=TaskKind.REVIEW, actor=actor, now=now,
-              text=f"{customer.name} wrote in the portal: {text}")
+    # An incoming message on the customer's log, with a reply task under Worklist -> Replies.
+    message_received(org=org, customer=customer, channel=MessageChannel.PORTAL, subject=one_line(text)[:120],
+                     text=text, source="portal", key=f"portal:{message.pk}", actor=actor, now=now,
+                     verb="portal.message", summary=f"Message from {customer.name} in the portal: {text}")
     return message

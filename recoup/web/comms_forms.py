@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 
 from recoup.ledger.models import Contact, Customer
-from recoup.messaging.models import CallOutcome, Direction, MessageChannel
+from recoup.messaging.models import SENDING_CHANNELS, CallOutcome, Direction, MessageChannel
 from recoup.orgs.models import Organization
 
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
@@ -30,7 +30,8 @@ class TaskCloseForm(forms.Form):
 class ContactLogForm(forms.Form):
     """A contact made or received outside Recoup; the time is read in the organization's time zone."""
 
-    channel = forms.ChoiceField(choices=MessageChannel.choices, initial=MessageChannel.CALL)
+    channel = forms.ChoiceField(choices=[c for c in MessageChannel.choices if c[0] in SENDING_CHANNELS],
+                                initial=MessageChannel.CALL)
     direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.OUT,
                                   help_text="Outgoing: you contacted them. Incoming: they contacted you.")
     contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False,

@@ -64,3 +64,33 @@ def test_the_owner_sees_the_charts_and_the_forecast_with_its_range(live_server, 
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=False)
     assert 10_000 < shot.stat().st_size < 400_000
+
+
+@pytest.mark.browser
+def test_the_work_queue_leaves_out_disputed_and_promised_invoices(live_server, owner_with_history, chromium_page,
+                                                                  org_a, system):
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from recoup.arrangements.actions import dispute_open, promise_make
+    from recoup.ledger.models import Customer, Invoice
+    from tests.browser.conftest import log_in
+
+    now = timezone.now()
+    held = {}
+    for ref in ("C004", "C005"):
+        customer = Customer.objects.for_org(org_a).get(ref=ref)
+        held[ref] = list(Invoice.objects.for_org(org_a).filter(customer=customer, open_minor__gt=0))
+        assert held[ref], f"{ref} owes something in the fixture"
+    dispute_open(org=org_a, customer=held["C005"][0].customer, invoices=held["C005"], category="quality",
+                 amount_minor=None, message="Wrong goods", actor=system, now=now)
+    promise_make(org=org_a, customer=held["C004"][0].customer, invoices=held["C004"],
+                 pay_by=now.date() + timedelta(days=10), actor=system, now=now)
+
+    with chromium_page() as page:
+        log_in(page, live_server.url, "olivia", "correct horse battery")
+        page.goto(live_server.url + "/o/acme/insight/forecast/")
+        queue = page.get_by_role("table", name="Work queue by expected value of a call (GBP)")
+        expect(queue).to_contain_text("Customer D Ltd")  # still owes, nothing holds it: a call to make
+        for invoice in held["C004"] + held["C005"]:
+            expect(queue).not_to_contain_text(invoice.number)

@@ -128,3 +128,52 @@ def test_a_debtor_opts_out_of_sms(live_server, portal, chromium_page):
     contact = invoice.customer.contacts.get()
     assert contact.opt_out_sms and contact.preferred_channel == "email" and not contact.opt_out_email
     assert _tasks(invoice, "opted out of sms").count() == 1
+
+
+@pytest.mark.browser
+def test_a_promise_is_refused_while_the_plan_asked_for_waits(live_server, portal, chromium_page):
+    from playwright.sync_api import expect
+
+    invoice, path = portal
+    with chromium_page() as page:
+        page.goto(live_server.url + path + "plan/")
+        page.get_by_label("Number of payments").fill("12")
+        page.get_by_label("How often").select_option(label="Weekly")
+        page.get_by_label("Date of the first payment").fill(_in_days(7))
+        page.get_by_role("button", name="Propose this plan").click()
+        expect(page.get_by_role("status")).to_contain_text("We will look at your proposed plan")
+        page.goto(live_server.url + path + "promise/")
+        page.get_by_label("I will pay by").fill(_in_days(10))
+        page.get_by_role("button", name="Make this promise").click()
+        expect(page.get_by_role("alert")).to_contain_text("INV-1001 is in a payment plan awaiting a decision")
+
+    from recoup.arrangements.models import Promise
+
+    assert not Promise.objects.for_org(invoice.org).exists()
+
+
+@pytest.mark.browser
+def test_a_message_written_in_the_portal_is_a_reply_on_the_operators_worklist(live_server, portal, chromium_page,
+                                                                            system, now):
+    from playwright.sync_api import expect
+
+    from recoup.orgs.actions import member_add
+    from tests.browser.conftest import log_in
+
+    invoice, path = portal
+    member_add(org=invoice.org, username="olivia", role="owner", password="correct horse battery", actor=system,
+               now=now)
+    with chromium_page() as page:
+        page.goto(live_server.url + path + "message/")
+        page.get_by_label("Your message").fill("We paid INV-1001 on Monday, reference 7781.")
+        page.get_by_role("button", name="Send message").click()
+        page.wait_for_load_state()
+
+        log_in(page, live_server.url, "olivia", "correct horse battery")
+        page.goto(live_server.url + "/o/acme/worklist/")
+        replies = page.get_by_role("region", name="Replies")
+        expect(replies).to_contain_text("Northwind Traders")
+        replies.get_by_role("link", name="We paid INV-1001 on Monday, reference 7781.").click()
+        expect(page.locator("main")).to_contain_text("reference 7781")
+        page.goto(live_server.url + f"/o/acme/customers/{invoice.customer.pk}/messages/")
+        expect(page.locator("main")).to_contain_text("We paid INV-1001 on Monday")

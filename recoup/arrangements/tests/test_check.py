@@ -130,12 +130,13 @@ def test_a_plan_paid_in_full_completes(owed, org_a, system):
     plan = plan_propose(org=org_a, customer=customer, invoices=[owed["inv1"]], instalments=2, frequency="monthly",
                         first_date=date(2026, 4, 15), actor=debtor_actor(customer), now=day(date(2026, 3, 31)))
     pay(org_a, customer, date(2026, 4, 15), 30000, system)
+    assert arrangements_check(org=org_a, on=date(2026, 4, 16), now=day(date(2026, 4, 16))).events == []
+    # The last payment ends the plan at once (the ledger's settled hook); the day's check has nothing left.
     pay(org_a, customer, date(2026, 5, 14), 30000, system)
-    result = arrangements_check(org=org_a, on=date(2026, 5, 14), now=day(date(2026, 5, 14)))
-    assert [e["event"] for e in result.events] == ["plan_completed"]
     plan.refresh_from_db()
     assert plan.status == PlanStatus.COMPLETED
     assert not Pause.objects.filter(lifted_at__isnull=True).exists()
+    assert arrangements_check(org=org_a, on=date(2026, 5, 14), now=day(date(2026, 5, 14))).events == []
 
 
 def test_a_settlement_paid_in_time_writes_off_the_rest_and_makes_the_letter(owed, org_a, system):
@@ -203,3 +204,23 @@ def test_a_proposal_left_undecided_holds_reminders_only_for_the_decision_window(
     cycle_run(org=org_a, on=date(2026, 3, 13), now=day(date(2026, 3, 13)))  # window over (03-12): caught up
     assert cycle_messages(org_a) == [("2026-03-04:first-reminder#0", "first-reminder"),
                                      ("2026-03-13:second-reminder#0", "second-reminder")]
+
+
+def test_a_proposal_whose_invoices_were_settled_unseen_ends_at_the_next_check(owed, org_a, now):
+    """Data from before the ledger's settled hook: the invoice is paid, its proposal still waits."""
+    from recoup.arrangements.models import ArrangementSettings, PaymentPlan
+    from recoup.ledger.models import Invoice
+
+    ArrangementSettings.objects.create(org=org_a, max_months=1, min_instalment_minor=100, max_balance_minor=10**8,
+                                       updated_at=now)
+    customer = owed["customer"]
+    plan = plan_propose(org=org_a, customer=customer, invoices=[owed["inv1"]], instalments=6, frequency="monthly",
+                        first_date=date(2026, 4, 20), actor=debtor_actor(customer), now=now)
+    Invoice.objects.filter(pk=owed["inv1"].pk).update(open_minor=0, status=InvoiceStatus.PAID)  # no hook ran
+
+    result = arrangements_check(org=org_a, on=date(2026, 4, 1), now=day(date(2026, 4, 1)))
+    assert result.counts["proposals_settled"] == 1
+    assert PaymentPlan.objects.get(pk=plan.pk).status == PlanStatus.COMPLETED
+    assert not Pause.objects.filter(invoice=owed["inv1"], lifted_at__isnull=True).exists()
+    again = arrangements_check(org=org_a, on=date(2026, 4, 2), now=day(date(2026, 4, 2)))
+    assert again.counts["proposals_settled"] == 0

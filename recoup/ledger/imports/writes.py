@@ -16,6 +16,7 @@ from recoup.core.money import from_minor
 from recoup.ledger.actions import (LineInput, check_invoice_editable, credit_note_record, invoice_create, payment_record,
                                    refresh_invoice)
 from recoup.ledger.customer_actions import contact_save, customer_create, customer_update
+from recoup.ledger.hooks import invoices_settled
 from recoup.ledger.models import Contact, Customer, Invoice, InvoiceLine, PaymentMethod
 from recoup.orgs.models import Organization
 
@@ -100,6 +101,7 @@ def _update(org: Organization, invoice: Invoice, plan: dict, actor: Actor, now: 
                  summary=f"Invoice {invoice.number} updated by import",
                  data={"total_before": str(from_minor(before, invoice.currency)), "total": str(invoice.total),
                        "due_date": invoice.due_date.isoformat()})
+    invoices_settled(org=org, invoice_ids=[invoice.pk], actor=actor, now=now)
 
 
 def payment_create(*, org: Organization, plan: dict, actor: Actor, now: datetime, made: dict | None = None) -> None:

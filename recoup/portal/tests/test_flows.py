@@ -82,7 +82,8 @@ def test_the_preferred_channel_cannot_be_one_opted_out_of(client, link_a):
 def test_a_message_to_the_business_lands_in_the_worklist(client, link_a):
     assert client.post(link_a.url("portal_message"), {"text": "Please call me after 5pm."}).status_code == 302
     assert _timeline(link_a, "portal.message").exists()
-    assert Task.objects.for_org(link_a.org).get(customer=link_a.customer, text__contains="after 5pm").kind == "review"
+    task = Task.objects.for_org(link_a.org).get(customer=link_a.customer, text__contains="after 5pm")
+    assert task.kind == "reply" and task.message.direction == "in" and task.message.channel == "portal"
 
 
 def test_a_plan_within_the_limits_starts_at_once(client, link_a):
@@ -106,6 +107,21 @@ def test_a_plan_outside_the_limits_waits_for_the_operator(client, link_a):
     assert response["Location"].endswith("?done=plan_review")
     assert PaymentPlan.objects.for_org(link_a.org).get().status == "proposed"
     assert Task.objects.for_org(link_a.org).filter(customer=link_a.customer, text__contains="needs your decision")
+
+
+def test_a_promise_is_refused_while_the_plan_asked_for_waits_for_a_decision(client, link_a):
+    from recoup.arrangements.models import PaymentPlan, Promise
+
+    client.post(link_a.url("portal_plan"), {"invoices": [link_a.invoice.pk], "instalments": "12", "frequency": "weekly",
+                                            "first_date": (_today() + timedelta(days=3)).isoformat()})
+    plan = PaymentPlan.objects.for_org(link_a.org).get()
+    assert plan.status == "proposed"
+    response = client.post(link_a.url("portal_promise"), {"invoices": [link_a.invoice.pk],
+                                                          "pay_by": (_today() + timedelta(days=10)).isoformat()})
+    assert response.status_code == 200
+    assert (f"INV-1001 is in a payment plan awaiting a decision (plan #{plan.pk}): please wait for the answer"
+            in response.content.decode())
+    assert not Promise.objects.for_org(link_a.org).exists()
 
 
 def test_a_refused_promise_shows_the_reason_and_a_good_one_is_kept(client, link_a):
