@@ -27,7 +27,8 @@ from recoup.banking.models import (
 from recoup.banking.selectors import bank_settings, build_index
 from recoup.core import matching, returns
 from recoup.core.money import minor_with_code
-from recoup.ledger.actions import NamedPayment, payment_record, payment_reverse, payments_record_named
+from recoup.ledger.actions import payment_record, payment_reverse
+from recoup.ledger.bulk_actions import NamedPayment, payments_record_named
 from recoup.ledger.models import Customer, Invoice, PaymentMethod
 from recoup.orgs.models import Organization, check_same_org
 

@@ -21,7 +21,8 @@ from django.db import transaction
 from recoup.connections.apply import PageWriter
 from recoup.connections.models import LinkKind, RemoteLink
 from recoup.connections.providers.base import RemoteCredit, RemoteCustomer, RemoteInvoice, RemotePayment
-from recoup.ledger.actions import LedgerError, NamedPayment, payments_record_named
+from recoup.ledger.actions import LedgerError
+from recoup.ledger.bulk_actions import NamedPayment, payments_record_named
 from recoup.ledger.bulk_actions import NamedCredit, NewInvoice, credit_notes_record_named, invoices_create_many
 from recoup.ledger.customer_actions import CustomerInputError, NewCustomer, contact_check, customers_create_many
 from recoup.ledger.models import CreditNote, Customer, Invoice, PaymentMethod

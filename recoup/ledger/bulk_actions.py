@@ -1,5 +1,5 @@
-"""Many invoices (and credit notes) at once: what ``invoice_create`` (``credit_note_record``) does
-for each, in a few statements for all.
+"""Many invoices, credit notes and payments at once: what ``invoice_create``, ``credit_note_record``
+(``payment_record`` for a payment naming its invoice) does for each, in a few statements for all.
 
 A first sync from the books brings thousands of invoices; one ``invoice_create`` each costs
 several queries per invoice (its number, its terms, the row, its lines, the audit head).
@@ -21,11 +21,11 @@ from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.core.money import minor_with_code
 from recoup.core.terms import Terms, due_date as terms_due_date
-from recoup.ledger.actions import (
-    LedgerError, LineInput, _lines_totals, _same_org, check_invoice_editable, lock_named_invoices, store_open,
-)
+from recoup.ledger.actions import LedgerError, LineInput, _lines_totals, _same_org, check_invoice_editable, refresh_invoice
 from recoup.ledger.hooks import invoices_settled
-from recoup.ledger.models import Allocation, CreditNote, Customer, Invoice, InvoiceLine, InvoiceStatus, PaymentTerms
+from recoup.ledger.models import (
+    Allocation, CreditNote, Customer, Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentTerms, WriteOff,
+)
 from recoup.orgs.models import Organization
 
 
@@ -190,3 +190,94 @@ def credit_notes_record_named(*, org: Organization, items: Sequence[NamedCredit]
     invoices_settled(org=org, invoice_ids=list(invoices), actor=actor, now=now)
     return notes
 
+
+@dataclass(frozen=True)
+class NamedPayment:
+    """One payment for (at most) the open balance of the invoice it names, for ``payments_record_named``."""
+
+    invoice: Invoice
+    date: date
+    amount_minor: int
+    reference: str = ""
+    payer: str = ""
+    method: str = "bank_transfer"
+
+
+def lock_named_invoices(org: Organization, named: Sequence[Invoice]) -> dict[int, Invoice]:
+    """Lock the customers of the invoices a batch names (in id order: the locks ``payment_record``
+    and ``credit_note_record`` take, so a batch and a single action never interleave) and read the
+    invoices afresh, by id; another organization's invoice is left out."""
+    customer_ids = sorted({invoice.customer_id for invoice in named})
+    list(Customer.objects.for_org(org).select_for_update().filter(pk__in=customer_ids).order_by("pk").values_list("pk"))
+    return {i.pk: i for i in Invoice.objects.for_org(org).select_related("customer")
+            .filter(pk__in=sorted({invoice.pk for invoice in named})).order_by()}
+
+
+def store_open(invoices: dict[int, Invoice], open_now: dict[int, int]) -> None:
+    """Store the open balances a batch left (``open_now``) and each invoice's status by
+    ``refresh_invoice``'s rule, with one UPDATE per (open, status) pair rather than a CASE per row;
+    an invoice with a write-off goes through ``refresh_invoice`` itself."""
+    ids = list(invoices)
+    written_off = set(WriteOff.objects.filter(invoice_id__in=ids).values_list("invoice_id", flat=True))
+    paid = set(Allocation.objects.filter(invoice_id__in=ids, payment__isnull=False).values_list("invoice_id", flat=True))
+    settled: dict[tuple[int, str], list[int]] = {}
+    for pk, invoice in invoices.items():
+        if pk in written_off:
+            refresh_invoice(invoice)
+            continue
+        invoice.open_minor = open_now[pk]
+        invoice.status = (InvoiceStatus.OPEN if invoice.open_minor > 0
+                          else InvoiceStatus.PAID if pk in paid else InvoiceStatus.CREDITED)
+        settled.setdefault((invoice.open_minor, invoice.status), []).append(pk)
+    for (open_minor, status), pks in settled.items():
+        for start in range(0, len(pks), 500):
+            Invoice.objects.filter(pk__in=pks[start:start + 500]).update(open_minor=open_minor, status=status)
+
+
+@transaction.atomic
+def payments_record_named(*, org: Organization, items: Sequence[NamedPayment], actor: Actor,
+                          now: datetime) -> list[Payment]:
+    """Record many payments at once, each paying the invoice it names and nothing else: what
+    ``payment_record(invoice=...)`` does for a payment no larger than the invoice's open balance,
+    in a few statements for the whole batch (a bank statement of thousands of lines).
+
+    Raises:
+        LedgerError naming the invoice when a payment is not positive, belongs to another
+        organization, or is larger than what is still open on its invoice (earlier items of the
+        same batch included); nothing is written then.
+    """
+    if not items:
+        return []
+    invoices = lock_named_invoices(org, [item.invoice for item in items])
+    open_now = {pk: invoice.open_minor for pk, invoice in invoices.items()}
+    for item in items:
+        invoice = invoices.get(item.invoice.pk)
+        if invoice is None:
+            raise LedgerError(f"invoice {item.invoice.number} belongs to another organization")
+        if item.amount_minor <= 0:
+            raise LedgerError(f"invoice {invoice.number}: a payment must be more than zero")
+        if item.amount_minor > open_now[invoice.pk]:
+            raise LedgerError(f"invoice {invoice.number}: {minor_with_code(item.amount_minor, invoice.currency)} is more than "
+                              f"the {minor_with_code(open_now[invoice.pk], invoice.currency)} still open")
+        open_now[invoice.pk] -= item.amount_minor
+    payments = Payment.objects.bulk_create([
+        Payment(org=org, customer_id=invoices[item.invoice.pk].customer_id, date=item.date,
+                amount_minor=item.amount_minor, currency=invoices[item.invoice.pk].currency, method=item.method,
+                reference=item.reference, payer=item.payer, named_invoice_id=item.invoice.pk, unapplied_minor=0)
+        for item in items
+    ], batch_size=1000)
+    Allocation.objects.bulk_create([
+        Allocation(org=org, invoice_id=item.invoice.pk, payment=payment, amount_minor=item.amount_minor,
+                   date=max(item.date, invoices[item.invoice.pk].issue_date))
+        for item, payment in zip(items, payments)
+    ], batch_size=1000)
+    store_open(invoices, open_now)
+    audit.record_many(org=org, actor=actor, events=[
+        audit.Event(at=now, verb="payment.recorded", subject=payment, customer=invoices[item.invoice.pk].customer,
+                    summary=f"Payment of {minor_with_code(payment.amount_minor, payment.currency)} received {payment.date}",
+                    data={"amount": str(payment.amount), "reference": payment.reference, "method": payment.method,
+                          "allocations": {item.invoice.pk: payment.amount_minor}})
+        for item, payment in zip(items, payments)
+    ])
+    invoices_settled(org=org, invoice_ids=list(invoices), actor=actor, now=now)
+    return payments

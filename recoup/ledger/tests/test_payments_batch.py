@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from recoup.ledger.actions import LedgerError, NamedPayment, invoice_write_off, payment_record, payments_record_named
+from recoup.ledger.actions import LedgerError, invoice_write_off, payment_record
+from recoup.ledger.bulk_actions import NamedPayment, payments_record_named
 from recoup.ledger.checks import check_ledger
 from recoup.ledger.models import Allocation, Invoice, Payment
 
