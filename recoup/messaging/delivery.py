@@ -35,7 +35,8 @@ from recoup.audit.actions import Actor
 from recoup.lib.clock import running_from
 from recoup.messaging.actions import contact_point_mark_unusable, task_open
 from recoup.messaging.channels import Channel, DeliveryError, SendResult, channel_for
-from recoup.messaging.models import Direction, Message, MessageStatus, TaskKind
+from recoup.messaging.links import links_insert
+from recoup.messaging.models import Direction, Message, MessageChannel, MessageStatus, TaskKind
 from recoup.orgs.models import Organization
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,12 @@ def _gate(message: Message, now: datetime) -> str | None:
     return outcome
 
 
+def _links_insert(message: Message, now: datetime) -> None:
+    """Fill the portal-link placeholders of the copy about to leave (a letter's when it is printed)."""
+    if message.channel != MessageChannel.LETTER:
+        links_insert(message, now=now)
+
+
 ChannelFor = Callable[..., Channel]  # (channel name, *, now) -> the channel that sends it
 
 
@@ -183,6 +190,7 @@ def deliver_one(message: Message, *, now: datetime, channels: ChannelFor = chann
     if held is not None:
         return held
     try:
+        _links_insert(message, now)
         result = channels(message.channel, now=now).send(message)
     except DeliveryError as error:
         return "failed" if _record_failure(message, error, now) else "retried"
