@@ -111,6 +111,23 @@ def test_a_read_only_api_token_sees_no_working_link(smtp, reminded, org_a, syste
     assert "[portal link]" in api.get(f"/messages/{reminded.pk}").content.decode()
 
 
+def test_the_evidence_pack_holds_no_working_link(smtp, reminded, org_a):
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+
+    from recoup.escalation.evidence import evidence_files
+
+    deliver_due(now=SENT_AT)
+    result, zipped = evidence_files(org=org_a, customer=reminded.customer, on=DAY, now=at(DAY, 12))
+    with zipfile.ZipFile(io.BytesIO(zipped)) as zf:
+        log = zf.read("communication-log.csv").decode()
+    pdf_text = "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(result.pdf)).pages)
+    assert "[portal link]" in log
+    assert working_links(log) == [] and working_links(re.sub(r"\s+", "", pdf_text)) == []
+
+
 def test_the_migration_takes_links_out_of_stored_bodies_and_they_keep_working(org_a, make_customer, system, now):
     from recoup.messaging.actions import message_queue
     from recoup.portal.actions import token_issue
