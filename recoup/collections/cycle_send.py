@@ -33,11 +33,11 @@ from recoup.collections.send_mode import step_mode
 from recoup.core.policy import MessagePlan, Policy, Step
 from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.messaging.actions import message_cancel, message_queue, task_open
+from recoup.messaging.links import PORTAL_LINK, PREFERENCES_LINK
 from recoup.messaging.models import ContactPointStatus, Message, MessageStatus, Task, TaskKind, TaskStatus
 from recoup.messaging.selectors import cycle_messages_waiting
 from recoup.messaging.rendering import TemplateMissing, render_message
 from recoup.orgs.models import Organization, SendMode
-from recoup.portal.links import portal_urls
 
 # channel -> (Contact field holding the address, Contact field saying "do not use")
 CONTACT_FIELDS = {
@@ -189,16 +189,15 @@ def contact_needed(*, org: Organization, customer: Customer, step: Step, tried: 
 
 
 class PortalLinks:
-    """The customer's portal links for the day's messages: one new link, made when a message is
-    really rendered (a dry run rolls it back with everything else)."""
+    """Where the customer's portal links go in the day's messages: placeholders, never a link. The
+    stored body must not hold a credential (viewers, the API, exports and backups read it); delivery
+    makes one fresh link as each message leaves (``recoup.messaging.links``)."""
 
     def __init__(self, *, org: Organization, customer: Customer, now: datetime) -> None:
-        self.org, self.customer, self.now, self._urls = org, customer, now, None
+        self.org, self.customer, self.now = org, customer, now
 
     def urls(self) -> tuple[str, str]:
-        if self._urls is None:
-            self._urls = portal_urls(org=self.org, customer=self.customer, now=self.now)
-        return self._urls
+        return PORTAL_LINK, PREFERENCES_LINK
 
 
 def _waiting(org: Organization, customer: Customer, channel: str, now: datetime,

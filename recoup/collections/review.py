@@ -35,6 +35,7 @@ from recoup.audit.actions import Actor
 from recoup.collections.chase import chase_forget
 from recoup.collections.models import StepDecision
 from recoup.core.text import control_characters, describe
+from recoup.messaging.links import PORTAL_LINK, PREFERENCES_LINK
 from recoup.messaging.models import Direction, Message, MessageChannel, MessageStatus
 from recoup.orgs.models import Organization, check_same_org
 
@@ -158,6 +159,8 @@ def draft_approve(*, org: Organization, message: Message, actor: Actor, now: dat
 def _email_html(text: str) -> str:
     """An e-mail's HTML part made from its edited text: escaped, links kept clickable, paragraphs kept."""
     body = linebreaks(urlize(text, autoescape=True))
+    for mark in (PORTAL_LINK, PREFERENCES_LINK):  # filled with the link as the e-mail leaves
+        body = body.replace(mark, f'<a href="{mark}">{mark}</a>')
     return ('<!doctype html>\n<html><head><meta charset="utf-8"></head>\n'
             '<body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#222">\n'
             f"{body}\n</body></html>")

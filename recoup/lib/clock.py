@@ -104,3 +104,18 @@ def install_from_env() -> FileClock | None:
     dj_timezone.now = clock.now
     print(f"recoup: simulated clock from {path} (testing aid): it is {clock.now().isoformat()}", file=sys.stderr)
     return clock
+
+
+def running_from(start: datetime):
+    """A clock that reads ``start`` first, then ``start`` plus the real time elapsed since that first
+    reading: for a batch that must stamp each step with its own time (a claim made ten minutes into
+    a batch is ten minutes younger than its start) while a simulated ``start`` (``--now``) still works."""
+    began: list[float] = []
+
+    def now() -> datetime:
+        if not began:
+            began.append(time.monotonic())
+            return start
+        return start + timedelta(seconds=time.monotonic() - began[0])
+
+    return now

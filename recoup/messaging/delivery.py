@@ -12,6 +12,12 @@ whose contact window has closed (or a cap is full) goes back to the queue until 
 dispute, a restriction or an opt-out since it was queued) is cancelled with the reason, and so is
 a cycle message overtaken by a personal contact (``collections.overtaken``).
 Nothing is delivered outside the debtor's window.
+
+Each claim is stamped with the time it is made, and the gate and the outcome are judged by that
+time: ``deliver_due`` reads its clock anew for every claim (``clock``, or ``now`` advanced by the
+real time elapsed since the batch began), so a claim made ten minutes into a long batch never
+looks stale to another deliverer. An outcome is recorded only while the claim is still this
+deliverer's (same ``attempts``).
 """
 
 from __future__ import annotations
@@ -26,9 +32,11 @@ from django.db.models import F, Min, Q, Value
 
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
+from recoup.lib.clock import running_from
 from recoup.messaging.actions import contact_point_mark_unusable, task_open
 from recoup.messaging.channels import Channel, DeliveryError, SendResult, channel_for
-from recoup.messaging.models import Direction, Message, MessageStatus, TaskKind
+from recoup.messaging.links import links_insert
+from recoup.messaging.models import Direction, Message, MessageChannel, MessageStatus, TaskKind
 from recoup.orgs.models import Organization
 
 log = logging.getLogger(__name__)
@@ -67,7 +75,10 @@ def _due(now: datetime, org: Organization | None = None):
 
 
 def claim_next(*, now: datetime, org: Organization | None = None) -> Message | None:
-    """Take one due message for this worker (of ``org`` only, when given), or None when nothing is due."""
+    """Take one due message for this worker (of ``org`` only, when given), or None when nothing is due.
+
+    ``now`` is the time of this claim (read anew for each claim, never a batch's start): the claim
+    is stamped with it, and another deliverer takes it back only ``STALE_AFTER`` later."""
     while True:
         candidates = list(_due(now, org).order_by("next_attempt_at", "id").values_list("id", "status", "attempts")[:20])
         if not candidates:
@@ -80,9 +91,14 @@ def claim_next(*, now: datetime, org: Organization | None = None) -> Message | N
         # Every candidate went to another worker: look again.
 
 
+def _mine(message: Message):
+    """The message while it is still claimed by this deliverer (taken back, its attempts moved on)."""
+    return Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING, attempts=message.attempts)
+
+
 def _record_sent(message: Message, result: SendResult, now: datetime) -> None:
     with transaction.atomic():
-        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        _mine(message).update(
             status=result.status, sent_at=now if result.status in (MessageStatus.SENT, MessageStatus.POSTED) else None,
             provider_id=result.provider_id[:255], last_error="", next_attempt_at=None)
         audit.record(org=message.org, actor=ACTOR, at=now, verb=f"message.{result.status}", subject=message,
@@ -95,14 +111,14 @@ def _record_failure(message: Message, error: DeliveryError, now: datetime) -> bo
     retry = not error.permanent and message.attempts <= len(BACKOFF)
     with transaction.atomic():
         if retry:
-            Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            _mine(message).update(
                 status=MessageStatus.QUEUED, next_attempt_at=now + BACKOFF[message.attempts - 1],
                 last_error=error.message[:2000])
             audit.record(org=message.org, actor=ACTOR, at=now, verb="message.retry", subject=message,
                          customer=message.customer, summary=f"{message.channel} to {message.to_address}: {error}",
                          data={"attempt": message.attempts})
             return False
-        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        _mine(message).update(
             status=MessageStatus.FAILED, next_attempt_at=None, last_error=error.message[:2000])
         audit.record(org=message.org, actor=ACTOR, at=now, verb="message.failed", subject=message,
                      customer=message.customer, summary=f"{message.channel} to {message.to_address}: {error}",
@@ -148,6 +164,12 @@ def _gate(message: Message, now: datetime) -> str | None:
     return outcome
 
 
+def _links_insert(message: Message, now: datetime) -> None:
+    """Fill the portal-link placeholders of the copy about to leave (a letter's when it is printed)."""
+    if message.channel != MessageChannel.LETTER:
+        links_insert(message, now=now)
+
+
 ChannelFor = Callable[..., Channel]  # (channel name, *, now) -> the channel that sends it
 
 
@@ -168,6 +190,7 @@ def deliver_one(message: Message, *, now: datetime, channels: ChannelFor = chann
     if held is not None:
         return held
     try:
+        _links_insert(message, now)
         result = channels(message.channel, now=now).send(message)
     except DeliveryError as error:
         return "failed" if _record_failure(message, error, now) else "retried"
@@ -178,16 +201,24 @@ def deliver_one(message: Message, *, now: datetime, channels: ChannelFor = chann
     return "sent"
 
 
-def deliver_due(*, now: datetime, limit: int | None = None, org: Organization | None = None,
+def deliver_due(*, now: datetime | None = None, clock: Callable[[], datetime] | None = None,
+                limit: int | None = None, org: Organization | None = None,
                 channels: ChannelFor = channel_for) -> DeliveryReport:
     """Deliver every due message (at most ``limit``; of ``org`` only, when given), one claim at a time,
-    through ``channels``."""
+    through ``channels``.
+
+    Time: ``clock()`` is read for each claim, and that message is gated, sent and recorded as of
+    its claim; given ``now`` instead, the batch runs from ``now`` at real speed (``running_from``)."""
+    if (now is None) == (clock is None):
+        raise TypeError("deliver_due: give exactly one of now and clock")
+    clock = clock or running_from(now)
     report = DeliveryReport()
     while limit is None or report.handled < limit:
-        message = claim_next(now=now, org=org)
+        claimed_at = clock()
+        message = claim_next(now=claimed_at, org=org)
         if message is None:
             break
-        outcome = deliver_one(message, now=now, channels=channels)
+        outcome = deliver_one(message, now=claimed_at, channels=channels)
         setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.utils.html import escape, linebreaks
 
+from recoup.messaging.links import links_insert
 from recoup.messaging.models import LetterBatch, Message, MessageStatus
 
 US_LETTER_COUNTRIES = {"US", "CA", "MX", "PH"}
@@ -65,7 +67,11 @@ def _inner_body(html: str) -> str:
     return match.group(1) if match else html
 
 
-def letter_html(message: Message) -> str:
+def letter_html(message: Message, *, links_at: datetime | None = None) -> str:
+    """One letter's page(s); with ``links_at``, its portal-link placeholders filled with a fresh link
+    (for the copy printed and posted), else left as stored ("[portal link]")."""
+    if links_at is not None:
+        links_insert(message, now=links_at)
     org = message.org
     sender = " · ".join([org.legal_name, *[ln.strip() for ln in org.address.splitlines() if ln.strip()]])
     head_lines = "<br>".join(escape(ln) for ln in org.address.splitlines() if ln.strip())
@@ -83,15 +89,19 @@ def letter_html(message: Message) -> str:
 def batch_letters(batch: LetterBatch):
     return (Message.objects.for_org(batch.org).filter(batch=batch)
             .filter(status__in=[MessageStatus.BATCHED, MessageStatus.POSTED])
-            .select_related("org").order_by("id"))
+            .select_related("org", "customer").order_by("id"))
 
 
-def letter_batch_pdf(batch: LetterBatch) -> bytes:
-    """Every letter of the batch in one PDF, each on its own page(s), in the order queued."""
+def letter_batch_pdf(batch: LetterBatch, *, links_at: datetime | None = None) -> bytes:
+    """Every letter of the batch in one PDF, each on its own page(s), in the order queued.
+
+    ``links_at``: the copy to print, each letter with a fresh portal link made then (each such
+    rendering makes new links); without it the links show as placeholders, as in the PDF kept
+    when the batch is posted, which holds no working link."""
     from weasyprint import CSS, HTML
 
     if batch.pdf:
-        return bytes(batch.pdf)  # posted: exactly what went out
-    letters = "".join(letter_html(m) for m in batch_letters(batch))
+        return bytes(batch.pdf)  # posted: what went out, its links left as placeholders
+    letters = "".join(letter_html(m, links_at=links_at) for m in batch_letters(batch))
     html = f"<!doctype html><html><head><meta charset='utf-8'></head><body>{letters}</body></html>"
     return HTML(string=html).write_pdf(stylesheets=[CSS(string=layout_css(layout_for(batch.org.country)))])

@@ -1,8 +1,10 @@
-"""Links to the portal for the messages the cycle sends.
+"""Links to the portal for the messages Recoup sends.
 
 Each call issues a new link (a token row): only a hash of a link's secret is
-stored, so an earlier link cannot be shown again. Call it when a message is
-really queued, not for previews or dry runs.
+stored, so an earlier link cannot be shown again. Messages are stored with
+placeholders (``recoup.messaging.links``); ``message_urls`` makes the link as a
+message leaves (registered with messaging at start-up, see ``apps.py``), so the
+link lives only in what the debtor receives.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ def base_url() -> str:
 def portal_urls(*, org, customer, now: datetime) -> tuple[str, str]:
     """(portal_url, preferences_url) for ``customer``: absolute, on one fresh link."""
     _, secret = token_issue(org=org, customer=customer, actor=Actor.system("collections cycle"), now=now)
+    return urls_for_secret(secret)
+
+
+def message_urls(*, message, now: datetime) -> tuple[str, str]:
+    """(portal_url, preferences_url) for the message about to be sent: one fresh link of its customer."""
+    _, secret = token_issue(org=message.org, customer=message.customer, actor=Actor.system("delivery"), now=now)
     return urls_for_secret(secret)
 
 

@@ -102,3 +102,14 @@ def test_a_message_whose_sending_keeps_dying_fails_with_a_task(smtp, org_a, cust
     message.refresh_from_db()
     assert message.status == MessageStatus.FAILED and "interrupted 6 times" in message.last_error
     assert smtp.received == [] and Task.objects.for_org(org_a).count() == 1
+
+
+def test_each_claim_is_stamped_with_its_own_time(smtp, org_a, customer_a, queue, now):
+    for i in range(3):
+        queue(org_a, customer_a, f"k{i}")
+    ticks = iter([now, now + timedelta(minutes=7), now + timedelta(minutes=14), now + timedelta(minutes=21)])
+
+    assert deliver_due(clock=lambda: next(ticks)).sent == 3
+
+    sent = sorted(Message.objects.values_list("sent_at", flat=True))
+    assert sent == [now, now + timedelta(minutes=7), now + timedelta(minutes=14)]

@@ -22,7 +22,8 @@ def test_it_delivers_queued_emails_with_both_parts_attachments_and_headers(smtp,
     by_id = {m["Message-ID"]: m for m in smtp.received}
     for message in messages:
         message.refresh_from_db()
-        assert message.status == MessageStatus.SENT and message.sent_at == now
+        # Each as of its own claim: the batch runs from ``now`` at real speed.
+        assert message.status == MessageStatus.SENT and now <= message.sent_at < now + timedelta(seconds=30)
         mail = by_id[message.message_id]
         assert mail["To"] == "pat@customer.example"
         assert mail["Reply-To"] == "Acme Supplies Ltd <accounts@acme.example>"

@@ -83,7 +83,10 @@ def batch_pdf(request: HttpRequest, org: Organization, pk: int) -> HttpResponse:
     from recoup.messaging.letter_pdf import letter_batch_pdf  # WeasyPrint is slow to import
 
     batch = get_for_org(LetterBatch, org, pk=pk)
-    response = HttpResponse(letter_batch_pdf(batch), content_type="application/pdf")
+    # The copy to print carries working portal links, made now: only for those who post letters.
+    printing = request.membership.allows(Role.COLLECTOR)
+    response = HttpResponse(letter_batch_pdf(batch, links_at=timezone.now() if printing else None),
+                            content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="letters-{org.slug}-{batch.date.isoformat()}.pdf"'
     return response
 
