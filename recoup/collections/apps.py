@@ -11,4 +11,9 @@ class CollectionsConfig(AppConfig):
         from recoup.lib import health, metrics
 
         health.register("cycle", cycle_health.cycle_problems)
+
+        from recoup.collections.overtaken import decisions_back
+        from recoup.messaging import hooks as messaging_hooks
+
+        messaging_hooks.register_message_withdrawn(decisions_back)
         metrics.register("cycle", cycle_health.cycle_metrics)

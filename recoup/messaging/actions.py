@@ -22,9 +22,10 @@ from recoup.audit.actions import Actor
 from recoup.core.text import control_characters, describe
 from recoup.ledger.models import Contact, Customer
 from recoup.orgs.models import Organization, check_same_org
+from recoup.messaging.still_owed import withdraw_if_overtaken
 from recoup.messaging.models import (
     Attachment, CallOutcome, ContactPointStatus, Direction, LetterBatch, LetterBatchStatus, Message,
-    MessageChannel, MessageStatus, Task, TaskKind, TaskStatus,
+    MessageChannel, MessageInvoice, MessageStatus, Task, TaskKind, TaskStatus,
 )
 
 
@@ -67,14 +68,16 @@ def message_queue(
     body_html: str = "", attachments: Sequence[tuple[str, str, bytes]] = (), idempotency_key: str,
     actor: Actor, now: datetime, contact: Contact | None = None, source: str = "manual", source_ref: str = "",
     step_key: str = "", statement_as_of: date | None = None, not_before: datetime | None = None,
-    draft: bool = False, replaces: Message | None = None,
+    draft: bool = False, replaces: Message | None = None, asks: Sequence = (),
 ) -> Message:
     """Put one outgoing message in the outbox, or return the one already queued under ``idempotency_key``.
 
     Runs in the caller's transaction; delivery is enqueued once it commits. ``not_before``
     holds delivery until then (the debtor's contact window opens, say). ``draft``: the message
     waits for the operator's approval instead (review mode). ``replaces``: the failed message of
-    the same step this one is sent instead of (channel fallback).
+    the same step this one is sent instead of (channel fallback). ``asks``: the ledger Invoices
+    the text asks to be paid, as rendered (their ``open_minor`` is what it states); delivery checks
+    them against the ledger before the message leaves (``still_owed``).
     Raises MessagingError naming the field for a bad channel, address or key.
     """
     _same_org(org, customer, contact)
@@ -108,6 +111,9 @@ def message_queue(
         [Attachment(message=message, filename=name, content_type=ctype, data=bytes(data))
          for name, ctype, data in attachments]
     )
+    MessageInvoice.objects.bulk_create(
+        [MessageInvoice(message=message, invoice_id=invoice.pk, open_minor=invoice.open_minor)
+         for invoice in {invoice.pk: invoice for invoice in asks}.values()])
     data = {"channel": channel, "source": source, "step": step_key, "key": idempotency_key}
     if replaces is not None:
         data["replaces"] = replaces.pk
@@ -206,22 +212,29 @@ def letter_batch_add(*, message: Message, today, now: datetime) -> LetterBatch:
 
 @transaction.atomic
 def letter_batch_mark_posted(*, org: Organization, batch: LetterBatch, actor: Actor, now: datetime) -> LetterBatch:
-    """Freeze the batch's PDF and mark it and its letters posted."""
+    """Freeze the batch's PDF and mark it and its letters posted; letters whose invoices were paid
+    since they were batched are withdrawn first (``still_owed``)."""
     from recoup.messaging.letter_pdf import letter_batch_pdf
 
     _same_org(org, batch)
     batch = LetterBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != LetterBatchStatus.OPEN:
         raise MessagingError(f"letter batch of {batch.date} is already posted")
+    # A letter whose invoices were paid since it was batched does not go (``still_owed``).
+    withdrawn = sum(withdraw_if_overtaken(letter, actor=actor, now=now) is not None
+                    for letter in Message.objects.for_org(org).filter(batch=batch, status=MessageStatus.BATCHED)
+                    .select_related("org", "customer"))
     letters = Message.objects.for_org(org).filter(batch=batch, status=MessageStatus.BATCHED)
-    if not letters.exists():
+    if not withdrawn and not letters.exists():  # all withdrawn: the batch closes with nothing to post
         raise MessagingError(f"letter batch of {batch.date} holds no letter to post")
     batch.pdf = letter_batch_pdf(batch)
     batch.status, batch.posted_at = LetterBatchStatus.POSTED, now
     batch.save(update_fields=["pdf", "status", "posted_at"])
     count = letters.update(status=MessageStatus.POSTED, sent_at=now)
     audit.record(org=org, actor=actor, at=now, verb="letters.posted", subject=batch,
-                 summary=f"{count} letter(s) of {batch.date} posted", data={"letters": count})
+                 summary=f"{count} letter(s) of {batch.date} posted"
+                 + (f", {withdrawn} withdrawn (paid since)" if withdrawn else ""),
+                 data={"letters": count, "withdrawn": withdrawn})
     return batch
 
 

@@ -11,7 +11,9 @@ whose contact window has closed (or a cap is full) goes back to the queue until 
 ``until``, without counting as an attempt; one that may no longer be sent at all (a hold, a
 dispute, a restriction or an opt-out since it was queued) is cancelled with the reason, and so is
 a cycle message overtaken by a personal contact (``collections.overtaken``).
-Nothing is delivered outside the debtor's window.
+Nothing is delivered outside the debtor's window. Then the ledger is read as it is now
+(``still_owed``): a message whose invoices were paid (all or part) since it was queued is
+withdrawn; one that goes gets its "pay by" date counted from today (``send_dates``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from recoup.audit.actions import Actor
 from recoup.messaging.actions import contact_point_mark_unusable, task_open
 from recoup.messaging.channels import Channel, DeliveryError, SendResult, channel_for
 from recoup.messaging.models import Direction, Message, MessageStatus, TaskKind
+from recoup.messaging.send_dates import fill_send_dates
+from recoup.messaging.still_owed import withdraw_if_overtaken
 from recoup.orgs.models import Organization
 
 log = logging.getLogger(__name__)
@@ -48,10 +52,11 @@ class DeliveryReport:
     failed: int = 0
     deferred: int = 0
     blocked: int = 0
+    withdrawn: int = 0  # the ledger overtook it: what it asks for was paid since it was queued
 
     @property
     def handled(self) -> int:
-        return self.sent + self.retried + self.failed + self.deferred + self.blocked
+        return self.sent + self.retried + self.failed + self.deferred + self.blocked + self.withdrawn
 
 
 def _due(now: datetime, org: Organization | None = None):
@@ -148,11 +153,27 @@ def _gate(message: Message, now: datetime) -> str | None:
     return outcome
 
 
+def _before_send(message: Message, now: datetime) -> str | None:
+    """Look at the ledger as it is now (``still_owed``): "withdrawn" when what the message asks for was
+    paid since it was queued; else write in the dates counted from today (``send_dates``) and None.
+    "failed"/"retried" when the ledger could not be read: nothing goes that was not checked."""
+    try:
+        if withdraw_if_overtaken(message, actor=ACTOR, now=now) is not None:
+            return "withdrawn"
+        fill_send_dates(message, now=now)
+    except Exception as exc:
+        log.exception("checking message %s against the ledger", message.pk)
+        return "failed" if _record_failure(message, DeliveryError(f"ledger check error: {exc!r}"), now) \
+            else "retried"
+    return None
+
+
 ChannelFor = Callable[..., Channel]  # (channel name, *, now) -> the channel that sends it
 
 
 def deliver_one(message: Message, *, now: datetime, channels: ChannelFor = channel_for) -> str:
-    """Send a claimed message and record what happened: "sent", "retried", "failed", "deferred" or "blocked".
+    """Send a claimed message and record what happened: "sent", "retried", "failed", "deferred", "blocked"
+    or "withdrawn".
 
     ``channels`` picks the channel that sends (the registry's; the demo's history records
     past messages as sent without reaching anyone)."""
@@ -167,6 +188,9 @@ def deliver_one(message: Message, *, now: datetime, channels: ChannelFor = chann
         return "failed" if failed else "retried"
     if held is not None:
         return held
+    withdrawn = _before_send(message, now)
+    if withdrawn is not None:
+        return withdrawn
     try:
         result = channels(message.channel, now=now).send(message)
     except DeliveryError as error:
