@@ -60,8 +60,8 @@ def test_a_reminder_for_an_invoice_settled_after_queueing_never_reaches_the_debt
 
     report = deliver_due(now=at(THURSDAY, 9))
 
-    assert (report.sent, report.withdrawn) == (1, 1)
     assert [m["To"] for m in smtp.received] == ["c2@debtor.example"]  # C1 got nothing
+    assert (report.sent, report.withdrawn) == (1, 1)
     withdrawn = Message.objects.get(customer=owed, source="cycle")
     assert withdrawn.status == MessageStatus.CANCELLED and withdrawn.sent_at is None
     assert "withdrawn, settled" in withdrawn.last_error and "INV-1" in withdrawn.last_error
@@ -80,8 +80,8 @@ def test_a_part_paid_reminder_is_withdrawn_and_the_next_cycle_asks_for_what_is_s
 
     report = deliver_due(now=at(THURSDAY, 9))
 
-    assert (report.sent, report.withdrawn) == (1, 1)
     assert [m["To"] for m in smtp.received] == ["c2@debtor.example"]
+    assert (report.sent, report.withdrawn) == (1, 1)
     event = AuditEvent.objects.get(verb="message.withdrawn")
     assert event.data["why"] == "part-settled"
     assert event.data["invoices"]["INV-1"]["asked"] == 10000 and event.data["invoices"]["INV-1"]["open"] == 6000
@@ -101,22 +101,22 @@ def test_a_reminder_paid_in_part_on_one_invoice_of_two_is_withdrawn(smtp, owed, 
     make_invoice(org_a, owed, "INV-3", "50.00", issue=date(2026, 2, 1), due=DUE)
     cycle_run(org=org_a, on=THURSDAY, now=at(THURSDAY, 7))
     (message,) = Message.objects.filter(customer=owed, source="cycle")
-    assert sorted(message.asks.values_list("invoice__number", "open_minor")) == [("INV-1", 10000), ("INV-3", 5000)]
     _pay(org_a, owed, "INV-3", 5000, at(THURSDAY, 8), system)  # INV-3 paid, INV-1 still open
 
     deliver_due(now=at(THURSDAY, 9))
 
+    assert [m["To"] for m in smtp.received] == ["c2@debtor.example"]
     message.refresh_from_db()
     assert message.status == MessageStatus.CANCELLED and "part-settled" in message.last_error
-    assert [m["To"] for m in smtp.received] == ["c2@debtor.example"]
+    assert sorted(message.asks.values_list("invoice__number", "open_minor")) == [("INV-1", 10000), ("INV-3", 5000)]
 
 
 def test_a_reminder_still_owed_in_full_goes_as_queued(smtp, owed, org_a, system):
     cycle_run(org=org_a, on=THURSDAY, now=at(THURSDAY, 7))
     _pay(org_a, Invoice.objects.get(number="INV-2").customer, "INV-2", 1000, at(THURSDAY, 8), system)
     report = deliver_due(now=at(THURSDAY, 9))
-    assert (report.sent, report.withdrawn) == (1, 1)
     assert [m["To"] for m in smtp.received] == ["c1@debtor.example"]
+    assert (report.sent, report.withdrawn) == (1, 1)
 
 
 ONE_CHANNEL = """\
@@ -157,8 +157,8 @@ def test_an_sms_for_a_paid_invoice_never_reaches_the_provider(twilio, chased_by,
 
     report = deliver_due(now=at(THURSDAY, 9))
 
-    assert (report.sent, report.withdrawn) == (0, 1)
     assert twilio.requests == []  # the SMS provider was never called
+    assert (report.sent, report.withdrawn) == (0, 1)
     sms.refresh_from_db()
     assert sms.status == MessageStatus.CANCELLED and "settled" in sms.last_error
 
@@ -172,14 +172,12 @@ def test_a_letter_for_a_paid_invoice_never_joins_the_print_batch(chased_by, org_
 
     report = deliver_due(now=at(THURSDAY, 9))
 
-    assert report.withdrawn == 1
     assert Message.objects.get(source="cycle").status == MessageStatus.CANCELLED
     assert not LetterBatch.objects.exists() or not LetterBatch.objects.get().letters.exists()
+    assert report.withdrawn == 1
 
 
-def test_a_batched_letter_paid_before_the_batch_is_posted_is_taken_out(chased_by, org_a, system):
-    from recoup.messaging.actions import letter_batch_mark_posted
-    from recoup.messaging.letter_pdf import letters_to_print
+def _batched_letter(chased_by, org_a):
     from recoup.messaging.models import LetterBatch
 
     customer = chased_by("letter")
@@ -187,13 +185,45 @@ def test_a_batched_letter_paid_before_the_batch_is_posted_is_taken_out(chased_by
     deliver_due(now=at(THURSDAY, 9))  # the letter joins the day's print batch
     letter = Message.objects.get(source="cycle", channel="letter")
     assert letter.status == MessageStatus.BATCHED
-    batch = LetterBatch.objects.get()
-    assert letters_to_print(batch) == [letter]
+    return customer, letter, LetterBatch.objects.get()
+
+
+def test_a_batched_letter_paid_before_the_batch_is_posted_is_not_posted(chased_by, org_a, system):
+    from recoup.messaging.actions import letter_batch_mark_posted
+
+    customer, letter, batch = _batched_letter(chased_by, org_a)
     _pay(org_a, customer, "INV-5", 8000, at(THURSDAY, 11), system)
 
-    assert letters_to_print(batch) == []  # the PDF downloaded to print leaves it out
     letter_batch_mark_posted(org=org_a, batch=batch, actor=system, now=at(THURSDAY, 16))
 
     letter.refresh_from_db()
     assert (letter.status, letter.sent_at, letter.batch_id) == (MessageStatus.CANCELLED, None, None)
     assert AuditEvent.objects.filter(verb="message.withdrawn", subject_id=letter.pk).exists()
+
+
+def test_the_print_file_of_an_open_batch_leaves_out_a_letter_paid_since(chased_by, org_a, system):
+    from recoup.messaging.letter_pdf import letters_to_print
+
+    customer, letter, batch = _batched_letter(chased_by, org_a)
+    assert letters_to_print(batch) == [letter]
+    _pay(org_a, customer, "INV-5", 8000, at(THURSDAY, 11), system)
+    assert letters_to_print(batch) == []
+
+
+def test_an_instalment_reminder_paid_before_it_leaves_is_withdrawn(smtp, owed, org_a, system):
+    from recoup.arrangements.actions import debtor_actor, plan_propose
+    from recoup.arrangements.check import arrangements_check
+
+    invoice = Invoice.objects.get(number="INV-1")
+    plan_propose(org=org_a, customer=owed, invoices=[invoice], instalments=2, frequency="weekly",
+                 first_date=date(2026, 4, 10), actor=debtor_actor(owed), now=at(date(2026, 3, 31), 9))
+    arrangements_check(org=org_a, on=date(2026, 4, 7), now=at(date(2026, 4, 7), 6))  # queued before the window
+    (reminder,) = Message.objects.filter(source="arrangements")
+    assert "£50.00 is due on 2026-04-10" in reminder.body_text
+    _pay(org_a, owed, "INV-1", 5000, at(date(2026, 4, 7), 7), system)  # the instalment, paid early
+
+    deliver_due(now=at(date(2026, 4, 7), 9))
+
+    assert smtp.received == []
+    reminder.refresh_from_db()
+    assert reminder.status == MessageStatus.CANCELLED and "part-settled" in reminder.last_error
