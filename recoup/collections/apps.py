@@ -12,8 +12,7 @@ class CollectionsConfig(AppConfig):
 
         health.register("cycle", cycle_health.cycle_problems)
 
-        from recoup.collections.overtaken import decisions_back
-        from recoup.messaging import hooks as messaging_hooks
+        from recoup.collections import messaging_hooks
 
-        messaging_hooks.register_message_withdrawn(decisions_back)
+        messaging_hooks.register()
         metrics.register("cycle", cycle_health.cycle_metrics)

@@ -22,6 +22,7 @@ from recoup.audit.actions import Actor
 from recoup.core.text import control_characters, describe
 from recoup.ledger.models import Contact, Customer
 from recoup.orgs.models import Organization, check_same_org
+from recoup.messaging import hooks
 from recoup.messaging.still_owed import withdraw_if_overtaken
 from recoup.messaging.models import (
     Attachment, CallOutcome, ContactPointStatus, Direction, LetterBatch, LetterBatchStatus, Message,
@@ -193,9 +194,7 @@ def call_log_outcome(*, org: Organization, message: Message, outcome: str, note:
             contact_point_mark_unusable(org=org, contact=message.contact, channel=MessageChannel.CALL,
                                         address=message.to_address, reason="wrong number (call)", actor=actor,
                                         now=now)
-        from recoup.collections.fallback import step_fallback
-
-        step_fallback(message=message, actor=actor, now=now)  # a cycle's call step goes on its next channel
+        hooks.message_failed(message, actor=actor, now=now)  # a cycle's call step goes on its next channel
     return message
 
 
@@ -260,9 +259,7 @@ def letter_mark_returned(*, org: Organization, message: Message, reason: str, ac
         contact_point_mark_unusable(org=org, contact=message.contact, channel=MessageChannel.LETTER,
                                     address=message.contact.postal_address.strip(), reason=f"letter returned: {reason}",
                                     actor=actor, now=now)
-    from recoup.collections.fallback import step_fallback
-
-    step_fallback(message=message, actor=actor, now=now)
+    hooks.message_failed(message, actor=actor, now=now)
     return message
 
 
@@ -332,10 +329,6 @@ def reply_done(*, org: Organization, task: Task, resume: bool, actor: Actor, now
     The pause stays while another reply of the same customer is still unread.
     Returns how many pauses were lifted.
     """
-    from recoup.collections.actions import pause_lift
-    from recoup.collections.models import Pause
-    from recoup.messaging.inbound import REPLY_PAUSE_REASON
-
     if task.kind != TaskKind.REPLY:
         raise MessagingError(f"task {task.pk} is a {task.get_kind_display().lower()} task, not a reply")
     task_close(org=org, task=task, actor=actor, now=now, note=note)
@@ -343,10 +336,7 @@ def reply_done(*, org: Organization, task: Task, resume: bool, actor: Actor, now
         return 0
     if Task.objects.for_org(org).filter(customer=task.customer, kind=TaskKind.REPLY, status=TaskStatus.OPEN).exists():
         return 0
-    pauses = Pause.objects.for_org(org).filter(customer=task.customer, invoice__isnull=True, lifted_at__isnull=True,
-                                               reason=REPLY_PAUSE_REASON)
-    lifted = [pause_lift(org=org, pause=pause, actor=actor, now=now) for pause in pauses]
-    return len(lifted)
+    return hooks.resume_after_reply(org, task.customer, actor=actor, now=now)
 
 
 class ContactRefused(MessagingError):
@@ -368,8 +358,6 @@ def message_send(*, org: Organization, customer: Customer, channel: str, to_addr
     is written to the customer's timeline); held by the window only, it is queued to go when the
     window opens. Delivery asks the gate again. No override.
     """
-    from recoup.collections.gate import contact_gate
-
     _same_org(org, customer, contact)
     bad = control_characters(subject) if channel == MessageChannel.EMAIL else []
     if bad:  # the subject is an e-mail header: one line
@@ -377,7 +365,7 @@ def message_send(*, org: Organization, customer: Customer, channel: str, to_addr
     local = now.astimezone(ZoneInfo(org.timezone)).date()
     address = to_address.strip() if channel != MessageChannel.LETTER else (
         contact.postal_address.strip() if contact is not None else "")
-    answer = contact_gate(org=org, customer=customer, channel=channel, step_key="", on=local, now=now,
+    answer = hooks.contact_gate(org=org, customer=customer, channel=channel, step_key="", on=local, now=now,
                           purpose=purpose, address=address, invoice_ids=invoice_ids)
     window_only = answer.verdict == "defer" and answer.gate == "contact_window"
     if not answer.allowed and not window_only:

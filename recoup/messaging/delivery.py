@@ -28,6 +28,7 @@ from django.db.models import F, Min, Q, Value
 
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
+from recoup.messaging import hooks
 from recoup.messaging.actions import contact_point_mark_unusable, task_open
 from recoup.messaging.channels import Channel, DeliveryError, SendResult, channel_for
 from recoup.messaging.models import Direction, Message, MessageStatus, TaskKind
@@ -120,18 +121,13 @@ def _record_failure(message: Message, error: DeliveryError, now: datetime) -> bo
         task_open(org=message.org, customer=message.customer, message=message, kind=kind, actor=ACTOR, now=now,
                   text=f"{message.get_channel_display()} to {message.to_address} failed ({why}): {error}")
         if error.permanent:
-            from recoup.collections.fallback import step_fallback
-
-            step_fallback(message=message, actor=ACTOR, now=now)
+            hooks.message_failed(message, actor=ACTOR, now=now)
     return True
 
 
 def _gate(message: Message, now: datetime) -> str | None:
     """Ask the gate again; "deferred" or "blocked" when the message must not go now (recorded), else None."""
-    from recoup.collections.gate import message_gate
-    from recoup.collections.overtaken import OVERTAKEN, overtaken_answer, step_give_back
-
-    answer = overtaken_answer(message, now=now) or message_gate(message, now=now)
+    answer = hooks.delivery_gate(message, now=now)
     if answer.allowed:
         return None
     data = answer.as_json()
@@ -145,8 +141,7 @@ def _gate(message: Message, now: datetime) -> str | None:
             Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
                 status=MessageStatus.CANCELLED, next_attempt_at=None, last_error=f"blocked: {answer.reason}"[:2000])
             verb, outcome = "message.blocked", "blocked"
-            if answer.gate == OVERTAKEN:
-                data["decisions_forgotten"] = step_give_back(message)
+            data.update(hooks.message_blocked(message, answer))
         audit.record(org=message.org, actor=ACTOR, at=now, verb=verb, subject=message, customer=message.customer,
                      summary=f"{message.channel} to {message.to_address} {outcome}: {answer.reason}"[:500],
                      data=data)

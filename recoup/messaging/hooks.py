@@ -9,6 +9,17 @@ about a message than its row does. They register here in their ``AppConfig.ready
 - ``message_withdrawn``: ``(message) -> dict`` called in the transaction that withdraws a
   message the ledger overtook (all or part of what it asks was paid); collections gives the
   step decisions it carried back to the cycle. What it returns goes into the audit event.
+- ``delivery_gate``: ``(message, *, now) -> GateAnswer``, the compliance gate asked again before
+  a message leaves (collections: a personal contact that overtook it, then ``message_gate``);
+  ``message_blocked``: ``(message, answer) -> dict`` when that answer cancels it (collections
+  gives an overtaken message's decisions back). With no gate registered nothing is sent.
+- ``contact_gate``: the gate for an operator's own message (``message_send``), collections'
+  ``contact_gate`` with its keyword arguments.
+- ``message_failed``: ``(message, *, actor, now)`` when a message failed for good (a hard
+  bounce, a wrong number, a returned letter): collections sends the step on its next channel.
+- ``pause_for_reply``: ``(org, customer, *, now) -> bool`` pauses a customer's collection when
+  a reply comes in; ``resume_after_reply``: ``(org, customer, *, actor, now) -> int`` lifts it
+  (collections; without them replies pause nothing).
 """
 
 from __future__ import annotations
@@ -21,6 +32,69 @@ MessageWithdrawn = Callable[[Any], "dict[str, Any]"]
 
 _ELSEWHERE: list[InvoicesElsewhere] = []
 _WITHDRAWN: list[MessageWithdrawn] = []
+_BLOCKED: list[Callable] = []
+_FAILED: list[Callable] = []
+# Hooks only one app answers: the last registration wins.
+_ONE: dict[str, Callable] = {}
+
+
+class NoHook(RuntimeError):
+    """Nothing registered to answer a question delivery must not guess at (the compliance gate)."""
+
+
+def register(name: str, hook: Callable) -> None:
+    """Register the one answer to ``name``: "delivery_gate", "contact_gate", "pause_for_reply" or
+    "resume_after_reply"."""
+    if name not in ("delivery_gate", "contact_gate", "pause_for_reply", "resume_after_reply"):
+        raise ValueError(f"hook: {name!r} is not a messaging hook")
+    _ONE[name] = hook
+
+
+def _one(name: str) -> Callable:
+    try:
+        return _ONE[name]
+    except KeyError:
+        raise NoHook(f"no {name} registered (is recoup.collections installed?)") from None
+
+
+def delivery_gate(message, *, now):
+    return _one("delivery_gate")(message, now=now)
+
+
+def contact_gate(**kwargs):
+    return _one("contact_gate")(**kwargs)
+
+
+def pause_for_reply(org, customer, *, now) -> bool:
+    hook = _ONE.get("pause_for_reply")
+    return bool(hook and hook(org, customer, now=now))
+
+
+def resume_after_reply(org, customer, *, actor, now) -> int:
+    hook = _ONE.get("resume_after_reply")
+    return hook(org, customer, actor=actor, now=now) if hook else 0
+
+
+def register_message_blocked(hook: Callable) -> None:
+    if hook not in _BLOCKED:
+        _BLOCKED.append(hook)
+
+
+def message_blocked(message, answer) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for hook in _BLOCKED:
+        data.update(hook(message, answer) or {})
+    return data
+
+
+def register_message_failed(hook: Callable) -> None:
+    if hook not in _FAILED:
+        _FAILED.append(hook)
+
+
+def message_failed(message, *, actor, now) -> None:
+    for hook in _FAILED:
+        hook(message=message, actor=actor, now=now)
 
 
 def register_invoices_elsewhere(hook: InvoicesElsewhere) -> None:
