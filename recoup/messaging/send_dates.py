@@ -8,7 +8,8 @@ cycle renders ``pay_by`` as a marker naming the days and the locale, e.g.
 ``⟦delivery + 7 days, en_GB⟧``, and delivery replaces it with the date that many days after the
 debtor's local day of delivery, formatted as the rest of the message was. The filled text is
 stored with the message before the channel sends it, so the record shows what the debtor read;
-a retry after a failed attempt keeps the date of the first attempt.
+a retry after a failed attempt keeps the date of the first attempt. The customer's statement a
+cycle e-mail carries is rendered on the first attempt as of the same day (not the cycle's).
 """
 
 from __future__ import annotations
@@ -46,7 +47,15 @@ def debtor_day(message: Message, *, now: datetime) -> date:
 
 
 def fill_send_dates(message: Message, *, now: datetime) -> bool:
-    """Write the delivery-day dates into a claimed ``message`` (stored and in memory); True when it had any."""
+    """Write the delivery-day dates into a claimed ``message`` (stored and in memory); True when it had any.
+    A statement it carries and has not rendered yet is made as of the delivery day too, so it shows
+    the payments made while the message waited."""
+    if message.statement_as_of is not None and not message.attachments.filter(
+            filename__startswith="statement-").exists():
+        day = debtor_day(message, now=now)
+        if day > message.statement_as_of:
+            Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(statement_as_of=day)
+            message.statement_as_of = day
     fields = ("subject", "body_text", "body_html")
     if not any(MARKER.search(getattr(message, name)) for name in fields):
         return False

@@ -67,3 +67,25 @@ def test_a_preview_states_the_date_counted_from_the_day_shown(org_a, final_notic
     rendered = render_message(org=org_a, customer=final_notice_due, invoices=list(final_notice_due.invoices.all()),
                               template="final-notice", channel="email", language=None, on=FRIDAY)
     assert "by 8 May 2026." in rendered.text
+
+
+def test_the_statement_of_a_message_held_over_the_weekend_shows_the_payments_made_meanwhile(
+        smtp, final_notice_due, org_a, make_invoice, system):
+    import io
+
+    from pypdf import PdfReader
+
+    from recoup.ledger.actions import payment_record
+
+    later = make_invoice(org_a, final_notice_due, "INV-10", "45.00", issue=date(2026, 4, 20), due=date(2026, 5, 20))
+    cycle_run(org=org_a, on=FRIDAY, now=FRIDAY_AFTERNOON)  # the notice lists INV-9; the statement shows both
+    saturday = datetime(2026, 5, 2, 10, 0, tzinfo=timezone.utc)
+    payment_record(org=org_a, customer=final_notice_due, date=saturday.date(), amount_minor=4500, currency="GBP",
+                   actor=system, now=saturday, invoice=later)  # INV-10 paid: the notice itself is unchanged
+
+    assert deliver_due(now=TUESDAY_MORNING).sent == 1
+
+    parts = {p.get_filename(): p.get_content() for p in smtp.received[0].iter_attachments()}
+    assert set(parts) == {"statement-C9-2026-05-05.pdf"}
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(parts["statement-C9-2026-05-05.pdf"])).pages)
+    assert "Balance due: £381.04" in text and "2026-05-02 payment" in text  # INV-10's payment is on it
