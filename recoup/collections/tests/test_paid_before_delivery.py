@@ -8,7 +8,8 @@ still open. The same for SMS, and for letters until their batch is posted.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -227,3 +228,23 @@ def test_an_instalment_reminder_paid_before_it_leaves_is_withdrawn(smtp, owed, o
     assert smtp.received == []
     reminder.refresh_from_db()
     assert reminder.status == MessageStatus.CANCELLED and "part-settled" in reminder.last_error
+
+
+def test_a_reminder_for_an_account_placed_with_an_agency_since_is_not_delivered(smtp, owed, org_a, system):
+    from recoup.escalation.placement_actions import agency_save, placement_create
+    from recoup.messaging.still_owed import ledger_overtaken
+
+    cycle_run(org=org_a, on=THURSDAY, now=at(THURSDAY, 7))
+    agency = agency_save(org=org_a, name="North Recoveries", commission_percent=Decimal("20"), actor=system,
+                         now=at(THURSDAY, 8))
+    placement_create(org=org_a, agency=agency, customer=owed, on=THURSDAY, actor=system, now=at(THURSDAY, 8))
+    message = Message.objects.get(customer=owed, source="cycle")
+
+    # The ledger check counts placed invoices as no longer the business's to ask for (the placement's
+    # pause also stops the gate: the message is cancelled either way).
+    overtook = ledger_overtaken(message)
+    assert overtook.why == "settled" and overtook.invoices["INV-1"]["state"] == "placed with North Recoveries"
+    deliver_due(now=at(THURSDAY, 9))
+    assert [m["To"] for m in smtp.received] == ["c2@debtor.example"]
+    message.refresh_from_db()
+    assert message.status == MessageStatus.CANCELLED
