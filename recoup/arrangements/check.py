@@ -135,7 +135,7 @@ def _check_plan(*, org: Organization, plan_id: int, settings: ArrangementSetting
         message = send_notice(org=org, customer=plan.customer, template="plan_broken", key=f"plan:{plan.pk}:broken",
                               ref=f"plan #{plan.pk}", on=on, actor=ACTOR, now=now, context={
                                   "label": label, "due": missed.due_date.isoformat(), "numbers": numbers,
-                                  "open": money(org, open_left, plan.currency)})
+                                  "open": money(org, open_left, plan.currency)}, asks=invoices)
         told = "the debtor was told by e-mail" if message else "no e-mail contact: please tell the debtor"
         notify_operator(org=org, customer=plan.customer, actor=ACTOR, now=now,
                         text=f"{plan.customer.ref}: {summary} ({told}).")
@@ -151,7 +151,7 @@ def _check_plan(*, org: Organization, plan_id: int, settings: ArrangementSetting
                               on=on, actor=ACTOR, now=now, context={
                                   "label": label, "amount": money(org, inst.amount_minor, plan.currency),
                                   "due": inst.due_date.isoformat(), "numbers": numbers,
-                                  "bank": bool(org.bank_iban or org.bank_account)})
+                                  "bank": bool(org.bank_iban or org.bank_account)}, asks=invoices)
         if message is not None:
             Instalment.objects.filter(pk=inst.pk).update(reminder=message)
             result.add("instalment_reminder", plan, plan.customer.ref, f"{label} due {inst.due_date}")

@@ -10,6 +10,7 @@ under ``arrangements/messages/``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from django.template.loader import render_to_string
@@ -18,7 +19,7 @@ from recoup.audit.actions import Actor
 from recoup.collections.cycle_send import contact_point, contact_points
 from recoup.collections.gate import contact_gate
 from recoup.core.money import format_money, from_minor
-from recoup.ledger.models import Customer
+from recoup.ledger.models import Customer, Invoice
 from recoup.messaging.actions import message_queue
 from recoup.messaging.models import Message
 from recoup.orgs.models import Organization
@@ -29,8 +30,10 @@ def money(org: Organization, minor: int, currency: str) -> str:
 
 
 def send_notice(*, org: Organization, customer: Customer, template: str, context: dict, key: str, ref: str,
-                on: date, actor: Actor, now: datetime) -> Message | None:
-    """Queue ``template`` to the customer's e-mail contact once per ``key``; None when it cannot go."""
+                on: date, actor: Actor, now: datetime, asks: Sequence[Invoice] = ()) -> Message | None:
+    """Queue ``template`` to the customer's e-mail contact once per ``key``; None when it cannot go.
+    ``asks``: the invoices the notice asks money for; a payment on them before it leaves withdraws
+    it (``messaging.still_owed``)."""
     contacts, unusable = contact_points(org=org, customer=customer)
     contact = contact_point(contacts, "email", unusable)
     if contact is None:
@@ -44,4 +47,4 @@ def send_notice(*, org: Organization, customer: Customer, template: str, context
     body = render_to_string(f"arrangements/messages/{template}.txt", context).strip() + "\n"
     return message_queue(org=org, customer=customer, channel="email", to_address=contact.email, subject=subject,
                          body_text=body, idempotency_key=f"arrangements:{org.pk}:{key}", actor=actor, now=now,
-                         contact=contact, source="arrangements", source_ref=ref, step_key=template)
+                         contact=contact, source="arrangements", source_ref=ref, step_key=template, asks=asks)

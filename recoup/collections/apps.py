@@ -11,4 +11,8 @@ class CollectionsConfig(AppConfig):
         from recoup.lib import health, metrics
 
         health.register("cycle", cycle_health.cycle_problems)
+
+        from recoup.collections import messaging_hooks
+
+        messaging_hooks.register()
         metrics.register("cycle", cycle_health.cycle_metrics)

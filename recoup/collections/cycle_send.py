@@ -253,7 +253,7 @@ def send_one(*, org: Organization, customer: Customer, plan: MessagePlan, policy
         portal_url, preferences_url = links.urls()
         rendered = render_message(org=org, customer=customer, invoices=invoices, template=step.template_name,
                                   channel=plan.channel, language=None, on=on, portal_url=portal_url,
-                                  preferences_url=preferences_url)
+                                  preferences_url=preferences_url, pay_by_from_delivery=True)
     except TemplateMissing as exc:
         return SendOutcome(Outcome.BLOCKED, plan.channel, str(exc), channel_only=True)
     rendered = _with_disclosures(org=org, customer=customer, invoices=invoices, channel=plan.channel, on=on,
@@ -268,6 +268,7 @@ def send_one(*, org: Organization, customer: Customer, plan: MessagePlan, policy
         source_ref=replaces.source_ref if replaces else f"{on}:{plan.step_key}#{plan.number}",
         step_key=step.key, attachments=_invoice_pdfs(invoices) if email else (),
         statement_as_of=on if email else None, not_before=not_before, replaces=replaces, draft=draft,
+        asks=invoices,
     )
     for old in waiting:
         if old.pk == message.pk:

@@ -69,3 +69,11 @@ def step_give_back(message: Message) -> int:
         customer=message.customer_id, source="cycle", source_ref=message.source_ref,
         status__in=REACHED).exclude(pk=message.pk).exists()
     return 0 if reached else decisions_forget(org=org, message=message)
+
+
+def decisions_back(message: Message) -> dict:
+    """A cycle ``message`` withdrawn at delivery (the ledger overtook it, ``messaging.still_owed``):
+    give its step decisions back, so the cycle decides afresh on what is still open."""
+    if message.source != "cycle":
+        return {}
+    return {"decisions_forgotten": step_give_back(message)}

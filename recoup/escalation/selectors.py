@@ -239,3 +239,11 @@ def audit_hashes(*, org: Organization, records: list[object]) -> dict[tuple[str,
     for event in AuditEvent.objects.for_org(org).filter(q).order_by("id"):
         found[(event.subject_type, event.subject_id)] = (event.pk, getattr(event, "hash", "") or "")
     return found
+
+
+def placed_invoices(org: Organization, invoice_ids) -> dict[int, str]:
+    """Which of ``invoice_ids`` are in a live placement with an agency, with "placed with <agency>"
+    (registered as messaging's ``invoices_elsewhere`` hook: a queued reminder no longer asks for them)."""
+    rows = Placement.objects.for_org(org).filter(status=PlacementStatus.PLACED, invoices__in=list(invoice_ids)) \
+        .values_list("invoices", "agency__name")
+    return {invoice_id: f"placed with {agency}" for invoice_id, agency in rows}

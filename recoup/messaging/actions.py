@@ -22,9 +22,11 @@ from recoup.audit.actions import Actor
 from recoup.core.text import control_characters, describe
 from recoup.ledger.models import Contact, Customer
 from recoup.orgs.models import Organization, check_same_org
+from recoup.messaging import hooks
+from recoup.messaging.still_owed import withdraw_if_overtaken
 from recoup.messaging.models import (
     Attachment, CallOutcome, ContactPointStatus, Direction, LetterBatch, LetterBatchStatus, Message,
-    MessageChannel, MessageStatus, SENDING_CHANNELS, Task, TaskKind, TaskStatus,
+    MessageChannel, MessageInvoice, MessageStatus, SENDING_CHANNELS, Task, TaskKind, TaskStatus,
 )
 
 
@@ -67,14 +69,16 @@ def message_queue(
     body_html: str = "", attachments: Sequence[tuple[str, str, bytes]] = (), idempotency_key: str,
     actor: Actor, now: datetime, contact: Contact | None = None, source: str = "manual", source_ref: str = "",
     step_key: str = "", statement_as_of: date | None = None, not_before: datetime | None = None,
-    draft: bool = False, replaces: Message | None = None,
+    draft: bool = False, replaces: Message | None = None, asks: Sequence = (),
 ) -> Message:
     """Put one outgoing message in the outbox, or return the one already queued under ``idempotency_key``.
 
     Runs in the caller's transaction; delivery is enqueued once it commits. ``not_before``
     holds delivery until then (the debtor's contact window opens, say). ``draft``: the message
     waits for the operator's approval instead (review mode). ``replaces``: the failed message of
-    the same step this one is sent instead of (channel fallback).
+    the same step this one is sent instead of (channel fallback). ``asks``: the ledger Invoices
+    the text asks to be paid, as rendered (their ``open_minor`` is what it states); delivery checks
+    them against the ledger before the message leaves (``still_owed``).
     Raises MessagingError naming the field for a bad channel, address or key.
     """
     _same_org(org, customer, contact)
@@ -108,6 +112,9 @@ def message_queue(
         [Attachment(message=message, filename=name, content_type=ctype, data=bytes(data))
          for name, ctype, data in attachments]
     )
+    MessageInvoice.objects.bulk_create(
+        [MessageInvoice(message=message, invoice_id=invoice.pk, open_minor=invoice.open_minor)
+         for invoice in {invoice.pk: invoice for invoice in asks}.values()])
     data = {"channel": channel, "source": source, "step": step_key, "key": idempotency_key}
     if replaces is not None:
         data["replaces"] = replaces.pk
@@ -213,9 +220,7 @@ def call_log_outcome(*, org: Organization, message: Message, outcome: str, note:
             contact_point_mark_unusable(org=org, contact=message.contact, channel=MessageChannel.CALL,
                                         address=message.to_address, reason="wrong number (call)", actor=actor,
                                         now=now)
-        from recoup.collections.fallback import step_fallback
-
-        step_fallback(message=message, actor=actor, now=now)  # a cycle's call step goes on its next channel
+        hooks.message_failed(message, actor=actor, now=now)  # a cycle's call step goes on its next channel
     return message
 
 
@@ -232,22 +237,29 @@ def letter_batch_add(*, message: Message, today, now: datetime) -> LetterBatch:
 
 @transaction.atomic
 def letter_batch_mark_posted(*, org: Organization, batch: LetterBatch, actor: Actor, now: datetime) -> LetterBatch:
-    """Freeze the batch's PDF and mark it and its letters posted."""
+    """Freeze the batch's PDF and mark it and its letters posted; letters whose invoices were paid
+    since they were batched are withdrawn first (``still_owed``)."""
     from recoup.messaging.letter_pdf import letter_batch_pdf
 
     _same_org(org, batch)
     batch = LetterBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != LetterBatchStatus.OPEN:
         raise MessagingError(f"letter batch of {batch.date} is already posted")
+    # A letter whose invoices were paid since it was batched does not go (``still_owed``).
+    withdrawn = sum(withdraw_if_overtaken(letter, actor=actor, now=now) is not None
+                    for letter in Message.objects.for_org(org).filter(batch=batch, status=MessageStatus.BATCHED)
+                    .select_related("org", "customer"))
     letters = Message.objects.for_org(org).filter(batch=batch, status=MessageStatus.BATCHED)
-    if not letters.exists():
+    if not withdrawn and not letters.exists():  # all withdrawn: the batch closes with nothing to post
         raise MessagingError(f"letter batch of {batch.date} holds no letter to post")
     batch.pdf = letter_batch_pdf(batch)
     batch.status, batch.posted_at = LetterBatchStatus.POSTED, now
     batch.save(update_fields=["pdf", "status", "posted_at"])
     count = letters.update(status=MessageStatus.POSTED, sent_at=now)
     audit.record(org=org, actor=actor, at=now, verb="letters.posted", subject=batch,
-                 summary=f"{count} letter(s) of {batch.date} posted", data={"letters": count})
+                 summary=f"{count} letter(s) of {batch.date} posted"
+                 + (f", {withdrawn} withdrawn (paid since)" if withdrawn else ""),
+                 data={"letters": count, "withdrawn": withdrawn})
     return batch
 
 
@@ -273,9 +285,7 @@ def letter_mark_returned(*, org: Organization, message: Message, reason: str, ac
         contact_point_mark_unusable(org=org, contact=message.contact, channel=MessageChannel.LETTER,
                                     address=message.contact.postal_address.strip(), reason=f"letter returned: {reason}",
                                     actor=actor, now=now)
-    from recoup.collections.fallback import step_fallback
-
-    step_fallback(message=message, actor=actor, now=now)
+    hooks.message_failed(message, actor=actor, now=now)
     return message
 
 
@@ -345,10 +355,6 @@ def reply_done(*, org: Organization, task: Task, resume: bool, actor: Actor, now
     The pause stays while another reply of the same customer is still unread.
     Returns how many pauses were lifted.
     """
-    from recoup.collections.actions import pause_lift
-    from recoup.collections.models import Pause
-    from recoup.messaging.inbound import REPLY_PAUSE_REASON
-
     if task.kind != TaskKind.REPLY:
         raise MessagingError(f"task {task.pk} is a {task.get_kind_display().lower()} task, not a reply")
     task_close(org=org, task=task, actor=actor, now=now, note=note)
@@ -356,10 +362,7 @@ def reply_done(*, org: Organization, task: Task, resume: bool, actor: Actor, now
         return 0
     if Task.objects.for_org(org).filter(customer=task.customer, kind=TaskKind.REPLY, status=TaskStatus.OPEN).exists():
         return 0
-    pauses = Pause.objects.for_org(org).filter(customer=task.customer, invoice__isnull=True, lifted_at__isnull=True,
-                                               reason=REPLY_PAUSE_REASON)
-    lifted = [pause_lift(org=org, pause=pause, actor=actor, now=now) for pause in pauses]
-    return len(lifted)
+    return hooks.resume_after_reply(org, task.customer, actor=actor, now=now)
 
 
 class ContactRefused(MessagingError):
@@ -381,8 +384,6 @@ def message_send(*, org: Organization, customer: Customer, channel: str, to_addr
     is written to the customer's timeline); held by the window only, it is queued to go when the
     window opens. Delivery asks the gate again. No override.
     """
-    from recoup.collections.gate import contact_gate
-
     _same_org(org, customer, contact)
     bad = control_characters(subject) if channel == MessageChannel.EMAIL else []
     if bad:  # the subject is an e-mail header: one line
@@ -390,7 +391,7 @@ def message_send(*, org: Organization, customer: Customer, channel: str, to_addr
     local = now.astimezone(ZoneInfo(org.timezone)).date()
     address = to_address.strip() if channel != MessageChannel.LETTER else (
         contact.postal_address.strip() if contact is not None else "")
-    answer = contact_gate(org=org, customer=customer, channel=channel, step_key="", on=local, now=now,
+    answer = hooks.contact_gate(org=org, customer=customer, channel=channel, step_key="", on=local, now=now,
                           purpose=purpose, address=address, invoice_ids=invoice_ids)
     window_only = answer.verdict == "defer" and answer.gate == "contact_window"
     if not answer.allowed and not window_only:

@@ -18,6 +18,10 @@ time: ``deliver_due`` reads its clock anew for every claim (``clock``, or ``now`
 real time elapsed since the batch began), so a claim made ten minutes into a long batch never
 looks stale to another deliverer. An outcome is recorded only while the claim is still this
 deliverer's (same ``attempts``).
+
+Then the ledger is read as it is now (``still_owed``): a message whose invoices were paid (all or
+part) since it was queued is withdrawn; one that goes gets its "pay by" date counted from today
+(``send_dates``), and its portal links only in the copy that leaves (``links``).
 """
 
 from __future__ import annotations
@@ -33,10 +37,13 @@ from django.db.models import F, Min, Q, Value
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.lib.clock import running_from
+from recoup.messaging import hooks
 from recoup.messaging.actions import contact_point_mark_unusable, task_open
 from recoup.messaging.channels import Channel, DeliveryError, SendResult, channel_for
 from recoup.messaging.links import links_insert
 from recoup.messaging.models import Direction, Message, MessageChannel, MessageStatus, TaskKind
+from recoup.messaging.send_dates import fill_send_dates
+from recoup.messaging.still_owed import withdraw_if_overtaken
 from recoup.orgs.models import Organization
 
 log = logging.getLogger(__name__)
@@ -56,10 +63,11 @@ class DeliveryReport:
     failed: int = 0
     deferred: int = 0
     blocked: int = 0
+    withdrawn: int = 0  # the ledger overtook it: what it asks for was paid since it was queued
 
     @property
     def handled(self) -> int:
-        return self.sent + self.retried + self.failed + self.deferred + self.blocked
+        return self.sent + self.retried + self.failed + self.deferred + self.blocked + self.withdrawn
 
 
 def _due(now: datetime, org: Organization | None = None):
@@ -98,9 +106,11 @@ def _mine(message: Message):
 
 def _record_sent(message: Message, result: SendResult, now: datetime) -> None:
     with transaction.atomic():
-        _mine(message).update(
-            status=result.status, sent_at=now if result.status in (MessageStatus.SENT, MessageStatus.POSTED) else None,
-            provider_id=result.provider_id[:255], last_error="", next_attempt_at=None)
+        if not _mine(message).update(
+                status=result.status,
+                sent_at=now if result.status in (MessageStatus.SENT, MessageStatus.POSTED) else None,
+                provider_id=result.provider_id[:255], last_error="", next_attempt_at=None):
+            return  # taken back by another deliverer meanwhile: its outcome is the one recorded
         audit.record(org=message.org, actor=ACTOR, at=now, verb=f"message.{result.status}", subject=message,
                      customer=message.customer, summary=f"{message.channel} to {message.to_address} {result.status}",
                      data={"attempt": message.attempts, "provider_id": result.provider_id})
@@ -111,15 +121,17 @@ def _record_failure(message: Message, error: DeliveryError, now: datetime) -> bo
     retry = not error.permanent and message.attempts <= len(BACKOFF)
     with transaction.atomic():
         if retry:
-            _mine(message).update(
-                status=MessageStatus.QUEUED, next_attempt_at=now + BACKOFF[message.attempts - 1],
-                last_error=error.message[:2000])
+            if not _mine(message).update(
+                    status=MessageStatus.QUEUED, next_attempt_at=now + BACKOFF[message.attempts - 1],
+                    last_error=error.message[:2000]):
+                return False  # taken back by another deliverer meanwhile
             audit.record(org=message.org, actor=ACTOR, at=now, verb="message.retry", subject=message,
                          customer=message.customer, summary=f"{message.channel} to {message.to_address}: {error}",
                          data={"attempt": message.attempts})
             return False
-        _mine(message).update(
-            status=MessageStatus.FAILED, next_attempt_at=None, last_error=error.message[:2000])
+        if not _mine(message).update(
+                status=MessageStatus.FAILED, next_attempt_at=None, last_error=error.message[:2000]):
+            return False  # taken back by another deliverer meanwhile: it decides
         audit.record(org=message.org, actor=ACTOR, at=now, verb="message.failed", subject=message,
                      customer=message.customer, summary=f"{message.channel} to {message.to_address}: {error}",
                      data={"attempt": message.attempts, "permanent": error.permanent})
@@ -131,33 +143,30 @@ def _record_failure(message: Message, error: DeliveryError, now: datetime) -> bo
         task_open(org=message.org, customer=message.customer, message=message, kind=kind, actor=ACTOR, now=now,
                   text=f"{message.get_channel_display()} to {message.to_address} failed ({why}): {error}")
         if error.permanent:
-            from recoup.collections.fallback import step_fallback
-
-            step_fallback(message=message, actor=ACTOR, now=now)
+            hooks.message_failed(message, actor=ACTOR, now=now)
     return True
 
 
 def _gate(message: Message, now: datetime) -> str | None:
     """Ask the gate again; "deferred" or "blocked" when the message must not go now (recorded), else None."""
-    from recoup.collections.gate import message_gate
-    from recoup.collections.overtaken import OVERTAKEN, overtaken_answer, step_give_back
-
-    answer = overtaken_answer(message, now=now) or message_gate(message, now=now)
+    answer = hooks.delivery_gate(message, now=now)
     if answer.allowed:
         return None
     data = answer.as_json()
     with transaction.atomic():
         if answer.verdict == "defer":
-            Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            mine = _mine(message).update(
                 status=MessageStatus.QUEUED, next_attempt_at=answer.until, attempts=F("attempts") - 1,
                 last_error=f"deferred: {answer.reason}"[:2000])
             verb, outcome = "message.deferred", "deferred"
         else:
-            Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            mine = _mine(message).update(
                 status=MessageStatus.CANCELLED, next_attempt_at=None, last_error=f"blocked: {answer.reason}"[:2000])
             verb, outcome = "message.blocked", "blocked"
-            if answer.gate == OVERTAKEN:
-                data["decisions_forgotten"] = step_give_back(message)
+        if not mine:
+            return outcome  # taken back by another deliverer meanwhile: it records what happens
+        if verb == "message.blocked":
+            data.update(hooks.message_blocked(message, answer))
         audit.record(org=message.org, actor=ACTOR, at=now, verb=verb, subject=message, customer=message.customer,
                      summary=f"{message.channel} to {message.to_address} {outcome}: {answer.reason}"[:500],
                      data=data)
@@ -170,11 +179,27 @@ def _links_insert(message: Message, now: datetime) -> None:
         links_insert(message, now=now)
 
 
+def _before_send(message: Message, now: datetime) -> str | None:
+    """Look at the ledger as it is now (``still_owed``): "withdrawn" when what the message asks for was
+    paid since it was queued; else write in the dates counted from today (``send_dates``) and None.
+    "failed"/"retried" when the ledger could not be read: nothing goes that was not checked."""
+    try:
+        if withdraw_if_overtaken(message, actor=ACTOR, now=now) is not None:
+            return "withdrawn"
+        fill_send_dates(message, now=now)
+    except Exception as exc:
+        log.exception("checking message %s against the ledger", message.pk)
+        return "failed" if _record_failure(message, DeliveryError(f"ledger check error: {exc!r}"), now) \
+            else "retried"
+    return None
+
+
 ChannelFor = Callable[..., Channel]  # (channel name, *, now) -> the channel that sends it
 
 
 def deliver_one(message: Message, *, now: datetime, channels: ChannelFor = channel_for) -> str:
-    """Send a claimed message and record what happened: "sent", "retried", "failed", "deferred" or "blocked".
+    """Send a claimed message and record what happened: "sent", "retried", "failed", "deferred", "blocked"
+    or "withdrawn".
 
     ``channels`` picks the channel that sends (the registry's; the demo's history records
     past messages as sent without reaching anyone)."""
@@ -189,6 +214,9 @@ def deliver_one(message: Message, *, now: datetime, channels: ChannelFor = chann
         return "failed" if failed else "retried"
     if held is not None:
         return held
+    withdrawn = _before_send(message, now)
+    if withdrawn is not None:
+        return withdrawn
     try:
         _links_insert(message, now)
         result = channels(message.channel, now=now).send(message)

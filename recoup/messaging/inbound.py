@@ -23,7 +23,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
 
 from anymail.inbound import AnymailInboundMessage
 from django.conf import settings
@@ -35,6 +34,7 @@ from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.ledger.models import Contact, Customer
 from recoup.lib.env import envstr
+from recoup.messaging import hooks
 from recoup.messaging.actions import sending_domain, task_open
 from recoup.messaging.models import (
     Attachment, Direction, Message, MessageChannel, MessageStatus, Task, TaskKind,
@@ -302,13 +302,7 @@ def _new_message_id(org: Organization, key: str) -> str:
 
 
 def _pause(org: Organization, customer: Customer, now: datetime) -> bool:
-    """Pause the customer's collection until the operator lifts it; one open reply pause is enough."""
-    from recoup.collections.actions import pause_add
-    from recoup.collections.selectors import active_pauses
-
-    today = now.astimezone(ZoneInfo(org.timezone)).date()
-    if active_pauses(org=org, on=today).filter(customer=customer, invoice__isnull=True, ends_on__isnull=True,
-                                               reason=REPLY_PAUSE_REASON).exists():
-        return True
+    """Pause the customer's collection until the operator lifts it (collections answers, ``hooks``)."""
+    return hooks.pause_for_reply(org, customer, now=now)
     pause_add(org=org, customer=customer, reason=REPLY_PAUSE_REASON, starts_on=today, actor=ACTOR, now=now)
     return True

@@ -17,6 +17,7 @@ from django.utils.html import escape, linebreaks
 
 from recoup.messaging.links import links_insert
 from recoup.messaging.models import LetterBatch, Message, MessageStatus
+from recoup.messaging.still_owed import ledger_overtaken
 
 US_LETTER_COUNTRIES = {"US", "CA", "MX", "PH"}
 
@@ -92,6 +93,15 @@ def batch_letters(batch: LetterBatch):
             .select_related("org", "customer").order_by("id"))
 
 
+def letters_to_print(batch: LetterBatch) -> list[Message]:
+    """The batch's letters, less those of an open batch whose invoices were paid since they were
+    batched (``still_owed``; posting the batch withdraws them)."""
+    letters = list(batch_letters(batch))
+    if batch.status == "posted":
+        return letters
+    return [letter for letter in letters if ledger_overtaken(letter) is None]
+
+
 def letter_batch_pdf(batch: LetterBatch, *, links_at: datetime | None = None) -> bytes:
     """Every letter of the batch in one PDF, each on its own page(s), in the order queued.
 
@@ -102,6 +112,6 @@ def letter_batch_pdf(batch: LetterBatch, *, links_at: datetime | None = None) ->
 
     if batch.pdf:
         return bytes(batch.pdf)  # posted: what went out, its links left as placeholders
-    letters = "".join(letter_html(m, links_at=links_at) for m in batch_letters(batch))
+    letters = "".join(letter_html(m, links_at=links_at) for m in letters_to_print(batch))
     html = f"<!doctype html><html><head><meta charset='utf-8'></head><body>{letters}</body></html>"
     return HTML(string=html).write_pdf(stylesheets=[CSS(string=layout_css(layout_for(batch.org.country)))])

@@ -136,6 +136,25 @@ class Message(OrgOwned):
         return f"{self.channel} to {self.to_address} ({self.status})"
 
 
+class MessageInvoice(models.Model):
+    """An invoice a message asks the debtor to pay, and the open amount its text shows.
+
+    Written when the message is queued; delivery compares it with the ledger as it is when
+    the message leaves (``recoup.messaging.still_owed``), so nothing asks for money already paid.
+    """
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="asks")
+    invoice = models.ForeignKey("ledger.Invoice", on_delete=models.CASCADE, related_name="+")
+    open_minor = models.BigIntegerField(help_text="The invoice's open amount as the message states it")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["message", "invoice"], name="message_asks_invoice_once")]
+
+    def __str__(self) -> str:
+        return f"message {self.message_id} asks {self.open_minor} of invoice {self.invoice_id}"
+
+
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     filename = models.CharField(max_length=255)

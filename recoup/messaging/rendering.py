@@ -32,6 +32,7 @@ from stdnum import iban as iban_numbers
 from recoup.core.money import format_money, from_minor
 from recoup.core.rf import payment_reference
 from recoup.core.terms import discount_deadline, early_payment_discount
+from recoup.messaging.send_dates import delivery_marker
 
 LANGUAGES = ("en", "de", "fr", "es")
 FALLBACK_LANGUAGE = "en"
@@ -67,7 +68,7 @@ def available_languages() -> tuple[str, ...]:
 
 def render_message(*, org, customer, invoices: Sequence, template: str, channel: str,
                    language: str | None, on: date, portal_url: str = "",
-                   preferences_url: str = "") -> RenderedMessage:
+                   preferences_url: str = "", pay_by_from_delivery: bool = False) -> RenderedMessage:
     """Render one consolidated message listing ``invoices`` for ``customer``.
 
     Args:
@@ -80,6 +81,9 @@ def render_message(*, org, customer, invoices: Sequence, template: str, channel:
             that language falls back to English.
         on: the day the message is for (days overdue, discounts, deadlines).
         portal_url, preferences_url: links shown when given.
+        pay_by_from_delivery: render "pay by" as a marker that delivery fills in with the date
+            counted from the day the message leaves (``send_dates``), for messages that may wait in
+            the outbox; otherwise counted from ``on`` (previews).
     Returns: the RenderedMessage.
     Raises: TemplateMissing naming the template path when the template does not
         exist for this channel; ValueError for a malformed template or channel name.
@@ -92,7 +96,8 @@ def render_message(*, org, customer, invoices: Sequence, template: str, channel:
     folder = _template_folder(template, channel, lang)
     lang = folder.rsplit("/", 1)[1]
     context = message_context(org=org, customer=customer, invoices=invoices, language=lang, on=on,
-                              portal_url=portal_url, preferences_url=preferences_url)
+                              portal_url=portal_url, preferences_url=preferences_url,
+                              pay_by_from_delivery=pay_by_from_delivery)
     context["channel"] = channel
     text = _render(f"{folder}/body.txt", context, html=False)
     subject = ""
@@ -173,7 +178,8 @@ def babel_locale(language: str, org, customer) -> str:
 
 
 def message_context(*, org, customer, invoices: Sequence, language: str, on: date,
-                    portal_url: str = "", preferences_url: str = "") -> dict[str, Any]:
+                    portal_url: str = "", preferences_url: str = "",
+                    pay_by_from_delivery: bool = False) -> dict[str, Any]:
     """Everything the templates may show, already formatted for ``language``.
 
     Keys: org, customer, language, today, pay_by, respond_by, invoices (rows),
@@ -183,7 +189,8 @@ def message_context(*, org, customer, invoices: Sequence, language: str, on: dat
     with charges still open: invoice, principal, charges: invoice, kind, date,
     amount open, charged, part_settled), bank (or None), reference (each invoice's
     payment reference, ``core.rf.payment_reference``; with several, each followed by its invoice
-    number in brackets), portal_url, preferences_url.
+    number in brackets), portal_url, preferences_url. ``pay_by`` is a marker delivery fills in
+    (``send_dates``) when ``pay_by_from_delivery``.
     """
     locale = babel_locale(language, org, customer)
 
@@ -191,7 +198,7 @@ def message_context(*, org, customer, invoices: Sequence, language: str, on: dat
         return format_money(from_minor(minor, currency), currency, locale=locale)
 
     def day(d: date, style: str = "long") -> str:
-        return _format_day(d, style, locale)
+        return format_day(d, style, locale)
 
     ordered = sorted(invoices, key=lambda inv: (inv.due_date, inv.number))
     rows = [_invoice_row(inv, on, money, day) for inv in ordered]
@@ -212,7 +219,8 @@ def message_context(*, org, customer, invoices: Sequence, language: str, on: dat
         "customer": customer,
         "language": language,
         "today": day(on),
-        "pay_by": day(on + timedelta(days=PAY_WITHIN_DAYS)),
+        "pay_by": (delivery_marker(PAY_WITHIN_DAYS, locale) if pay_by_from_delivery
+                   else day(on + timedelta(days=PAY_WITHIN_DAYS))),
         "respond_by": day(on + timedelta(days=RESPOND_WITHIN_DAYS)),
         "invoices": rows,
         "overdue_invoices": overdue_rows,
@@ -233,7 +241,7 @@ def message_context(*, org, customer, invoices: Sequence, language: str, on: dat
 
 
 @lru_cache(maxsize=8192)
-def _format_day(d: date, style: str, locale: str) -> str:
+def format_day(d: date, style: str, locale: str) -> str:
     # The same few hundred due and issue dates come back in message after message of a cycle.
     return format_date(d, format=style, locale=locale)
 

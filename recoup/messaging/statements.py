@@ -3,7 +3,9 @@
 Rendering a PDF takes a tenth of a second or more; the daily cycle queues thousands of
 messages, so it only notes the date (``Message.statement_as_of``) and delivery renders
 and stores the PDF with the message. A retry after a crash finds it stored and sends the
-same bytes.
+same bytes. A message that waited (the window, a weekend) has its date moved to the debtor's day
+of that first attempt just before (``send_dates.fill_send_dates``), so the statement shows the
+payments made meanwhile.
 """
 
 from __future__ import annotations

@@ -1,0 +1,51 @@
+"""Messaging sits below the apps that decide what to send: it imports none of them, not even inside a
+function (a deferred import still ties a circle). What it needs of them comes through
+``recoup.messaging.hooks``, which they register in their ``AppConfig.ready()``."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+MESSAGING = Path(__file__).resolve().parents[1]
+ABOVE = {"collections", "escalation", "arrangements", "portal", "web", "api", "connections", "insight", "demo"}
+
+
+def _imports(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.lineno, node.module
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+
+
+def test_messaging_imports_no_app_that_sends_through_it():
+    found = []
+    for path in sorted(MESSAGING.rglob("*.py")):
+        if "tests" in path.relative_to(MESSAGING).parts:
+            continue
+        for line, module in _imports(path):
+            parts = module.split(".")
+            if parts[0] == "recoup" and len(parts) > 1 and parts[1] in ABOVE:
+                found.append(f"{path.relative_to(MESSAGING.parent.parent)}:{line} imports {module}")
+    assert found == []
+
+
+def test_collections_answers_every_question_delivery_asks():
+    from recoup.messaging import hooks
+
+    assert set(hooks._ONE) == {"delivery_gate", "contact_gate", "pause_for_reply", "resume_after_reply"}
+    assert hooks._FAILED and hooks._BLOCKED and hooks._WITHDRAWN and hooks._ELSEWHERE
+
+
+def test_without_a_registered_gate_nothing_leaves(smtp, org_a, customer_a, queue, monkeypatch, now):
+    from recoup.messaging import hooks
+    from recoup.messaging.delivery import deliver_due
+
+    monkeypatch.setattr(hooks, "_ONE", {k: v for k, v in hooks._ONE.items() if k != "delivery_gate"})
+    message = queue(org_a, customer_a, "k1")
+    report = deliver_due(now=now)
+    message.refresh_from_db()
+    assert (report.sent, report.retried, smtp.received) == (0, 1, [])
+    assert message.status == "queued" and "no delivery_gate registered" in message.last_error
