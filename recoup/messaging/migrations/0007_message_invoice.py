@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ledger', '0006_import_mapping'),
-        ('messaging', '0004_drafts_and_fallback'),
+        ('messaging', '0006_portal_links_redacted'),
     ]
 
     operations = [
