@@ -113,3 +113,21 @@ def test_each_claim_is_stamped_with_its_own_time(smtp, org_a, customer_a, queue,
 
     sent = sorted(Message.objects.values_list("sent_at", flat=True))
     assert sent == [now, now + timedelta(minutes=7), now + timedelta(minutes=14)]
+
+
+def test_a_slow_deliverer_whose_claim_was_taken_back_records_nothing(smtp, org_a, customer_a, queue, now):
+    """A deliverer that finishes after its claim went stale must not record a second `message.sent`:
+    the one that took the message back records the outcome (the production test saw two)."""
+    from recoup.audit.models import AuditEvent
+    from recoup.messaging.delivery import deliver_one
+
+    queue(org_a, customer_a, "k")
+    slow = claim_next(now=now)  # this deliverer stalls for longer than STALE_AFTER ...
+    assert deliver_due(now=now + timedelta(minutes=10)).sent == 1  # ... and another takes it back and sends it
+
+    assert deliver_one(slow, now=now + timedelta(minutes=11)) == "sent"  # its mail went; its record does not
+
+    sent = AuditEvent.objects.filter(verb="message.sent", subject_id=slow.pk)
+    assert sent.count() == 1
+    slow.refresh_from_db()
+    assert slow.status == MessageStatus.SENT and slow.attempts == 2
