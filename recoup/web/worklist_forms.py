@@ -73,6 +73,8 @@ class BulkActionForm(forms.Form):
     assignee = forms.ChoiceField(required=False, label="Collector")
 
     def __init__(self, *args, org: Organization, customer_ids: list[int], **kwargs):
+        # Its own ids: the filter form on the same page has an "assignee" too.
+        kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
         self.fields["customers"].choices = [(pk, pk) for pk in customer_ids]
         self.people = {str(u.pk): u for u in collectors(org)}
