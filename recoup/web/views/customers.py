@@ -16,7 +16,9 @@ from recoup.ledger.models import CreditNote, Customer, Invoice, Payment
 from recoup.messaging import selectors as messaging
 from recoup.orgs.models import Organization, Role
 from recoup.web import selectors
-from recoup.web.customer_worklist import WorklistRow, sort_links, worklist, worklist_filter, worklist_sort
+from recoup.web.customer_worklist import (
+    WorklistRow, sort_links, worklist, worklist_filter, worklist_page, worklist_sort,
+)
 from recoup.web.decorators import org_view
 from recoup.web.forms import StatementForm
 from recoup.web.views.common import get_for_org, org_today
@@ -43,11 +45,12 @@ def customer_list(request: HttpRequest, org: Organization) -> HttpResponse:
     if filters:
         customers = worklist_filter(customers, form.worklist_filters(), today=today, user_id=request.user.pk)
     sort = filters.get("sort", "")
-    page = Paginator(worklist_sort(customers, sort), PAGE_SIZE).get_page(request.GET.get("page"))
-    ids = [c.pk for c in page]
+    page = Paginator(worklist_sort(customers, sort).values_list("pk", flat=True), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    ids = list(page)
     balances = ledger.balances_by_customer(org=org, customer_ids=ids)
     steps = next_step_by_customer(next_steps(org=org, customer_ids=ids, today=today))
-    rows = [WorklistRow(c, balances.get(c.pk, {}), steps.get(c.pk), today) for c in page]
+    rows = [WorklistRow(c, balances.get(c.pk, {}), steps.get(c.pk), today) for c in worklist_page(customers, ids)]
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("sort", None)
