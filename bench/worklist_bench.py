@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = aging_bench.build_parser(__doc__.split("\n\n")[0])
     parser.set_defaults(customers=20_000, invoices=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--explain", action="store_true", help="print each sort's query plan")
     parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 3, 31), help="the worklist's today")
     args = aging_bench.checked_args(parser, argv)
     work = Path(tempfile.mkdtemp(prefix="recoup-worklist-bench-"))
@@ -61,8 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     base = worklist(Customer.objects.for_org(org), org=org, today=today, currency=org.base_currency)
     for sort in SORTS:
         ordered = worklist_sort(base, sort)
+        if args.explain:
+            print(ordered.values_list("pk", flat=True)[:50].explain())
         took_count, total = best(args.repeat, lambda: ordered.count())
-        took_page, page = best(args.repeat, lambda: worklist_page(base, list(ordered.values_list("pk", flat=True)[:50])))
+        took_page, page = best(args.repeat, lambda: worklist_page(
+            base, list(ordered.values_list("pk", flat=True)[:50])))
         took_steps, steps = best(args.repeat, lambda: next_steps(org=org, customer_ids=[c.pk for c in page],
                                                                   today=today))
         print(f"sort {sort or 'name (default)':<12} count {total:,} in {took_count * 1000:.0f} ms; "

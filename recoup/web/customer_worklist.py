@@ -44,7 +44,6 @@ SORTS = {
 
 @dataclass(frozen=True)
 class WorklistFilters:
-    mine_user_id: int | None = None
     assignee: str = ""  # "", "me", "none" or a user id
     flag: str = ""  # one of FLAGS, or "none" for none of them
     min_overdue_minor: int | None = None

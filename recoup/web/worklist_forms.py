@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from recoup.core.money import parse_amount, to_minor
 from recoup.orgs.models import Organization, Role
-from recoup.web.customer_worklist import FLAGS, SORTS, WorklistFilters
+from recoup.web.customer_worklist import SORTS, WorklistFilters
 from recoup.web.forms import CustomerFilterForm, DateInput
 
 FLAG_LABELS = {"promise": "Promise open", "plan": "Payment plan", "dispute": "Dispute open", "paused": "Paused",
