@@ -223,3 +223,15 @@ def test_the_worklist_costs_the_same_queries_for_three_customers_or_thirty(as_us
         make_invoice(org_a, customer, f"M-INV-{n}", "10.00", issue=date(2026, 1, 1), due=date(2026, 2, 1))
         pause_add(org=org_a, customer=customer, reason="x", starts_on=date(2026, 3, 1), actor=system, now=now)
     assert _page_queries(client, org_a) == few
+
+
+def test_one_customer_is_assigned_from_its_page(as_user, org_a, book, members):
+    client = as_user("collector")
+    page = reverse("customer_detail", args=[org_a.slug, book["zebra"].pk])
+    assert "nobody yet" in client.get(page).content.decode()
+    response = client.post(reverse("customer_bulk", args=[org_a.slug]), {
+        "customers": book["zebra"].pk, "action": "assign", "assignee": members["owner"].pk, "next": page})
+    assert response.url == page
+    assert Customer.objects.get(pk=book["zebra"].pk).assignee == members["owner"]
+    assert "<strong>a-owner</strong>" in client.get(page).content.decode()
+    assert 'id="assign-to"' not in as_user("viewer").get(page).content.decode()

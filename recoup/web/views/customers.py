@@ -24,7 +24,7 @@ from recoup.web.forms import StatementForm
 from recoup.web.views.common import get_for_org, org_today
 from recoup.web.views.credit import credit_apply_form
 from recoup.web.views.customer_edit import policy_explanation
-from recoup.web.worklist_forms import BulkActionForm, WorklistForm
+from recoup.web.worklist_forms import BulkActionForm, WorklistForm, collectors
 
 PAGE_SIZE = 50
 RECENT_MESSAGES = 20
@@ -93,6 +93,7 @@ def customer_detail(request: HttpRequest, org: Organization, pk: int) -> HttpRes
         "collections": policy_explanation(org, customer),
         "arrangements": open_arrangements(org=org, customer=customer),
         "gate": contact_explain(org=org, customer=customer, now=timezone.now()),
+        "collectors": collectors(org),
     })
 
 
