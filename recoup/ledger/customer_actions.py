@@ -316,3 +316,28 @@ def customers_create_many(*, org: Organization, items: Sequence[NewCustomer], ac
                                       data=_audit_data(org, changes)))
     audit.record_many(org=org, actor=actor, events=events)
     return customers
+
+
+@transaction.atomic
+def customer_assign(*, org: Organization, customer: Customer, user: Any | None, actor: Actor,
+                    now: datetime) -> Customer:
+    """Give ``customer`` to the collector ``user`` to work (None: nobody). The user must be an owner or a
+    collector of ``org``; assigning the same user again writes nothing."""
+    from recoup.orgs.models import Membership, Role
+
+    _same_org(org, customer)
+    if user is not None:
+        membership = Membership.objects.filter(org=org, user=user).first()
+        if membership is None or not membership.allows(Role.COLLECTOR):
+            raise CustomerInputError("assignee", f"{user} is not an owner or collector of {org.slug}")
+    if customer.assignee_id == (user.pk if user else None):
+        return customer
+    before = customer.assignee.get_username() if customer.assignee_id else ""
+    customer.assignee = user
+    customer.save(update_fields=["assignee"])
+    after = user.get_username() if user else ""
+    audit.record(org=org, actor=actor, at=now, verb="customer.assigned", subject=customer, customer=customer,
+                 summary=f"Customer {customer.ref} assigned to {after}" if after
+                 else f"Customer {customer.ref} no longer assigned to {before}",
+                 data={"assignee": [before, after]})
+    return customer

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -86,6 +87,9 @@ class Customer(OrgOwned):
     default_terms = models.ForeignKey(PaymentTerms, null=True, blank=True, on_delete=models.SET_NULL)
     status = models.CharField(max_length=12, choices=CustomerStatus.choices, default=CustomerStatus.ACTIVE)
     notes = models.TextField(blank=True)
+    # The collector who works this account ("my accounts"); a member of the organization.
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

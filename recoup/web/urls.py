@@ -8,10 +8,12 @@ from recoup.web.views import communications, worklist
 from recoup.web.views import policies
 from recoup.web.views import charges as charge_views
 from recoup.web.views import review
+from recoup.web.views import customer_bulk, invoice_steps
 
 org_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("customers/", customers.customer_list, name="customer_list"),
+    path("customers/bulk/", customer_bulk.customer_bulk, name="customer_bulk"),
     path("customers/new/", customer_edit.customer_new, name="customer_new"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/edit/", customer_edit.customer_edit, name="customer_edit"),
@@ -27,6 +29,9 @@ org_patterns = [
     path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/document.pdf", invoice_pdf.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/write-off/", payments.write_off_new, name="write_off_new"),
+    path("invoices/<int:pk>/next-step/send/", invoice_steps.step_send_now_view, name="invoice_step_send"),
+    path("invoices/<int:pk>/next-step/snooze/", invoice_steps.step_snooze_view, name="invoice_step_snooze"),
+    path("invoices/<int:pk>/next-step/skip/", invoice_steps.step_skip_view, name="invoice_step_skip"),
     path("invoices/<int:pk>/sent-by-hand/", invoices.invoice_sent_by_hand, name="invoice_sent_by_hand"),
     path("invoices/<int:pk>/charges/<int:charge_pk>/waive/", charge_views.charge_waive_view, name="charge_waive"),
     path("customers/<int:pk>/messages/", communications.message_list, name="customer_messages"),

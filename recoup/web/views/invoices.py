@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from recoup.audit.actions import Actor
+from recoup.collections.next_steps import next_steps
 from recoup.ledger.models import Contact, Invoice
 from recoup.ledger.splits import invoice_parts
 from recoup.messaging.actions import MessagingError, contact_log
@@ -37,6 +38,8 @@ def invoice_detail(request: HttpRequest, org: Organization, pk: int) -> HttpResp
         "events": selectors.invoice_events(org, invoice),
         "origin": invoice_origin(org, invoice.pk),
         "writebacks": writebacks_for_invoice(org, invoice.pk),
+        "next_step": next_steps(org=org, customer_ids=[invoice.customer_id], today=today).get(invoice.pk)
+        if invoice.open_minor > 0 else None,
     })
 
 
