@@ -4,31 +4,16 @@ function (a deferred import still ties a circle). What it needs of them comes th
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
+
+from recoup.lib.layering import app_imports
 
 MESSAGING = Path(__file__).resolve().parents[1]
 ABOVE = {"collections", "escalation", "arrangements", "portal", "web", "api", "connections", "insight", "demo"}
 
 
-def _imports(path: Path):
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.lineno, node.module
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                yield node.lineno, alias.name
-
-
 def test_messaging_imports_no_app_that_sends_through_it():
-    found = []
-    for path in sorted(MESSAGING.rglob("*.py")):
-        if "tests" in path.relative_to(MESSAGING).parts:
-            continue
-        for line, module in _imports(path):
-            parts = module.split(".")
-            if parts[0] == "recoup" and len(parts) > 1 and parts[1] in ABOVE:
-                found.append(f"{path.relative_to(MESSAGING.parent.parent)}:{line} imports {module}")
+    found = [f"{path}:{line} imports recoup.{app}" for path, line, app in app_imports(MESSAGING) if app in ABOVE]
     assert found == []
 
 
