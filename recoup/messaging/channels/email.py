@@ -14,6 +14,7 @@ from recoup.core.text import one_line
 from recoup.messaging import inbound
 from recoup.messaging.channels.base import Channel, DeliveryError, SendResult
 from recoup.messaging.models import Message
+from recoup.messaging.rendering import email_text
 from recoup.messaging.statements import attach_statement
 from recoup.orgs.models import Membership, Role
 
@@ -65,7 +66,7 @@ def build_email(message: Message) -> EmailMultiAlternatives:
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email = _Email(
-        subject=one_line(message.subject), body=message.body_text, from_email=from_email, to=[message.to_address],
+        subject=one_line(message.subject), body=email_text(message.body_text), from_email=from_email, to=[message.to_address],
         reply_to=[formataddr((name, reply_to))] if reply_to else None, headers=headers,
     )
     if message.body_html:

@@ -126,3 +126,24 @@ def test_reply_to_reaches_an_owner_when_the_organization_set_no_sender_address(s
     assert deliver_due(now=now).sent == 1
     [mail] = smtp.received
     assert mail["Reply-To"] == "Acme Supplies Ltd <olga@acme.example>"
+
+
+def test_the_plain_text_part_that_arrives_has_short_lines_and_each_link_on_its_own(smtp, org_a, customer_a, queue,
+                                                                                 now):
+    from recoup.messaging.links import PORTAL_LINK
+
+    paragraph = ("According to our records, the invoices below are now past due. Perhaps this has simply been "
+                 "overlooked, so here is a reminder. Payment reference: RF06 INV1 001 (INV-1001), "
+                 "RF69 INV2 001 (INV-2001), RF76 INV1 002 (INV-1002).")
+    body = f"Dear Pat,\n\n\n\n{paragraph}\n\nView your statement, pay online or tell us about a problem: {PORTAL_LINK}"
+    message = queue(org_a, customer_a, "long", body_text=body)
+    assert deliver_due(now=now).sent == 1
+    text = smtp.received[0].get_body(("plain",)).get_content().replace("\r\n", "\n").strip()
+    lines = text.split("\n")
+    assert all(len(line) <= 78 for line in lines if not line.startswith("http")), text
+    [link] = [line for line in lines if "/p/" in line]
+    assert link.startswith("http://") and " " not in link
+    assert "\n\n\n" not in text and "RF69 INV2 001" in text
+    assert text.split() == [*body.replace(PORTAL_LINK, link).split()]
+    message.refresh_from_db()
+    assert message.body_text == body  # what is stored is what was written; only the copy sent is laid out
