@@ -32,7 +32,9 @@ from stdnum import iban as iban_numbers
 from recoup.core.money import format_money, from_minor
 from recoup.core.rf import payment_reference
 from recoup.core.terms import discount_deadline, early_payment_discount
-from recoup.messaging.send_dates import delivery_marker
+from recoup.core.text import wrap
+from recoup.messaging.links import PORTAL_LINK, PREFERENCES_LINK
+from recoup.messaging.send_dates import MARKER, delivery_marker
 
 LANGUAGES = ("en", "de", "fr", "es")
 FALLBACK_LANGUAGE = "en"
@@ -42,6 +44,11 @@ _HTML_CHANNELS = ("email", "letter")
 SMS_OPT_OUT = {"en": "Reply STOP to opt out.", "de": "Abmelden: STOP antworten.",
                "fr": "STOP pour ne plus recevoir.", "es": "Responda STOP para darse de baja."}
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+# An e-mail's plain-text part is read on phones (``email_text``): lines broken at this width, links on
+# lines of their own, payment references never broken.
+TEXT_WIDTH = 78
+_LINKS = re.compile("|".join([r"https?://\S+", re.escape(PORTAL_LINK), re.escape(PREFERENCES_LINK)]))
+_UNBROKEN = re.compile("|".join([MARKER.pattern, r"RF\d{2}(?: [0-9A-Z]{1,4})+"]))
 # Deadlines the texts name as dates: "please pay by ..." (reminders and final
 # notice) and "respond by ..." (letter before action, the usual 14 days).
 PAY_WITHIN_DAYS = 7
@@ -108,6 +115,13 @@ def render_message(*, org, customer, invoices: Sequence, template: str, channel:
     if channel == "sms" and "STOP" not in text:
         text = f"{text} {SMS_OPT_OUT.get(lang, SMS_OPT_OUT['en'])}"
     return RenderedMessage(subject=subject, text=text, html=html)
+
+
+def email_text(text: str) -> str:
+    """The plain-text part as it leaves (the e-mail channel calls this once links and dates are filled
+    in): lines over ``TEXT_WIDTH`` broken at spaces, each link on a line of its own, no runs of blank
+    lines. The stored body keeps its long lines: pages and exports lay it out themselves."""
+    return wrap(_tidy(text), TEXT_WIDTH, whole=_UNBROKEN, alone=_LINKS)
 
 
 def choose_language(language: str | None, customer, org) -> str:

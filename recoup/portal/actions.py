@@ -98,9 +98,10 @@ def token_rotate(*, org: Organization, customer: Customer, actor: Actor, now: da
 @transaction.atomic
 def preferences_update(*, org: Organization, customer: Customer, opt_out: dict[str, bool], preferred_channel: str,
                        language: str, contact_from: time | None, contact_to: time | None, actor: Actor,
-                       now: datetime) -> list[str]:
+                       now: datetime, how: str = "in the portal") -> list[str]:
     """Apply the debtor's choices to every contact of ``customer`` (channels, opt-outs), the customer
-    (language) and the portal's own record (preferred time). Returns what changed, in words."""
+    (language) and the portal's own record (preferred time). Returns what changed, in words.
+    ``how`` says in the audit event where the debtor made the change."""
     _same_org(org, customer)
     unknown = set(opt_out) - set(Channel.values)
     if unknown:
@@ -136,11 +137,43 @@ def preferences_update(*, org: Organization, customer: Customer, opt_out: dict[s
                        else "no preferred contact time")
     changes = list(dict.fromkeys(changes))
     if changes:
-        text = f"{customer.name} changed their contact preferences in the portal: {'; '.join(changes)}."
+        text = f"{customer.name} changed their contact preferences {how}: {'; '.join(changes)}."
         audit.record(org=org, actor=actor, at=now, verb="portal.preferences_changed", subject=customer,
-                     customer=customer, summary=text, data={"changes": changes})
+                     customer=customer, summary=text, data={"changes": changes, "how": how})
         task_open(org=org, customer=customer, kind=TaskKind.REVIEW, text=text, actor=actor, now=now)
     return changes
+
+
+def current_preferences(*, org: Organization, customer: Customer) -> dict:
+    """The customer's choices as the preferences page shows them: a channel counts as stopped when any
+    contact stopped it; the preferred channel and time are the first contact's and the portal's."""
+    contacts = list(customer.contacts.all())
+    pref = PortalPreference.objects.for_org(org).filter(customer=customer).first()
+    return {"opt_out": {ch: any(getattr(c, f"opt_out_{ch}") for c in contacts) for ch in Channel.values},
+            "preferred_channel": contacts[0].preferred_channel if contacts else Channel.EMAIL,
+            "contact_from": pref.contact_from if pref else None, "contact_to": pref.contact_to if pref else None}
+
+
+@transaction.atomic
+def channel_stop(*, org: Organization, customer: Customer, channel: str, actor: Actor, now: datetime,
+                 how: str) -> list[str]:
+    """Stop ``channel`` for ``customer`` (a one-click unsubscribe) through ``preferences_update``, leaving
+    every other choice as the preferences page shows it; a preferred ``channel`` passes to the first
+    channel still open (``CHANNEL_ORDER``). Returns what changed, in words ([] when already stopped)."""
+    _same_org(org, customer)
+    if channel not in Channel.values:
+        raise PortalError(f"unknown channel {channel}")
+    now_set = current_preferences(org=org, customer=customer)
+    opt_out = {**now_set["opt_out"], channel: True}
+    preferred = now_set["preferred_channel"]
+    if opt_out.get(preferred):
+        still_open = [ch for ch in CHANNEL_ORDER if not opt_out.get(ch)]
+        if not still_open:
+            raise PortalError("Every other channel is already stopped: please use the preferences page.")
+        preferred = still_open[0]
+    return preferences_update(org=org, customer=customer, opt_out=opt_out, preferred_channel=preferred,
+                              language="", contact_from=now_set["contact_from"], contact_to=now_set["contact_to"],
+                              actor=actor, now=now, how=how)
 
 
 @transaction.atomic

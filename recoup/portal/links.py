@@ -28,10 +28,11 @@ def portal_urls(*, org, customer, now: datetime) -> tuple[str, str]:
     return urls_for_secret(secret)
 
 
-def message_urls(*, message, now: datetime) -> tuple[str, str]:
-    """(portal_url, preferences_url) for the message about to be sent: one fresh link of its customer."""
+def message_urls(*, message, now: datetime) -> tuple[str, str, str]:
+    """(portal_url, preferences_url, unsubscribe_url) for the message about to be sent: one fresh link of
+    its customer. unsubscribe_url is the e-mail's RFC 8058 one-click URL (``views.unsubscribe``)."""
     _, secret = token_issue(org=message.org, customer=message.customer, actor=Actor.system("delivery"), now=now)
-    return urls_for_secret(secret)
+    return (*urls_for_secret(secret), base_url() + reverse("portal_unsubscribe", args=[secret, "email"]))
 
 
 def urls_for_secret(secret: str) -> tuple[str, str]:

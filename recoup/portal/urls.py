@@ -29,6 +29,8 @@ urlpatterns = [
     path("<secret:token>/dispute/", arrangement_views.dispute, name="portal_dispute"),
     path("<secret:token>/message/", views.message, name="portal_message"),
     path("<secret:token>/preferences/", views.preferences, name="portal_preferences"),
+    # An e-mail's List-Unsubscribe (RFC 8058 one-click): a POST stops the channel, a GET only shows the page.
+    path("<secret:token>/preferences/stop/<str:channel>/", views.unsubscribe, name="portal_unsubscribe"),
     path("<secret:token>/new-link/", views.rotate, name="portal_rotate"),
     # Anything else under /p/ (a cut-off or made-up link) gets the same polite refusal, and counts.
     path("<path:anything>", views.unknown, name="portal_unknown"),

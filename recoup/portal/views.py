@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from recoup.core.money import format_money, from_minor
@@ -24,7 +25,9 @@ from recoup.payments.epc import epc_svg
 from recoup.payments.selectors import bank_transfer, card_checkout_origin, has_bank_details
 from recoup.portal import selectors
 from recoup.portal.access import note_failure, portal_page, refused, throttled
-from recoup.portal.actions import PortalError, customer_message, debtor, preferences_update, token_rotate
+from recoup.ledger.models import Channel
+from recoup.portal.actions import (PortalError, channel_stop, current_preferences, customer_message, debtor,
+                                   preferences_update, token_rotate)
 from recoup.portal.forms import MessageForm, PreferencesForm
 from recoup.portal.invoice_pdf import invoice_pdf_bytes
 from recoup.portal.selectors import PortalAccess
@@ -159,15 +162,7 @@ def invoice_qr(request: HttpRequest, access: PortalAccess, invoice_id: int) -> H
 @require_http_methods(["GET", "POST"])
 @portal_page
 def preferences(request: HttpRequest, access: PortalAccess) -> HttpResponse:
-    contacts = list(access.customer.contacts.all())
-    pref = selectors.preference(access)
-    first = contacts[0] if contacts else None
-    initial = {f"opt_out_{ch}": any(getattr(c, f"opt_out_{ch}") for c in contacts)
-               for ch in ("email", "sms", "letter", "phone")}
-    initial.update(preferred_channel=first.preferred_channel if first else "email",
-                   language=translation.get_language(),
-                   contact_from=pref.contact_from if pref else None, contact_to=pref.contact_to if pref else None)
-    form = PreferencesForm(request.POST or None, initial=initial)
+    form = PreferencesForm(request.POST or None, initial=_preferences_initial(access))
     error = ""
     if request.method == "POST" and form.is_valid():
         try:
@@ -180,8 +175,46 @@ def preferences(request: HttpRequest, access: PortalAccess) -> HttpResponse:
             error = str(exc)
         else:
             return redirect(url("portal_home", access) + "?done=preferences")
-    return page(request, access, "portal/preferences.html", {"form": form, "error": error,
-                                                             "has_contacts": bool(contacts)})
+    return _preferences_page(request, access, form, error=error)
+
+
+def _preferences_initial(access: PortalAccess) -> dict:
+    current = current_preferences(org=access.org, customer=access.customer)
+    initial = {f"opt_out_{ch}": stopped for ch, stopped in current["opt_out"].items()}
+    initial.update(preferred_channel=current["preferred_channel"], language=translation.get_language(),
+                   contact_from=current["contact_from"], contact_to=current["contact_to"])
+    return initial
+
+
+def _preferences_page(request: HttpRequest, access: PortalAccess, form: PreferencesForm, *, error: str = "",
+                      done: str = "") -> HttpResponse:
+    return page(request, access, "portal/preferences.html", {
+        "form": form, "error": error, "done": done, "has_contacts": access.customer.contacts.exists()})
+
+
+@csrf_exempt  # RFC 8058: the mail provider posts without a session or a CSRF token; the link is the credential
+@require_http_methods(["GET", "POST"])
+@portal_page
+def unsubscribe(request: HttpRequest, access: PortalAccess, channel: str) -> HttpResponse:
+    """The e-mail's List-Unsubscribe URL. A POST of ``List-Unsubscribe=One-Click`` stops ``channel`` through
+    ``channel_stop``; a GET (a mail scanner prefetching the link, or the debtor clicking it) changes
+    nothing and shows the preferences page, whose form posts to the preferences page itself."""
+    if channel not in Channel.values:
+        note_failure(request)
+        return refused(request)
+    if request.method == "GET":
+        return _preferences_page(request, access, PreferencesForm(initial=_preferences_initial(access)))
+    if request.POST.get("List-Unsubscribe") != "One-Click":
+        return HttpResponse("Expected List-Unsubscribe=One-Click (RFC 8058).", status=400,
+                            content_type="text/plain; charset=utf-8")
+    error, done = "", _(DONE["preferences"])
+    try:
+        channel_stop(org=access.org, customer=access.customer, channel=channel, actor=debtor(access.customer),
+                     now=timezone.now(), how=f"with the one-click unsubscribe of an e-mail (stop {channel})")
+    except PortalError as exc:
+        error, done = str(exc), ""
+    return _preferences_page(request, access, PreferencesForm(initial=_preferences_initial(access)),
+                             error=error, done=done)
 
 
 @require_POST
