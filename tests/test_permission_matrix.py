@@ -275,7 +275,8 @@ OUTSIDE = {
     "password_reset_complete": (200, 405),
     **{name: (PORTAL_REFUSED, PORTAL_REFUSED) for name in (
         "portal_home", "portal_invoice_pdf", "portal_invoice_qr", "portal_bank", "portal_pay", "portal_pay_return",
-        "portal_plan", "portal_promise", "portal_dispute", "portal_message", "portal_preferences", "portal_rotate",
+        "portal_plan", "portal_promise", "portal_dispute", "portal_message", "portal_preferences", "portal_unsubscribe",
+        "portal_rotate",
         "portal_unknown")},
     "connections_callback": (LOGIN, LOGIN),  # and the state must name an organization the user owns (below)
     "connections_webhook": (405, 401),  # unsigned: refused, nothing synced
