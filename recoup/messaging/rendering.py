@@ -55,6 +55,7 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 TEXT_WIDTH = 78
 _LINKS = re.compile("|".join([r"https?://\S+", re.escape(PORTAL_LINK), re.escape(PREFERENCES_LINK)]))
 _UNBROKEN = re.compile("|".join([MARKER.pattern, r"RF\d{2}(?: [0-9A-Z]{1,4})+"]))
+_OWN_SUBJECT = re.compile(r"""\{%\s*include\s+(["'])\./subject\.txt\1\s*%\}""")
 # Deadlines the texts name as dates: "please pay by ..." (reminders and final
 # notice) and "respond by ..." (letter before action, the usual 14 days).
 PAY_WITHIN_DAYS = 7
@@ -124,7 +125,11 @@ def render_message(*, org, customer, invoices: Sequence, template: str, channel:
         wording = current_override(org, TemplateKey(template, channel, lang))
 
     def part(file: str, field: str, html: bool) -> str:
-        return _render(f"{folder}/{file}", context, html=html, source=None if wording is None else getattr(wording, field))
+        source = None if wording is None else getattr(wording, field)
+        if source is not None and field == "body_html" and wording.subject:
+            # The HTML's title is the subject: the edited one, not the shipped file beside it.
+            source = _OWN_SUBJECT.sub(lambda _: wording.subject, source)
+        return _render(f"{folder}/{file}", context, html=html, source=source)
 
     text = part("body.txt", "body_text", False)
     subject = _one_line(part("subject.txt", "subject", False)) if channel == "email" else ""

@@ -153,3 +153,18 @@ def test_text_stays_unescaped_and_html_escaped_in_an_edited_wording(org_a, syste
                               channel="email", language="en", on=DAY)
     assert rendered.text == "Dear O'Brien & <Co>"
     assert "O&#x27;Brien &amp; &lt;Co&gt;" in rendered.html
+
+
+def test_the_html_title_is_the_edited_subject(org_a, system, now, make_customer):
+    template_save(org=org_a, key=KEY, actor=system, now=now, wording=edited(subject="Nudge from {{ org.legal_name }}"))
+    rendered = render_message(org=org_a, customer=make_customer(org_a), invoices=[], template="first-reminder",
+                              channel="email", language="en", on=DAY)
+    assert "<title>Nudge from Acme Supplies Ltd</title>" in rendered.html
+    assert rendered.subject == "Nudge from Acme Supplies Ltd"
+
+
+def test_a_language_without_its_own_wording_keeps_the_shipped_text(org_a, system, now, make_customer):
+    template_save(org=org_a, key=KEY, actor=system, now=now, wording=edited(subject="English only"))
+    rendered = render_message(org=org_a, customer=make_customer(org_a), invoices=[], template="first-reminder",
+                              channel="email", language="de", on=DAY)
+    assert rendered.subject.startswith("Zahlungserinnerung: überfällige Rechnung")
