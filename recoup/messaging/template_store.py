@@ -7,6 +7,9 @@ A template is named by (template, channel, language), as ``rendering`` finds it 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,8 @@ PARTS = {"email": ("subject", "body_text", "body_html"), "letter": ("body_text",
          "sms": ("body_text",), "call": ("body_text",)}
 FILES = {"subject": "subject.txt", "body_text": "body.txt", "body_html": "body.html"}
 _SHIPPED = Path(__file__).parent / "templates" / "messaging"
+# Inside ``wordings_read_once``: organization id -> {TemplateKey: Wording in force}.
+_read_once: ContextVar[dict | None] = ContextVar("template_wordings_read_once", default=None)
 
 
 @dataclass(frozen=True)
@@ -85,9 +90,34 @@ def current_version(org, key: TemplateKey) -> TemplateVersion | None:
 
 def current_override(org, key: TemplateKey) -> Wording | None:
     """The organization's wording in force for ``key``, or None where the shipped text is used."""
+    cache = _read_once.get()
+    if cache is not None:
+        if org.pk not in cache:
+            cache[org.pk] = _all_in_force(org)
+        return cache[org.pk].get(key)
     version = current_version(org, key)
-    if version is None or version.shipped:
-        return None
+    return None if version is None or version.shipped else _wording(version)
+
+
+@contextmanager
+def wordings_read_once() -> Iterator[None]:
+    """Within the block, each organization's wordings in force are read once, in one query (the
+    cycle renders a message per customer); an edit saved meanwhile counts from the next block."""
+    token = _read_once.set({})
+    try:
+        yield
+    finally:
+        _read_once.reset(token)
+
+
+def _all_in_force(org) -> dict[TemplateKey, Wording]:
+    latest: dict[TemplateKey, TemplateVersion] = {}
+    for version in TemplateVersion.objects.for_org(org).order_by("version"):
+        latest[TemplateKey(version.template, version.channel, version.language)] = version
+    return {key: _wording(version) for key, version in latest.items() if not version.shipped}
+
+
+def _wording(version: TemplateVersion) -> Wording:
     return Wording(subject=version.subject, body_text=version.body_text, body_html=version.body_html)
 
 

@@ -168,3 +168,25 @@ def test_a_language_without_its_own_wording_keeps_the_shipped_text(org_a, system
     rendered = render_message(org=org_a, customer=make_customer(org_a), invoices=[], template="first-reminder",
                               channel="email", language="de", on=DAY)
     assert rendered.subject.startswith("Zahlungserinnerung: überfällige Rechnung")
+
+
+def test_a_cycle_reads_the_wordings_once_and_sees_an_edit_from_its_next_run(org_a, system, now, make_customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from recoup.messaging.template_store import wordings_read_once
+
+    customer = make_customer(org_a)
+
+    def subject() -> str:
+        return render_message(org=org_a, customer=customer, invoices=[], template="first-reminder",
+                              channel="email", language="en", on=DAY).subject
+
+    template_save(org=org_a, key=KEY, actor=system, now=now, wording=edited(subject="One"))
+    with wordings_read_once():
+        with CaptureQueriesContext(connection) as reads:
+            assert [subject() for _ in range(5)] == ["One"] * 5
+        template_save(org=org_a, key=KEY, actor=system, now=now, wording=edited(subject="Two"))
+        assert subject() == "One"
+    assert sum("messaging_templateversion" in q["sql"] for q in reads.captured_queries) == 1
+    assert subject() == "Two"
