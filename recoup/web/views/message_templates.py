@@ -25,7 +25,7 @@ from recoup.messaging.template_actions import (
     TemplateEditError, template_reset, template_restore, template_save, wording_errors,
 )
 from recoup.messaging.template_store import (
-    TemplateKey, is_shipped, overridden_keys, shipped_catalog, template_history, wording_in_force,
+    PARTS, TemplateKey, is_shipped, overridden_keys, shipped_catalog, template_history, wording_in_force,
 )
 from recoup.orgs.models import Organization, Role
 from recoup.web.decorators import org_view
@@ -103,8 +103,7 @@ def _form(request: HttpRequest, org: Organization, key: TemplateKey, choices) ->
         current = wording_in_force(org, key)
         wanted = request.GET.get("customer", "")
         form = TemplateForm({"customer": wanted if wanted.isdigit() else (choices[0][0] if choices else ""),
-                             **{part: current.source(part) for part in TemplateForm(
-                                 channel=key.channel, customers=[]).parts}},
+                             **{part: current.source(part) for part in PARTS[key.channel]}},
                             channel=key.channel, customers=choices)
     form.is_valid()
     return form
