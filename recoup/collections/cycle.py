@@ -36,6 +36,7 @@ from recoup.core.policy import (
     Decision, MessagePlan, Policy as CorePolicy, StepAction, decide_invoice, next_look, overdue_changes_on, plan_customer,
 )
 from recoup.ledger.models import Customer, Invoice
+from recoup.messaging.template_store import wordings_read_once
 from recoup.orgs.models import Organization
 
 ACTOR = Actor.system("recoup cycle")
@@ -94,12 +95,14 @@ def cycle_run(*, org: Organization, on: date, now: datetime, dry_run: bool = Fal
     Returns:
         The actions per customer (see ``CycleResult.as_json``) and counts.
     """
-    if not dry_run:
-        return _run(org=org, on=on, now=now, dry_run=False, full=full)
-    with transaction.atomic():
-        result = _run(org=org, on=on, now=now, dry_run=True, full=full)
-        transaction.set_rollback(True)
-    return result
+    # Every message of the run is worded as the organization's templates stood when it began (one read).
+    with wordings_read_once():
+        if not dry_run:
+            return _run(org=org, on=on, now=now, dry_run=False, full=full)
+        with transaction.atomic():
+            result = _run(org=org, on=on, now=now, dry_run=True, full=full)
+            transaction.set_rollback(True)
+        return result
 
 
 def _run(*, org: Organization, on: date, now: datetime, dry_run: bool, full: bool) -> CycleResult:

@@ -220,3 +220,27 @@ class Task(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.text[:60]}"
+
+
+class TemplateVersion(OrgOwned):
+    """One saved wording of a message template (``rendering``: name, channel, language) for one
+    organization. Each save, restore or reset adds a version; the highest one is in force. A
+    version with ``shipped`` set brings back the text Recoup ships (its text fields are empty)."""
+
+    template = models.CharField(max_length=64)
+    channel = models.CharField(max_length=10)
+    language = models.CharField(max_length=8)
+    version = models.PositiveIntegerField()
+    shipped = models.BooleanField(default=False)
+    subject = models.TextField(blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    # The version a restore copied (None for an edit or a reset).
+    restored_from = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["org", "template", "channel", "language", "version"],
+                                               name="template_version_once")]

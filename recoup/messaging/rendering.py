@@ -11,6 +11,10 @@ Everything the templates show is computed here and handed over formatted in
 the message's language (amounts with Babel through ``format_money``, dates
 with Babel); the templates only lay it out. Text is rendered with
 autoescaping off, HTML with it on.
+
+An organization may word a template its own way (the template editor: ``template_store``); that
+wording, checked by ``template_sandbox``, renders here in place of the shipped files, so every
+message, preview and sending alike, goes through this one renderer.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from recoup.core.terms import discount_deadline, early_payment_discount
 from recoup.core.text import wrap
 from recoup.messaging.links import PORTAL_LINK, PREFERENCES_LINK
 from recoup.messaging.send_dates import MARKER, delivery_marker
+from recoup.messaging.template_sandbox import TemplateRejected, compile_override
+from recoup.messaging.template_store import TemplateKey, Wording, current_override
 
 LANGUAGES = ("en", "de", "fr", "es")
 FALLBACK_LANGUAGE = "en"
@@ -49,6 +55,7 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 TEXT_WIDTH = 78
 _LINKS = re.compile("|".join([r"https?://\S+", re.escape(PORTAL_LINK), re.escape(PREFERENCES_LINK)]))
 _UNBROKEN = re.compile("|".join([MARKER.pattern, r"RF\d{2}(?: [0-9A-Z]{1,4})+"]))
+_OWN_SUBJECT = re.compile(r"""\{%\s*include\s+(["'])\./subject\.txt\1\s*%\}""")
 # Deadlines the texts name as dates: "please pay by ..." (reminders and final
 # notice) and "respond by ..." (letter before action, the usual 14 days).
 PAY_WITHIN_DAYS = 7
@@ -68,6 +75,10 @@ class TemplateMissing(LookupError):
     """No template exists for this template name and channel (in any language)."""
 
 
+class TemplateInvalid(TemplateMissing):
+    """The organization's wording of the template cannot be used (``template_sandbox``)."""
+
+
 def available_languages() -> tuple[str, ...]:
     """The languages every default template is written in."""
     return LANGUAGES
@@ -75,7 +86,8 @@ def available_languages() -> tuple[str, ...]:
 
 def render_message(*, org, customer, invoices: Sequence, template: str, channel: str,
                    language: str | None, on: date, portal_url: str = "",
-                   preferences_url: str = "", pay_by_from_delivery: bool = False) -> RenderedMessage:
+                   preferences_url: str = "", pay_by_from_delivery: bool = False,
+                   wording: Wording | None = None) -> RenderedMessage:
     """Render one consolidated message listing ``invoices`` for ``customer``.
 
     Args:
@@ -91,9 +103,12 @@ def render_message(*, org, customer, invoices: Sequence, template: str, channel:
         pay_by_from_delivery: render "pay by" as a marker that delivery fills in with the date
             counted from the day the message leaves (``send_dates``), for messages that may wait in
             the outbox; otherwise counted from ``on`` (previews).
+        wording: the text to render instead of the template's (an unsaved edit, for its preview);
+            by default the organization's own wording in force, else the shipped files.
     Returns: the RenderedMessage.
     Raises: TemplateMissing naming the template path when the template does not
-        exist for this channel; ValueError for a malformed template or channel name.
+        exist for this channel; TemplateInvalid when the wording fails ``template_sandbox``;
+        ValueError for a malformed template or channel name.
     """
     if channel not in CHANNELS:
         raise ValueError(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
@@ -106,11 +121,19 @@ def render_message(*, org, customer, invoices: Sequence, template: str, channel:
                               portal_url=portal_url, preferences_url=preferences_url,
                               pay_by_from_delivery=pay_by_from_delivery)
     context["channel"] = channel
-    text = _render(f"{folder}/body.txt", context, html=False)
-    subject = ""
-    if channel == "email":
-        subject = _one_line(_render(f"{folder}/subject.txt", context, html=False))
-    html = _render(f"{folder}/body.html", context, html=True).strip() if channel in _HTML_CHANNELS else ""
+    if wording is None:
+        wording = current_override(org, TemplateKey(template, channel, lang))
+
+    def part(file: str, field: str, html: bool) -> str:
+        source = None if wording is None else getattr(wording, field)
+        if source is not None and field == "body_html" and wording.subject:
+            # The HTML's title is the subject: the edited one, not the shipped file beside it.
+            source = _OWN_SUBJECT.sub(lambda _: wording.subject, source)
+        return _render(f"{folder}/{file}", context, html=html, source=source)
+
+    text = part("body.txt", "body_text", False)
+    subject = _one_line(part("subject.txt", "subject", False)) if channel == "email" else ""
+    html = part("body.html", "body_html", True).strip() if channel in _HTML_CHANNELS else ""
     text = _sms(text) if channel == "sms" else _tidy(text)
     if channel == "sms" and "STOP" not in text:
         text = f"{text} {SMS_OPT_OUT.get(lang, SMS_OPT_OUT['en'])}"
@@ -150,7 +173,13 @@ def _template_folder(template: str, channel: str, lang: str) -> str:
     raise TemplateMissing(f"no template {template!r} for channel {channel!r}: tried {', '.join(tried)}")
 
 
-def _render(name: str, context: dict[str, Any], *, html: bool) -> str:
+def _render(name: str, context: dict[str, Any], *, html: bool, source: str | None = None) -> str:
+    if source is not None:
+        try:
+            own = compile_override(source, name)
+        except TemplateRejected as exc:
+            raise TemplateInvalid(f"the wording of {name} cannot be used: {exc}") from None
+        return own.render(Context(context, autoescape=html))
     try:
         compiled = get_template(name)
     except TemplateDoesNotExist:

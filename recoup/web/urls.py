@@ -5,7 +5,7 @@ from recoup.web.views import (
 )
 from recoup.web.views import settings as settings_pages
 from recoup.web.views import communications, worklist
-from recoup.web.views import policies
+from recoup.web.views import message_templates, policies
 from recoup.web.views import charges as charge_views
 from recoup.web.views import review
 from recoup.web.views import customer_bulk, invoice_steps
@@ -58,6 +58,15 @@ org_patterns = [
     path("policies/<int:pk>/steps/<slug:key>/delete/", policies.step_delete, name="policy_step_delete"),
     path("policies/<int:pk>/steps/<slug:key>/preview/", policies.step_preview, name="policy_step_preview"),
     path("cycle/", policies.cycle, name="cycle_run"),
+    path("templates/", message_templates.template_list, name="template_list"),
+    path("templates/<slug:template>/<slug:channel>/<slug:language>/", message_templates.template_edit,
+         name="template_edit"),
+    path("templates/<slug:template>/<slug:channel>/<slug:language>/preview/", message_templates.template_preview,
+         name="template_preview"),
+    path("templates/<slug:template>/<slug:channel>/<slug:language>/versions/<int:version>/restore/",
+         message_templates.template_restore_view, name="template_restore"),
+    path("templates/<slug:template>/<slug:channel>/<slug:language>/reset/", message_templates.template_reset_view,
+         name="template_reset"),
     path("review/", review.review_list, name="review_list"),
     path("review/<int:pk>/", review.draft_detail, name="review_draft"),
     path("aging/", aging.aging_report, name="aging"),
