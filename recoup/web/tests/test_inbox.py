@@ -42,6 +42,7 @@ def test_one_list_holds_a_reply_a_portal_message_a_dispute_and_a_promise_newest_
     customer = ledger_a["customer"]
     assert page.count(url("customer_detail", org_a.slug, customer.pk)) >= 4  # each names the account
     assert REPLY_SUBJECT in page and PORTAL_TEXT in page
+    assert "Could you send a copy of A-1?" in page  # what the reply says, not only its subject
     assert url("message_detail", org_a.slug, customer.pk, items["reply"].message_id) in page
     assert url("message_detail", org_a.slug, customer.pk, items["portal"].message_id) in page
     assert url("arrangements_dispute", org_a.slug, items["dispute"].about_id) in page

@@ -44,6 +44,7 @@ class InboxRow:
     summary: str
     link: str  # the message, the dispute, or the account
     link_text: str
+    excerpt: str = ""  # the start of a message's text, where its subject does not already say it
 
     @property
     def handled(self) -> bool:
@@ -55,8 +56,9 @@ def _row(org: Organization, task: Task) -> InboxRow:
     customer_id = task.customer_id
     if task.message is not None and customer_id:
         link = reverse("message_detail", args=[org.slug, customer_id, task.message.pk])
-        summary = task.message.subject or task.text
-        return InboxRow(task, kind, summary, link, "Read the message")
+        summary, body = task.message.subject or task.text, " ".join(task.message.body_text.split())
+        excerpt = "" if body.startswith(" ".join(summary.split())) else body
+        return InboxRow(task, kind, summary, link, "Read the message", excerpt)
     if task.about_type == "dispute" and task.about_id:
         return InboxRow(task, kind, task.text, reverse("arrangements_dispute", args=[org.slug, task.about_id]),
                         "Open the dispute")
