@@ -169,3 +169,10 @@ def test_review_tasks_opened_for_disputes_and_promises_before_become_inbox_items
     found = {text: Task.objects.get(pk=t.pk) for text, t in old.items()}
     assert [(t.kind, t.about_type, t.about_id) for t in found.values()] == [
         ("dispute", "dispute", 7), ("promise", "promise", 8), ("promise", "promise", 9), ("review", "", None)]
+
+
+def test_the_daily_digest_counts_the_inbox_apart_from_the_worklist(org_a, items, now):
+    from recoup.collections.digest import digest_for
+
+    digest = digest_for(org=org_a, on=now.date())
+    assert (digest.replies, digest.disputes_promises, digest.reviews, digest.other_tasks) == (2, 2, 0, 0)
