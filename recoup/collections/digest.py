@@ -54,7 +54,8 @@ class Digest:
 
     @property
     def waiting(self) -> int:
-        return self.drafts + self.calls + self.letters + self.replies + self.disputes_promises + self.reviews + self.contact_problems + self.other_tasks
+        return (self.drafts + self.calls + self.letters + self.replies + self.disputes_promises + self.reviews
+                + self.contact_problems + self.other_tasks)
 
 
 OUTBOX_STATES = {

@@ -24,7 +24,8 @@ def fill_inbox(org: Organization, customer: Customer, disputed: Invoice, promise
     Contact.objects.get_or_create(org=org, customer=customer, email="pat@northwind.example",
                                   defaults={"name": "Pat Payer"})
     mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = "Pat Payer <pat@northwind.example>", "accounts@acme.example", REPLY_SUBJECT
+    mail["From"], mail["To"] = "Pat Payer <pat@northwind.example>", "accounts@acme.example"
+    mail["Subject"] = REPLY_SUBJECT
     mail["Message-ID"] = "<inbox-reply@northwind.example>"
     mail.set_content("Could you send a copy of A-1? We cannot find it.")
     reply = record_inbound(raw_or_message=mail, now=now - timedelta(hours=4), org=org).task

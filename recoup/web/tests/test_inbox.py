@@ -108,8 +108,8 @@ def test_a_worklist_task_is_not_an_inbox_item(as_user, org_a, ledger_a, system, 
 
 
 def test_a_promise_the_collector_takes_is_not_in_the_inbox(as_user, org_a, ledger_a, members, now, frozen_clock):
-    promise_make(org=org_a, customer=ledger_a["customer"], invoices=[ledger_a["new"]], pay_by=now.date() + timedelta(days=5),
-                 actor=Actor.for_user(members["collector"]), now=now)
+    promise_make(org=org_a, customer=ledger_a["customer"], invoices=[ledger_a["new"]],
+                 pay_by=now.date() + timedelta(days=5), actor=Actor.for_user(members["collector"]), now=now)
     assert not Task.objects.for_org(org_a).filter(kind=TaskKind.PROMISE).exists()
     assert "Nothing waiting" in as_user("collector").get(url("inbox", org_a.slug)).content.decode()
 
