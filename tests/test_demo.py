@@ -157,14 +157,15 @@ def test_a_year_of_messages_was_recorded_as_sent_and_none_left_for_a_mail_server
 
 
 @pytest.mark.django_db
-def test_the_worklist_has_a_call_to_make_a_reply_to_read_and_letters_to_post(demo, owner_client):
+def test_the_worklist_has_a_call_to_make_and_letters_to_post_and_the_inbox_a_reply_to_read(demo, owner_client):
     page = _page(owner_client, demo, "worklist/")
+    inbox = _page(owner_client, demo, "inbox/")
     roles = {role: ref for ref, role in _story().todays.items()}
     call = Message.objects.for_org(demo).get(channel="call", status="open", customer__ref=roles["call"])
     assert call.created_at.date() == last_working_day(TODAY)
     reply = Task.objects.for_org(demo).filter(kind="reply", status="open").latest("created_at").message
     assert call.customer.name in page and "Call script" in page
-    assert reply.subject in page and reply.customer.name in page
+    assert reply.subject in inbox and reply.customer.name in inbox
     assert "Letters to print and post" in page
     # The year's calls were made and logged with their outcomes.
     outcomes = Counter(Message.objects.for_org(demo).filter(channel="call", status="done")

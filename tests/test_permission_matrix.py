@@ -255,6 +255,8 @@ PROMISED_ROLES = {
     "bank_line_undo": (Role.COLLECTOR, Role.COLLECTOR), "bank_settings": (Role.VIEWER, Role.OWNER),
     "settings_members": (Role.OWNER, Role.OWNER), "settings_member_role": (Role.OWNER, Role.OWNER),
     "settings_member_remove": (Role.OWNER, Role.OWNER), "settings_org": (Role.OWNER, Role.OWNER),
+    # The inbox: everyone reads it; collectors and owners mark items handled (docs/collections.md).
+    "inbox": (Role.VIEWER, Role.VIEWER), "inbox_handled": (Role.COLLECTOR, Role.COLLECTOR),
 }
 
 

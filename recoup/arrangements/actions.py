@@ -98,8 +98,11 @@ def release(*, org: Organization, on: object, actor: Actor, now: datetime) -> in
     return lifted
 
 
-def notify_operator(*, org: Organization, customer: Customer, text: str, actor: Actor, now: datetime) -> None:
-    task_open(org=org, customer=customer, kind=TaskKind.REVIEW, text=text, actor=actor, now=now)
+def notify_operator(*, org: Organization, customer: Customer, text: str, actor: Actor, now: datetime,
+                    about=None) -> None:
+    """A task for the operator: a dispute or a promise (``about``) goes to the inbox, the rest to the worklist."""
+    kind = {Dispute: TaskKind.DISPUTE, Promise: TaskKind.PROMISE}.get(type(about), TaskKind.REVIEW)
+    task_open(org=org, customer=customer, kind=kind, text=text, actor=actor, now=now, about=about)
 
 
 def _lock(model, obj):
@@ -340,7 +343,8 @@ def promise_make(*, org: Organization, customer: Customer, invoices: Sequence[In
                  summary=summary, data={"invoices": [i.number for i in invs], "pay_by": pay_by.isoformat(),
                                         "amount_minor": amount})
     if promise.source == Source.PORTAL:
-        notify_operator(org=org, customer=customer, actor=actor, now=now, text=f"{customer.ref}: {summary}.")
+        notify_operator(org=org, customer=customer, actor=actor, now=now, text=f"{customer.ref}: {summary}.",
+                        about=promise)
     return promise
 
 
@@ -414,5 +418,6 @@ def dispute_open(*, org: Organization, customer: Customer, invoices: Sequence[In
                  summary=summary, data={"invoices": [i.number for i in invs], "category": category,
                                         "amount_minor": amount_minor, "attachments": [n for n, _, _ in files]})
     if dispute.source == Source.PORTAL:
-        notify_operator(org=org, customer=customer, actor=actor, now=now, text=f"{customer.ref}: {summary}.")
+        notify_operator(org=org, customer=customer, actor=actor, now=now, text=f"{customer.ref}: {summary}.",
+                        about=dispute)
     return dispute

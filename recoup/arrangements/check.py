@@ -199,7 +199,7 @@ def _check_promise(*, org: Organization, promise_id: int, on: date, now: datetim
                  summary=summary, data={"paid_minor": paid})
     if status == PromiseStatus.BROKEN:
         notify_operator(org=org, customer=promise.customer, actor=ACTOR, now=now,
-                        text=f"{promise.customer.ref}: {summary}.")
+                        text=f"{promise.customer.ref}: {summary}.", about=promise)
     result.add(f"promise_{status}", promise, promise.customer.ref, summary)
 
 

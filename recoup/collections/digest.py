@@ -34,6 +34,7 @@ class Digest:
     calls: int = 0
     letters: int = 0
     replies: int = 0
+    disputes_promises: int = 0  # raised or made in the portal, or broken: in the inbox with the replies
     reviews: int = 0
     contact_problems: int = 0
     other_tasks: int = 0
@@ -53,7 +54,8 @@ class Digest:
 
     @property
     def waiting(self) -> int:
-        return self.drafts + self.calls + self.letters + self.replies + self.reviews + self.contact_problems + self.other_tasks
+        return (self.drafts + self.calls + self.letters + self.replies + self.disputes_promises + self.reviews
+                + self.contact_problems + self.other_tasks)
 
 
 OUTBOX_STATES = {
@@ -92,6 +94,7 @@ def digest_for(*, org: Organization, on: date) -> Digest:
         letters=Message.objects.for_org(org).filter(
             status=MessageStatus.BATCHED, batch__in=open_letter_batches(org=org)).count(),
         replies=tasks.pop(TaskKind.REPLY, 0),
+        disputes_promises=tasks.pop(TaskKind.DISPUTE, 0) + tasks.pop(TaskKind.PROMISE, 0),
         reviews=tasks.pop(TaskKind.ESCALATION_REVIEW, 0) + tasks.pop(TaskKind.REVIEW, 0),
         contact_problems=tasks.pop(TaskKind.CONTACT_UNUSABLE, 0) + tasks.pop(TaskKind.DELIVERY_FAILED, 0)
         + tasks.pop(TaskKind.CONTACT_NEEDED, 0),

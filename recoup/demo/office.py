@@ -35,6 +35,8 @@ LEAVE_DRAFTS = 1  # drafts wait for review
 LEAVE_CALLS = 1  # calls are still to make
 LEAVE_LETTERS = 1  # letters wait in the print batch
 LEAVE_REPLIES = 2  # replies are unread
+# The portal's notices read each morning: disputes raised, promises made or broken (inbox), other reviews.
+NOTICE_KINDS = (TaskKind.REVIEW, TaskKind.DISPUTE, TaskKind.PROMISE)
 LEAVE_REVIEWS = 7  # escalation reviews are undecided
 PROMISE_HORIZON = 21  # a debtor paying within this many days promises that day on the phone
 
@@ -56,7 +58,7 @@ def morning(demo: Demo) -> None:
             reply_done(org=demo.org, task=task, resume=True, actor=demo.collector, now=demo.at(9, 30),
                        note="Read; payment announced, collection resumed")
         # The portal's notices (a dispute raised, a promise broken): read and noted.
-        for task in Task.objects.for_org(demo.org).filter(kind=TaskKind.REVIEW, status=TaskStatus.OPEN,
+        for task in Task.objects.for_org(demo.org).filter(kind__in=NOTICE_KINDS, status=TaskStatus.OPEN,
                                                           created_at__lt=start_of_day):
             task_close(org=demo.org, task=task, actor=demo.collector, now=demo.at(9, 40), note="Noted")
 

@@ -161,11 +161,13 @@ def contact_point_mark_unusable(*, org: Organization, contact: Contact, channel:
 
 
 def task_open(*, org: Organization, customer: Customer | None, kind: str, text: str, actor: Actor,
-              now: datetime, message: Message | None = None) -> Task:
-    """Open a task in the operator's worklist."""
-    _same_org(org, customer, message)
+              now: datetime, message: Message | None = None, about=None) -> Task:
+    """Open a task in the operator's worklist (or, for the debtor's replies, disputes and promises, the
+    inbox); ``about`` is the row it concerns beyond its customer and message (a dispute, a promise)."""
+    _same_org(org, customer, message, about)
     task = Task.objects.create(org=org, customer=customer, message=message, kind=TaskKind(kind), text=text,
-                               created_at=now)
+                               created_at=now, about_type=type(about).__name__.lower() if about is not None else "",
+                               about_id=getattr(about, "pk", None))
     audit.record(org=org, actor=actor, at=now, verb="task.opened", subject=task, customer=customer,
                  summary=text[:500], data={"kind": kind})
     return task

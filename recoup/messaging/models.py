@@ -196,6 +196,13 @@ class TaskKind(models.TextChoices):
     ESCALATION_REVIEW = "escalation_review", "Escalation review"
     REPLY = "reply", "Reply received"
     CONTACT_NEEDED = "contact_needed", "New contact point needed"
+    DISPUTE = "dispute", "Dispute raised"
+    PROMISE = "promise", "Promise to pay"
+
+
+# What the debtor said or did, read in the inbox rather than the worklist's open tasks: replies by
+# e-mail or SMS and portal messages (both REPLY), disputes raised and promises made or broken.
+INBOX_KINDS = (TaskKind.REPLY, TaskKind.DISPUTE, TaskKind.PROMISE)
 
 
 class TaskStatus(models.TextChoices):
@@ -213,10 +220,15 @@ class Task(OrgOwned):
     text = models.TextField()
     status = models.CharField(max_length=8, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     created_at = models.DateTimeField()
+    # What the task is about beyond its customer and message (a dispute, a promise), named as the audit
+    # log names subjects: the model's name and its id. Messaging does not import the apps above it.
+    about_type = models.CharField(max_length=40, blank=True)
+    about_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["org", "status", "created_at"])]
+        indexes = [models.Index(fields=["org", "status", "created_at"]),
+                   models.Index(fields=["org", "kind", "status", "created_at"], name="task_inbox")]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.text[:60]}"

@@ -10,7 +10,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from recoup.audit.models import AuditEvent
 from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.messaging.models import (
-    Attachment, ContactPointStatus, LetterBatch, LetterBatchStatus, Message, MessageChannel,
+    INBOX_KINDS, Attachment, ContactPointStatus, LetterBatch, LetterBatchStatus, Message, MessageChannel,
     MessageStatus, Task, TaskKind, TaskStatus,
 )
 from recoup.orgs.models import Organization
@@ -118,8 +118,8 @@ def customer_message(*, org: Organization, customer: Customer, pk: int) -> Messa
 
 
 def open_task_list(*, org: Organization):
-    """Open tasks other than replies (those have their own list), oldest first."""
-    return open_tasks(org=org).exclude(kind=TaskKind.REPLY).select_related("message").order_by("created_at", "id")
+    """Open tasks other than the inbox's (replies, disputes, promises: ``messaging.inbox``), oldest first."""
+    return open_tasks(org=org).exclude(kind__in=INBOX_KINDS).select_related("message").order_by("created_at", "id")
 
 
 def open_replies(*, org: Organization):
@@ -152,11 +152,19 @@ def _count(queryset) -> Subquery:
     return Subquery(queryset.filter(org=OuterRef("pk")).order_by().values("org").annotate(n=Count("pk")).values("n"))
 
 
-def worklist_count(*, org: Organization) -> int:
-    """Open items for the navigation badge: calls to make, open tasks, letters to post; one query on every page."""
+def open_counts(*, org: Organization) -> tuple[int, int]:
+    """For the navigation badges, in one query on every page: the worklist's open items (calls to make,
+    open tasks, letters to post) and the inbox's unhandled items (replies, disputes, promises)."""
     counts = Organization.objects.filter(pk=org.pk).annotate(
         calls=_count(Message.objects.filter(channel=MessageChannel.CALL, status=MessageStatus.OPEN)),
-        tasks=_count(Task.objects.filter(status=TaskStatus.OPEN)),
+        tasks=_count(Task.objects.filter(status=TaskStatus.OPEN).exclude(kind__in=INBOX_KINDS)),
         letters=_count(Message.objects.filter(status=MessageStatus.BATCHED, batch__status=LetterBatchStatus.OPEN)),
-    ).values_list("calls", "tasks", "letters").first()
-    return sum(n or 0 for n in counts or ())
+        inbox=_count(Task.objects.filter(status=TaskStatus.OPEN, kind__in=INBOX_KINDS)),
+    ).values_list("calls", "tasks", "letters", "inbox").first() or (0, 0, 0, 0)
+    calls, tasks, letters, inbox = (n or 0 for n in counts)
+    return calls + tasks + letters, inbox
+
+
+def worklist_count(*, org: Organization) -> int:
+    """Open items of the worklist: calls to make, open tasks (not the inbox's), letters to post."""
+    return open_counts(org=org)[0]

@@ -179,7 +179,7 @@ def channel_stop(*, org: Organization, customer: Customer, channel: str, actor: 
 @transaction.atomic
 def customer_message(*, org: Organization, customer: Customer, text: str, actor: Actor, now: datetime) -> PortalMessage:
     """A message the debtor writes to the business: kept, an incoming portal message on the customer's
-    messages and timeline, and a reply to read under Worklist -> Replies."""
+    messages and timeline, and a reply to read in the inbox."""
     _same_org(org, customer)
     text = text.strip()
     if not text:
@@ -187,7 +187,7 @@ def customer_message(*, org: Organization, customer: Customer, text: str, actor:
     if len(text) > MAX_MESSAGE:
         raise PortalError(f"Please keep your message under {MAX_MESSAGE} characters.")
     message = PortalMessage.objects.create(org=org, customer=customer, text=text, created_at=now)
-    # An incoming message on the customer's log, with a reply task under Worklist -> Replies.
+    # An incoming message on the customer's log, with a reply task in the inbox.
     message_received(org=org, customer=customer, channel=MessageChannel.PORTAL, subject=one_line(text)[:120],
                      text=text, source="portal", key=f"portal:{message.pk}", actor=actor, now=now,
                      verb="portal.message", summary=f"Message from {customer.name} in the portal: {text}")

@@ -4,7 +4,7 @@ from recoup.web.views import (
     aging, credit, customer_edit, customers, dashboard, home, imports, invoice_entry, invoice_pdf, invoices, payments, statements,
 )
 from recoup.web.views import settings as settings_pages
-from recoup.web.views import communications, worklist
+from recoup.web.views import communications, inbox, worklist
 from recoup.web.views import message_templates, policies
 from recoup.web.views import charges as charge_views
 from recoup.web.views import review
@@ -42,6 +42,8 @@ org_patterns = [
          name="letter_returned"),
     path("customers/<int:pk>/messages/<int:message_pk>/attachments/<int:attachment_pk>/",
          communications.message_attachment, name="message_attachment"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:pk>/handled/", inbox.mark_handled, name="inbox_handled"),
     path("worklist/", worklist.worklist, name="worklist"),
     path("worklist/calls/<int:pk>/outcome/", worklist.call_outcome, name="worklist_call_outcome"),
     path("worklist/tasks/<int:pk>/close/", worklist.task_done, name="worklist_task_done"),

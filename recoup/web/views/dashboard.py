@@ -9,6 +9,7 @@ from django.utils import timezone
 from recoup.collections.review import drafts_count
 from recoup.connections.selectors import books_hold
 from recoup.lib import health
+from recoup.messaging.selectors import open_counts
 from recoup.orgs.models import Organization, Role
 from recoup.reports.aging import aging_totals
 from recoup.web import charts, selectors
@@ -57,6 +58,7 @@ def dashboard(request: HttpRequest, org: Organization) -> HttpResponse:
         "summaries": summaries,
         "most_overdue": selectors.most_overdue(org, today=today),
         "drafts_waiting": drafts_count(org=org),
+        "inbox_open": open_counts(org=org)[1],
         "books_hold": books_hold(org, now),
         "health_problems": _health_problems(request, org, now),
         **_at_a_glance(org, today),

@@ -1,4 +1,5 @@
-"""The operator's worklist: calls to make, tasks to close, letters to print and post, replies to read.
+"""The operator's worklist: calls to make, tasks to close, letters to print and post (replies, disputes and
+promises are read in the inbox, ``views.inbox``).
 
 Everyone in the organization reads it; collectors and owners act on it. Each
 action is a POST that calls one messaging action and redirects back here.
@@ -33,7 +34,7 @@ def worklist(request: HttpRequest, org: Organization) -> HttpResponse:
         "calls": [(c, invoices[c.customer_id], CallOutcomeForm(prefix=f"call{c.pk}")) for c in calls],
         "tasks": selectors.open_task_list(org=org),
         "batches": selectors.open_batch_letters(org=org),
-        "replies": selectors.open_replies(org=org),
+        "inbox_open": selectors.open_counts(org=org)[1],
         "today": org_today(org, now),
     })
 
