@@ -21,7 +21,6 @@ from recoup.core.policy import Policy as CorePolicy, PolicyError
 from recoup.orgs.models import check_same_org
 
 REMOVED = "policy.step_removed"
-RESTORED = "policy.step_restored"
 
 
 def _save(policy: Policy, core: CorePolicy, now: datetime) -> dict:
@@ -45,7 +44,7 @@ def policy_step_remove(*, org, policy: Policy, key: str, actor: Actor, now: date
     position, step = core.rank(key, 0)[0], core.step(key)
     before = policy.spec
     after = _save(policy, described(replace(core, steps=tuple(s for s in core.steps if s.key != key)), policy), now)
-    return audit.record(org=org, actor=actor, at=now, verb=REMOVED, subject=policy,
+    return audit.record(org=org, actor=actor, at=now, verb="policy.step_removed", subject=policy,
                         summary=f"Step {step.name} removed from policy {policy.name}",
                         data={"step": before["steps"][position], "position": position,
                               "before": before, "after": after})
@@ -90,7 +89,7 @@ def policy_step_restore(*, org, policy: Policy, removal: AuditEvent, actor: Acto
         else described(restored, policy)
     before = policy.spec
     after = _save(policy, restored, now)
-    audit.record(org=org, actor=actor, at=now, verb=RESTORED, subject=policy,
+    audit.record(org=org, actor=actor, at=now, verb="policy.step_restored", subject=policy,
                  summary=f"Step {step['name']} restored to policy {policy.name}",
                  data={"step": step, "undoes": removal.seq, "before": before, "after": after})
     return policy
