@@ -243,6 +243,8 @@ def test_collectors_write_off_only_up_to_the_organizations_limit(world, org_a, o
 PROMISED_ROLES = {
     "import_upload": (Role.COLLECTOR, Role.COLLECTOR), "import_mapping": (Role.COLLECTOR, Role.COLLECTOR),
     "import_confirm": (Role.COLLECTOR, Role.COLLECTOR),
+    # Removing a policy step (GET asks, POST removes) and undoing it: owners only, like editing a step.
+    "policy_step_delete": (Role.OWNER, Role.OWNER), "policy_step_undo": (Role.OWNER, Role.OWNER),
     "api_settings": (Role.OWNER, Role.OWNER), "api_token_revoke": (Role.OWNER, Role.OWNER),
     "api_endpoint_toggle": (Role.OWNER, Role.OWNER), "api_delivery_resend": (Role.OWNER, Role.OWNER),
     "api_export": (Role.OWNER, Role.OWNER),

@@ -7,6 +7,7 @@ to that organization, writes in one transaction and records an audit event.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from recoup.audit.actions import Actor
 from recoup.collections.chase import chase_forget
 from recoup.collections.models import CustomerPolicy, CustomerTag, DefaultFor, Pause, Policy, PolicyRule
 from recoup.core.policy import Policy as CorePolicy, PolicyError
+from recoup.core.policy_summary import describe
 from recoup.ledger.models import Customer, Invoice
 from recoup.orgs.models import Organization, check_same_org
 
@@ -217,9 +219,21 @@ class PolicySpecError(CollectionsError):
         self.message = message
 
 
+def described(core: CorePolicy, stored: Policy) -> CorePolicy:
+    """``core`` about to replace ``stored``'s spec, its description made from its steps when the steps
+    change and the description is the one ``stored`` has (written for the old steps)."""
+    old_steps = CorePolicy.from_dict(stored.spec).steps if stored.spec else ()
+    if core.steps != old_steps and core.description == stored.description:
+        return replace(core, description=describe(core))
+    return core
+
+
 @transaction.atomic
 def policy_update(*, org: Organization, policy: Policy, spec: dict, actor: Actor, now: datetime) -> Policy:
     """Replace a policy's steps and description with ``spec`` (``Policy.to_dict()`` form), keeping its name.
+
+    When the steps change and ``spec`` keeps the description the policy had, that text described
+    the old steps: the description becomes the summary of the new ones (``core.policy_summary``).
 
     Raises:
         PolicySpecError naming the path of the first bad field; nothing is saved then.
@@ -232,6 +246,7 @@ def policy_update(*, org: Organization, policy: Policy, spec: dict, actor: Actor
     if core.name != policy.name:
         raise PolicySpecError("name", f"stays {policy.name!r}; load a policy under a new name to copy it")
     policy = Policy.objects.for_org(org).select_for_update().get(pk=policy.pk)
+    core = described(core, policy)
     before, after = policy.spec, core.to_dict()
     if before == after:
         return policy

@@ -36,7 +36,7 @@ from recoup.messaging.actions import message_cancel, message_queue, task_open
 from recoup.messaging.links import PORTAL_LINK, PREFERENCES_LINK
 from recoup.messaging.models import ContactPointStatus, Message, MessageStatus, Task, TaskKind, TaskStatus
 from recoup.messaging.selectors import cycle_messages_waiting
-from recoup.messaging.rendering import TemplateMissing, render_message
+from recoup.messaging.rendering import RenderedMessage, TemplateMissing, render_message
 from recoup.orgs.models import Organization, SendMode
 
 # channel -> (Contact field holding the address, Contact field saying "do not use")
@@ -216,6 +216,22 @@ def _step_to_send(policy: Policy, plan: MessagePlan, waiting: list[Message]) -> 
     return policy.step(max(keys, key=lambda key: policy.rank(key, 0)))
 
 
+def step_message(*, org: Organization, customer: Customer, invoices: list[Invoice], template: str, channel: str,
+                 on: date, links: PortalLinks | None = None, language: str | None = None) -> RenderedMessage:
+    """A step's message to ``customer`` listing ``invoices`` as the cycle stores it (the policy page's
+    preview shows this same text, ``messaging.as_delivered``): the templates with the portal links as
+    placeholders, "pay by" as a marker delivery fills in, and the disclosures the rules require.
+
+    Raises: TemplateMissing when the template does not exist for ``channel``.
+    """
+    portal_url, preferences_url = links.urls() if links is not None else (PORTAL_LINK, PREFERENCES_LINK)
+    rendered = render_message(org=org, customer=customer, invoices=invoices, template=template, channel=channel,
+                              language=language, on=on, portal_url=portal_url, preferences_url=preferences_url,
+                              pay_by_from_delivery=True)
+    return _with_disclosures(org=org, customer=customer, invoices=invoices, channel=channel, on=on,
+                             rendered=rendered)
+
+
 def send_one(*, org: Organization, customer: Customer, plan: MessagePlan, policy: Policy, contacts: list[Contact],
               unusable: set, invoices: list[Invoice], on: date, now: datetime, actor: Actor,
               links: PortalLinks, replaces: Message | None = None,
@@ -250,14 +266,10 @@ def send_one(*, org: Organization, customer: Customer, plan: MessagePlan, policy
     # A draft when the step asked for or the step sent (a more advanced one waiting) is in review mode.
     draft = SendMode.REVIEW in (mode, step_mode(org, step))
     try:
-        portal_url, preferences_url = links.urls()
-        rendered = render_message(org=org, customer=customer, invoices=invoices, template=step.template_name,
-                                  channel=plan.channel, language=None, on=on, portal_url=portal_url,
-                                  preferences_url=preferences_url, pay_by_from_delivery=True)
+        rendered = step_message(org=org, customer=customer, invoices=invoices, template=step.template_name,
+                                channel=plan.channel, on=on, links=links)
     except TemplateMissing as exc:
         return SendOutcome(Outcome.BLOCKED, plan.channel, str(exc), channel_only=True)
-    rendered = _with_disclosures(org=org, customer=customer, invoices=invoices, channel=plan.channel, on=on,
-                                 rendered=rendered)
     email = plan.channel == "email"
     message = message_queue(
         org=org, customer=customer, channel=plan.channel, to_address=_to_address(customer, contact, plan.channel),

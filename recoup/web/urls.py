@@ -56,6 +56,7 @@ org_patterns = [
     path("policies/<int:pk>/rules/<int:rule_pk>/delete/", policies.rule_delete, name="policy_rule_delete"),
     path("policies/<int:pk>/policy.yaml", policies.policy_yaml, name="policy_yaml"),
     path("policies/<int:pk>/steps/new/", policies.step_new, name="policy_step_new"),
+    path("policies/<int:pk>/step-undo/", policies.step_undo, name="policy_step_undo"),
     path("policies/<int:pk>/steps/<slug:key>/", policies.step_edit, name="policy_step_edit"),
     path("policies/<int:pk>/steps/<slug:key>/delete/", policies.step_delete, name="policy_step_delete"),
     path("policies/<int:pk>/steps/<slug:key>/preview/", policies.step_preview, name="policy_step_preview"),

@@ -155,7 +155,7 @@ def test_the_preview_renders_for_the_most_overdue_customer_and_queues_nothing(
     make_invoice(org_a, small, "T-1", "5.00", issue=date(2026, 1, 1), due=date(2026, 1, 31))
     page = as_user("viewer").get(url("policy_step_preview", org_a, business.pk, "first-reminder")).content.decode()
     assert "To Northwind Traders" in page and "A-1" in page
-    assert "<iframe sandbox srcdoc=" in page and "&lt;table" in page  # the HTML body, escaped into srcdoc
+    assert "<iframe sandbox=\"allow-same-origin\" srcdoc=" in page and "&lt;table" in page  # the HTML body, escaped into srcdoc
     sms = as_user("viewer").get(url("policy_step_preview", org_a, business.pk, "second-reminder"),
                                 {"channel": "sms", "customer": small.pk, "language": "de"}).content.decode()
     assert "To Tiny Traders" in sms and "T-1" in sms and "<iframe" not in sms

@@ -8,11 +8,13 @@ calls one action with the signed-in user as actor and the clock read here.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 from django.contrib import messages
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -21,12 +23,15 @@ from recoup.collections.actions import (
     CollectionsError, PolicySpecError, policies_install_defaults, policy_rule_set, policy_update,
 )
 from recoup.collections.cycle import cycle_run
+from recoup.collections.cycle_send import step_message
 from recoup.collections.models import Policy, PolicyRule
 from recoup.collections.selectors import PolicyAssignment, core_policy, policy_dump
+from recoup.collections.step_removal import policy_step_remove, policy_step_restore, removal_of, undoable
 from recoup.core.policy import Step
-from recoup.ledger.models import Customer, Invoice
+from recoup.ledger.models import Charge, Customer, Invoice
 from recoup.lib.downloads import content_disposition
-from recoup.messaging.rendering import TemplateMissing, render_message
+from recoup.messaging.as_delivered import as_delivered
+from recoup.messaging.rendering import TemplateMissing
 from recoup.orgs.models import Organization, Role
 from recoup.web.decorators import org_view
 from recoup.web.policy_forms import CycleForm, PreviewForm, StepForm
@@ -63,9 +68,11 @@ def policies_install(request: HttpRequest, org: Organization) -> HttpResponse:
 @org_view()
 def policy_detail(request: HttpRequest, org: Organization, pk: int) -> HttpResponse:
     policy = get_for_org(Policy, org, pk=pk)
+    removal = removal_of(org=org, policy=policy, event_id=request.GET.get("removed", ""))
     return render(request, "web/policies/detail.html", {
         "policy": policy, "steps": core_policy(policy).steps, "following": _following(org)[policy.pk],
         "rules": policy.rules.filter(org=org),
+        "removal": removal if removal is not None and undoable(policy, removal) else None,
     })
 
 
@@ -145,14 +152,32 @@ def step_edit(request: HttpRequest, org: Organization, pk: int, key: str) -> Htt
 
 
 @org_view(Role.OWNER)
-@require_POST
 def step_delete(request: HttpRequest, org: Organization, pk: int, key: str) -> HttpResponse:
+    """GET asks whether to remove the step; POST removes it and comes back to the policy with an undo."""
     policy = get_for_org(Policy, org, pk=pk)
     step = _step(policy, key)
-    spec = core_policy(policy).to_dict()
-    spec["steps"] = [s for s in spec["steps"] if s["key"] != key]
-    policy_update(org=org, policy=policy, spec=spec, actor=Actor.for_user(request.user), now=timezone.now())
-    messages.success(request, f"Step “{step.name}” removed.")
+    if request.method != "POST":
+        return render(request, "web/policies/step_delete.html", {"policy": policy, "step": step})
+    removal = policy_step_remove(org=org, policy=policy, key=key, actor=Actor.for_user(request.user),
+                                 now=timezone.now())
+    return redirect(reverse("policy_detail", args=[org.slug, policy.pk]) + f"?removed={removal.pk}")
+
+
+@org_view(Role.OWNER)
+@require_POST
+def step_undo(request: HttpRequest, org: Organization, pk: int) -> HttpResponse:
+    """Put back the step a removal took out (the removal's audit event is posted as ``removal``)."""
+    policy = get_for_org(Policy, org, pk=pk)
+    removal = removal_of(org=org, policy=policy, event_id=request.POST.get("removal", ""))
+    if removal is None:
+        raise Http404("No such removal")
+    try:
+        policy_step_restore(org=org, policy=policy, removal=removal, actor=Actor.for_user(request.user),
+                            now=timezone.now())
+    except CollectionsError as exc:
+        messages.error(request, f"Not undone: {exc}.")
+    else:
+        messages.success(request, f"Step “{removal.data['step']['name']}” restored.")
     return redirect("policy_detail", slug=org.slug, pk=policy.pk)
 
 
@@ -177,26 +202,47 @@ def _preview_invoices(org: Organization, customer: Customer, step: Step, today) 
     return list(open_ if step.offset_days < 0 or not due.exists() else due)
 
 
+def _sample(org: Organization, step: Step, today) -> tuple[Customer, list[Invoice]]:
+    """A customer and an invoice made up for the preview when no real customer has an open invoice
+    (never saved): an invoice falling due in step with the step, so the message reads as it will."""
+    customer = Customer(org=org, ref="SAMPLE", legal_name="Sample Customer Ltd", country=org.country,
+                        kind=step.customer_kinds[0] if step.customer_kinds else "business")
+    due = today - timedelta(days=step.offset_days)
+    invoice = Invoice(pk=0, org=org, customer=customer, number="SAMPLE-0001", issue_date=due - timedelta(days=30),
+                      due_date=due, currency=org.base_currency, net_minor=100_000, total_minor=120_000,
+                      open_minor=120_000, agreed_terms={})
+    invoice._prefetched_objects_cache = {"charges": Charge.objects.none()}
+    return customer, [invoice]
+
+
 @org_view()
 def step_preview(request: HttpRequest, org: Organization, pk: int, key: str) -> HttpResponse:
+    """The step's message as the cycle would store and send it today (``cycle_send.step_message``, then
+    ``messaging.as_delivered``): to a real customer with open invoices, else to a made-up sample."""
     policy = get_for_org(Policy, org, pk=pk)
-    step, today = _step(policy, key), org_today(org, timezone.now())
+    now = timezone.now()
+    step, today = _step(policy, key), org_today(org, now)
     choices = _customer_choices(org, today, request.GET.get("customer"))
     initial = {"channel": step.channels[0], "customer": choices[0][0] if choices else None}
     form = PreviewForm({**initial, **request.GET.dict()}, channels=step.channels, customers=choices)
     rendered = customer = error = None
-    if form.is_valid() and form.cleaned_data["customer"]:
-        customer = get_for_org(Customer, org, pk=form.cleaned_data["customer"])
+    if form.is_valid():
+        if form.cleaned_data["customer"]:
+            customer = get_for_org(Customer, org, pk=form.cleaned_data["customer"])
+            invoices = _preview_invoices(org, customer, step, today)
+        else:
+            customer, invoices = _sample(org, step, today)
+        channel = form.cleaned_data["channel"]
         try:
-            rendered = render_message(org=org, customer=customer, template=step.template_name,
-                                      invoices=_preview_invoices(org, customer, step, today),
-                                      channel=form.cleaned_data["channel"],
-                                      language=form.cleaned_data["language"] or None, on=today)
+            rendered = as_delivered(step_message(org=org, customer=customer, invoices=invoices,
+                                                 template=step.template_name, channel=channel, on=today,
+                                                 language=form.cleaned_data["language"] or None),
+                                    org=org, customer=customer, channel=channel, now=now)
         except TemplateMissing as exc:
             error = str(exc)
     return render(request, "web/policies/preview.html", {
         "policy": policy, "step": step, "form": form, "customer": customer, "rendered": rendered,
-        "error": error, "today": today,
+        "error": error, "today": today, "sample": customer is not None and customer.pk is None,
     })
 
 
