@@ -219,7 +219,7 @@ def _step_to_send(policy: Policy, plan: MessagePlan, waiting: list[Message]) -> 
 def step_message(*, org: Organization, customer: Customer, invoices: list[Invoice], template: str, channel: str,
                  on: date, links: PortalLinks | None = None, language: str | None = None) -> RenderedMessage:
     """A step's message to ``customer`` listing ``invoices`` as the cycle stores it (the policy page's
-    preview shows this same text, ``messaging.as_delivered``): the templates with the portal links as
+    preview shows this same text, ``messaging.preview.as_delivered``): the templates with the portal links as
     placeholders, "pay by" as a marker delivery fills in, and the disclosures the rules require.
 
     Raises: TemplateMissing when the template does not exist for ``channel``.

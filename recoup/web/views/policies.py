@@ -30,7 +30,7 @@ from recoup.collections.step_removal import policy_step_remove, policy_step_rest
 from recoup.core.policy import Step
 from recoup.ledger.models import Charge, Customer, Invoice
 from recoup.lib.downloads import content_disposition
-from recoup.messaging.as_delivered import as_delivered
+from recoup.messaging.preview import as_delivered
 from recoup.messaging.rendering import TemplateMissing
 from recoup.orgs.models import Organization, Role
 from recoup.web.decorators import org_view
@@ -218,7 +218,7 @@ def _sample(org: Organization, step: Step, today) -> tuple[Customer, list[Invoic
 @org_view()
 def step_preview(request: HttpRequest, org: Organization, pk: int, key: str) -> HttpResponse:
     """The step's message as the cycle would store and send it today (``cycle_send.step_message``, then
-    ``messaging.as_delivered``): to a real customer with open invoices, else to a made-up sample."""
+    ``messaging.preview.as_delivered``): to a real customer with open invoices, else to a made-up sample."""
     policy = get_for_org(Policy, org, pk=pk)
     now = timezone.now()
     step, today = _step(policy, key), org_today(org, now)
