@@ -18,6 +18,8 @@ PASSWORD = "demo-pass-123"
 DOWNLOADS = (".pdf", ".csv", ".xlsx", ".yaml", ".zip", ".svg", ".json", ".txt")
 PHONE = {"width": 390, "height": 844}
 RAW_DECIMAL = re.compile(r"(?<![\w.])\d+\.\d{4,}(?![\w.])")  # "160.958904": shown numbers are rounded for people
+RAW_AMOUNT = re.compile(r"(?<![\w.,])-?\d+\.\d{2} [A-Z]{3}\b")  # "16260.40 GBP": amounts are shown as "£16,260.40"
+ISO_DAY = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])")  # "2026-12-06": days are shown as "6 Dec 2026"
 
 
 @pytest.fixture
@@ -67,9 +69,13 @@ def _crawl(page, base: str, start: str, inside: str, *, phone: bool) -> tuple[se
         if response is None or response.status >= 400:
             problems.append(f"{path}: HTTP {response.status if response else '?'}")
             continue
-        raw = RAW_DECIMAL.findall(page.inner_text("body"))
+        text = page.inner_text("body")
+        raw = RAW_DECIMAL.findall(text)
         if raw:
             problems.append(f"{path}: numbers printed with raw precision: {raw[:3]}")
+        for pattern, what in ((RAW_AMOUNT, "amounts"), (ISO_DAY, "days")):
+            if pattern.findall(text):
+                problems.append(f"{path}: {what} not in the reader's format: {pattern.findall(text)[:3]}")
         if phone:
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > PHONE["width"]:
