@@ -20,7 +20,7 @@ from babel.dates import format_date, format_time, get_datetime_format
 from recoup.core.money import format_money
 
 FALLBACK = "en"
-AMOUNT_WITH_CODE = re.compile(r"(?<![\w.,])(-?\d+(?:\.\d+)?) ([A-Z]{3})\b")
+AMOUNT_WITH_CODE = re.compile(r"(?<![\w.,])(-?\d+(?:\.\d+)?) ([A-Z]{3})(?![\w-])")
 ISO_DAY = re.compile(r"(?<![\w-])(\d{4})-(\d{2})-(\d{2})(?![\w-]|:\d)")
 
 
@@ -33,6 +33,11 @@ def regional(locale: str, country: str) -> str:
         if localedata.exists(candidate):
             return candidate
     return locale
+
+
+def reader_locale(org) -> str:
+    """The locale an operator of ``org`` reads: its locale made regional by its country."""
+    return regional(getattr(org, "locale", "") or FALLBACK, getattr(org, "country", "") or "")
 
 
 def format_day(day: date, locale: str) -> str:

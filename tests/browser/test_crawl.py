@@ -18,7 +18,7 @@ PASSWORD = "demo-pass-123"
 DOWNLOADS = (".pdf", ".csv", ".xlsx", ".yaml", ".zip", ".svg", ".json", ".txt")
 PHONE = {"width": 390, "height": 844}
 RAW_DECIMAL = re.compile(r"(?<![\w.])\d+\.\d{4,}(?![\w.])")  # "160.958904": shown numbers are rounded for people
-RAW_AMOUNT = re.compile(r"(?<![\w.,])-?\d+\.\d{2} [A-Z]{3}\b")  # "16260.40 GBP": amounts are shown as "£16,260.40"
+RAW_AMOUNT = re.compile(r"(?<![\w.,])-?\d+\.\d{2} [A-Z]{3}(?![\w-])")  # "16260.40 GBP": amounts are shown as "£16,260.40"
 ISO_DAY = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])")  # "2026-12-06": days are shown as "6 Dec 2026"
 
 

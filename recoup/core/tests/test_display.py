@@ -32,7 +32,7 @@ def test_amounts_and_iso_dates_in_a_stored_sentence_are_shown_in_the_locale():
 
 
 def test_what_is_not_an_amount_or_a_day_is_left_alone():
-    for text in ("INV-2026-12-06", "run at 2026-12-06T10:00", "12.5 ABCD", "1.5 XYZ", "2026-13-40", "v1.2 GBPX"):
+    for text in ("INV-2026-12-06", "paid 12.00 INV-3", "run at 2026-12-06T10:00", "12.5 ABCD", "1.5 XYZ", "2026-13-40", "v1.2 GBPX"):
         assert localize_sentence(text, "en_GB") == text
 
 

@@ -14,7 +14,7 @@ from django import template
 from django.utils import translation
 from django.utils.http import urlencode
 
-from recoup.core.display import format_day, format_day_time, localize_sentence, regional
+from recoup.core.display import format_day, format_day_time, localize_sentence, reader_locale
 from recoup.core.money import format_money, from_minor
 
 register = template.Library()
@@ -27,7 +27,7 @@ def _locale(context) -> str:
     org = context.get("org")
     if org is None:
         return translation.get_language() or "en"
-    return regional(getattr(org, "locale", "") or "en", getattr(org, "country", ""))
+    return reader_locale(org)
 
 
 def _zone(context) -> str:
