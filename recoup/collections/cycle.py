@@ -267,7 +267,7 @@ def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions
         charged = charged or step.action in CHARGE_ACTIONS
     audit.record(org=org, actor=ACTOR, at=now, verb="collections.decided", subject=customer, customer=customer,
                  summary=f"{customer.ref}: " + "; ".join(
-                     f"{numbers[d.invoice_id]} {d.step_key}#{d.number} {d.status}" for d in decisions),
+                     _decision_words(numbers[d.invoice_id], policy, d) for d in decisions),
                  data={"date": on.isoformat(), "run": run.pk,
                        "decisions": [[numbers[d.invoice_id], d.step_key, d.number, d.status] for d in decisions]})
     if not plans:
@@ -289,3 +289,12 @@ def _act(*, org: Organization, work: CustomerWork, policy: CorePolicy, decisions
     StepDecision.objects.filter(cycle_run=run, customer_id=work.id, status=DecisionStatus.DUE).update(
         outcome=first.status, reason=reasons, message=first.message)
     return actions
+
+
+def _decision_words(number: str, policy, decision) -> str:
+    """One decision for people: "INV-7 “Second reminder” due" or "INV-7 “Before due” passed over (a later
+    step caught up)"; a repeat says which ("repeat 2"). The step's key and number stay in the event's data."""
+    name = policy.step(decision.step_key).name if policy.has_step(decision.step_key) else decision.step_key
+    repeat = f" (repeat {decision.number})" if decision.number else ""
+    outcome = "due" if decision.status == DecisionStatus.DUE else "passed over (a later step caught up)"
+    return f"{number} “{name}”{repeat} {outcome}"

@@ -6,14 +6,23 @@ the table rendered beside every chart. Pixels are integers: a chart only needs t
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from recoup.core.money import format_money
 
 W, H = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 34
 PLOT_W, PLOT_H = W - LEFT - RIGHT, H - TOP - BOTTOM
 # One colour per aging bucket, current first (greens to reds), readable on white.
 BUCKET_COLOURS = ["#3b7d4f", "#d9a43b", "#d97a3b", "#c4512f", "#8e2b2b", "#5a1c1c"]
+
+
+def _money(value: float, currency: str, locale: str) -> str:
+    """A tooltip's amount as the reader writes it ("£339.00", "339,00 €")."""
+    return format_money(Decimal(f"{value:.2f}"), currency, locale)
 
 
 def _svg(title: str, desc: str, body: list[str], cls: str) -> SafeString:
@@ -42,7 +51,8 @@ def _x_labels(labels: list[str], slot: float) -> list[str]:
             f'class="label">{escape(t)}</text>' for i, t in enumerate(labels) if i % step == 0]
 
 
-def stacked_aging(points: list[tuple[str, list[float]]], bucket_labels: list[str], currency: str) -> SafeString:
+def stacked_aging(points: list[tuple[str, list[float]]], bucket_labels: list[str], currency: str,
+                  locale: str = "en") -> SafeString:
     """One stacked bar per month end, a segment per aging bucket."""
     peak = max((sum(max(v, 0) for v in values) for _, values in points), default=0.0)
     slot = PLOT_W / max(len(points), 1)
@@ -55,7 +65,7 @@ def stacked_aging(points: list[tuple[str, list[float]]], bucket_labels: list[str
             y_top, y_base = _y(base + v, peak), _y(base, peak)
             body.append(f'<rect x="{int(LEFT + slot * i + 4)}" y="{y_top}" width="{max(int(slot - 8), 1)}" '
                         f'height="{max(y_base - y_top, 0)}" fill="{BUCKET_COLOURS[b % len(BUCKET_COLOURS)]}">'
-                        f'<title>{escape(points[i][0])} {escape(bucket_labels[b])}: {v:,.2f} {currency}</title></rect>')
+                        f'<title>{escape(points[i][0])} {escape(bucket_labels[b])}: {_money(v, currency, locale)}</title></rect>')
             base += v
     body += _x_labels([p[0] for p in points], slot)
     legend = "".join(
@@ -81,7 +91,8 @@ def line(points: list[tuple[str, float | None]], title: str, unit: str) -> SafeS
     return _svg(title, f"{title}: " + "; ".join(f"{lab} {v}" for lab, v in points), body, "line")
 
 
-def bars_with_range(points: list[tuple[str, float, float, float]], title: str, currency: str) -> SafeString:
+def bars_with_range(points: list[tuple[str, float, float, float]], title: str, currency: str,
+                    locale: str = "en") -> SafeString:
     """Bars of expected values with a whisker from low to high (e.g. the weekly cash forecast)."""
     peak = max((max(e, hi) for _, e, _, hi in points), default=0.0)
     slot = PLOT_W / max(len(points), 1)
@@ -91,7 +102,8 @@ def bars_with_range(points: list[tuple[str, float, float, float]], title: str, c
         w = max(int(slot - 10), 1)
         y = _y(expected, peak)
         body.append(f'<rect x="{x}" y="{y}" width="{w}" height="{TOP + PLOT_H - y}" fill="#6a9fcb">'
-                    f'<title>{escape(lab)}: {expected:,.2f} {currency} ({low:,.2f} to {high:,.2f})</title></rect>')
+                    f'<title>{escape(lab)}: {_money(expected, currency, locale)} ({_money(low, currency, locale)} to '
+                    f'{_money(high, currency, locale)})</title></rect>')
         cx = x + w // 2
         body.append(f'<line x1="{cx}" x2="{cx}" y1="{_y(low, peak)}" y2="{_y(high, peak)}" stroke="#222" '
                     f'stroke-width="1.5" class="range"/>'

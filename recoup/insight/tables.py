@@ -1,16 +1,41 @@
 """The tables behind every insight chart, as (title, headers, rows) for pages, commands and exports.
 
-Amounts are text in major units (``minor_to_text``); ratios are text too, so CSV and XLSX
-exports hold exactly what the page shows.
+Amounts are text in major units (``minor_to_text``) and days ISO text, so CSV and XLSX exports
+hold machine values; both carry what a page needs to show them in the reader's format
+(``Amount.currency``, ``Day.day``: ``{% cell %}`` in ``recoup_web``). Ratios are text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from recoup.core.metrics import Summary
 from recoup.core.money import minor_to_text
 from recoup.lib.spreadsheet import csv_text, xlsx_bytes
+
+
+class Amount(str):
+    """An amount as text in major units ("1234.50"), knowing its minor units and currency."""
+
+    minor: int
+    currency: str
+
+    def __new__(cls, minor: int, currency: str) -> "Amount":
+        text = super().__new__(cls, minor_to_text(minor, currency))
+        text.minor, text.currency = minor, currency
+        return text
+
+
+class Day(str):
+    """A day as ISO text ("2026-12-06"), knowing its date."""
+
+    day: date
+
+    def __new__(cls, day: date) -> "Day":
+        text = super().__new__(cls, day.isoformat())
+        text.day = day
+        return text
 
 
 @dataclass
@@ -41,9 +66,9 @@ def summary_json(s: Summary) -> dict:
 
 
 def metrics_table(s: Summary) -> Table:
-    rows = [["Receivables", minor_to_text(s.receivables_minor, s.currency)],
-            ["Current (not yet due)", minor_to_text(s.current_minor, s.currency)],
-            ["Credit sales, last 90 days", minor_to_text(s.sales_minor, s.currency)],
+    rows = [["Receivables", Amount(s.receivables_minor, s.currency)],
+            ["Current (not yet due)", Amount(s.current_minor, s.currency)],
+            ["Credit sales, last 90 days", Amount(s.sales_minor, s.currency)],
             ["DSO (days)", _s(s.dso)], ["Countback DSO (days)", _s(s.countback_dso)],
             ["Best possible DSO (days)", _s(s.best_possible_dso)],
             ["Average days delinquent", _s(s.average_days_delinquent)],
@@ -52,16 +77,16 @@ def metrics_table(s: Summary) -> Table:
 
 
 def trend_table(s: Summary) -> Table:
-    rows = [[p.on.isoformat(), *[minor_to_text(v, s.currency) for v in p.buckets_minor],
-             minor_to_text(p.total_minor, s.currency), _s(p.dso)] for p in s.trend]
+    rows = [[Day(p.on), *[Amount(v, s.currency) for v in p.buckets_minor],
+             Amount(p.total_minor, s.currency), _s(p.dso)] for p in s.trend]
     return Table(f"trend-{s.currency}", f"Aging and DSO by month end ({s.currency})",
                  ["Month end", *s.labels, "Total", "DSO"], rows)
 
 
 def forecast_table(forecast, currency: str) -> Table:
-    rows = [[w.start.isoformat(), minor_to_text(w.expected_minor, currency), minor_to_text(w.low_minor, currency),
-             minor_to_text(w.high_minor, currency)] for w in forecast.weeks]
-    rows.append(["later", minor_to_text(forecast.later_minor, currency), "", ""])
+    rows = [[Day(w.start), Amount(w.expected_minor, currency), Amount(w.low_minor, currency),
+             Amount(w.high_minor, currency)] for w in forecast.weeks]
+    rows.append(["later", Amount(forecast.later_minor, currency), "", ""])
     return Table(f"forecast-{currency}", f"Expected collections by week ({currency})",
                  ["Week from", "Expected", "Low (10%)", "High (90%)"], rows)
 
@@ -71,8 +96,8 @@ def queue_table(queue, invoices: dict, currency: str, limit: int = 50) -> Table:
     for q in queue[:limit]:
         inv = invoices.get(int(q.key))
         rows.append([inv.number if inv else q.key, inv.customer.name if inv else q.customer,
-                     minor_to_text(q.open_minor, currency), f"{q.p_late * 100:.0f}%",
-                     minor_to_text(q.value_minor, currency)])
+                     Amount(q.open_minor, currency), f"{q.p_late * 100:.0f}%",
+                     Amount(q.value_minor, currency)])
     return Table(f"queue-{currency}", f"Work queue by expected value of a call ({currency})",
                  ["Invoice", "Customer", "Open", "Chance late (30+ days)", "Expected value"], rows)
 
@@ -92,7 +117,7 @@ def risk_table(insights) -> Table:
         h = c.habits
         rows.append([c.customer.ref, c.customer.name, str(c.risk.score), c.risk.band,
                      "; ".join(f"{f.name} +{f.points}" for f in c.risk.factors),
-                     minor_to_text(c.open_minor, c.currency), _s(c.limit_use), _s(h.average_days_late),
+                     Amount(c.open_minor, c.currency), _s(c.limit_use), _s(h.average_days_late),
                      _s(h.on_time_rate), h.trend, str(h.broken_promises), str(h.disputes)])
     return Table("risk", "Customers by risk",
                  ["Ref", "Customer", "Score", "Band", "Factors", "Open", "Limit use %", "Avg days late",

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from recoup.audit.actions import Actor
+from recoup.core.display import reader_locale
 from recoup.insight import actions, charts, selectors, tables
 from recoup.insight.forms import CreditCheckForm
 from recoup.orgs.models import Organization, Role
@@ -39,7 +40,7 @@ def metrics_part(org: Organization, on: date, currency: str) -> dict:
     months = [(p.on.strftime("%b %y"), [v / 10 ** _exp(currency) for v in p.buckets_minor]) for p in s.trend]
     return {
         "summary": s, "metrics_table": tables.metrics_table(s), "trend_table": tables.trend_table(s),
-        "aging_chart": charts.stacked_aging(months, s.labels, currency),
+        "aging_chart": charts.stacked_aging(months, s.labels, currency, reader_locale(org)),
         "dso_chart": charts.line([(p.on.strftime("%b %y"), None if p.dso is None else float(p.dso)) for p in s.trend],
                                  f"DSO by month end {currency}", "days"),
     }
@@ -52,7 +53,8 @@ def forecast_part(org: Organization, on: date, currency: str) -> dict:
               for w in forecast.weeks]
     invoices = selectors.open_invoice_labels(org=org, keys=[q.key for q in queue[:50]])
     return {"predictions": preds, "forecast": forecast,
-            "forecast_chart": charts.bars_with_range(points, f"Expected collections by week {currency}", currency),
+            "forecast_chart": charts.bars_with_range(points, f"Expected collections by week {currency}", currency,
+                                                     reader_locale(org)),
             "forecast_table": tables.forecast_table(forecast, currency),
             "queue_table": tables.queue_table(queue, invoices, currency)}
 

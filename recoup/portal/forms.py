@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from recoup.core.display import format_day
 from recoup.core.money import format_money, from_minor, parse_amount, to_minor
 from recoup.ledger.models import Channel
 
@@ -19,7 +20,7 @@ ATTACHMENT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "ima
 def invoice_label(invoice, lang: str) -> str:
     amount = format_money(from_minor(invoice.open_minor, invoice.currency), invoice.currency, locale=lang)
     return _("%(number)s: %(amount)s open, due %(due)s") % {
-        "number": invoice.number, "amount": amount, "due": invoice.due_date.isoformat()}
+        "number": invoice.number, "amount": amount, "due": format_day(invoice.due_date, lang)}
 
 
 class DateInput(forms.DateInput):

@@ -19,7 +19,7 @@ def invoice_pdf_bytes(org, invoice) -> bytes:
         return format_money(from_minor(minor, invoice.currency), invoice.currency, locale=lang)
 
     html = render_to_string("portal/invoice_pdf.html", {
-        "org": org, "invoice": invoice, "customer": invoice.customer,
+        "org": org, "invoice": invoice, "customer": invoice.customer, "reader_locale": lang,
         "lines": [{"description": ln.description, "quantity": ln.quantity.normalize(), "net": fmt(ln.net_minor),
                    "tax_rate": ln.tax_rate.normalize()} for ln in invoice.lines.all()],
         "net": fmt(invoice.net_minor), "tax": fmt(invoice.tax_minor), "total": fmt(invoice.total_minor),

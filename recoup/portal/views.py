@@ -23,7 +23,7 @@ from recoup.core.money import format_money, from_minor
 from recoup.lib.downloads import content_disposition
 from recoup.payments.epc import epc_svg
 from recoup.payments.selectors import bank_transfer, card_checkout_origin, has_bank_details
-from recoup.portal import selectors
+from recoup.portal import selectors, wording
 from recoup.portal.access import note_failure, portal_page, refused, throttled
 from recoup.ledger.models import Channel
 from recoup.portal.actions import (PortalError, channel_stop, current_preferences, customer_message, debtor,
@@ -86,7 +86,7 @@ def arrangement_items(arr) -> list[dict]:
     """The customer's plans, promises, disputes and settlements in words, amounts and dates formatted."""
     items = []
     for p in arr.plans:
-        items.append({"text": _("Payment plan: %(status)s") % {"status": p.get_status_display()},
+        items.append({"text": _("Payment plan: %(status)s") % {"status": wording.status_words(wording.PLAN, p.status)},
                       "sub": [f"{day(s.due_date)}: {money(s.amount_minor, p.currency)}" for s in p.instalments.all()]})
     for pr in arr.promises:
         items.append({"text": _("You promised to pay %(amount)s by %(date)s.") % {
@@ -94,9 +94,9 @@ def arrangement_items(arr) -> list[dict]:
     for d in arr.disputes:
         items.append({"text": _("Problem reported on %(date)s about %(invoices)s: %(status)s") % {
             "date": day(d.opened_on), "invoices": ", ".join(i.number for i in d.invoices.all()),
-            "status": d.get_status_display()}})
+            "status": wording.status_words(wording.DISPUTE, d.status)}})
     for s in arr.settlements:
-        items.append({"text": _("Settlement: %(status)s") % {"status": s.get_status_display()}})
+        items.append({"text": _("Settlement: %(status)s") % {"status": wording.status_words(wording.SETTLEMENT, s.status)}})
     return items
 
 

@@ -18,6 +18,12 @@ PASSWORD = "demo-pass-123"
 DOWNLOADS = (".pdf", ".csv", ".xlsx", ".yaml", ".zip", ".svg", ".json", ".txt")
 PHONE = {"width": 390, "height": 844}
 RAW_DECIMAL = re.compile(r"(?<![\w.])\d+\.\d{4,}(?![\w.])")  # "160.958904": shown numbers are rounded for people
+RAW_AMOUNT = re.compile(r"(?<![\w.,])-?\d+\.\d{2} [A-Z]{3}(?![\w-])")  # "16260.40 GBP": amounts are shown as "£16,260.40"
+PROSE = """() => { const b = document.body.cloneNode(true);
+  b.querySelectorAll('code, pre, textarea, select, script, style').forEach(e => e.remove());
+  b.querySelectorAll('td, th, li, p, dd, dt, span, a, h1, h2, h3').forEach(e => e.append(' '));
+  return b.textContent; }"""
+ISO_DAY = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])")  # "2026-12-06": days are shown as "6 Dec 2026"
 
 
 @pytest.fixture
@@ -67,9 +73,14 @@ def _crawl(page, base: str, start: str, inside: str, *, phone: bool) -> tuple[se
         if response is None or response.status >= 400:
             problems.append(f"{path}: HTTP {response.status if response else '?'}")
             continue
-        raw = RAW_DECIMAL.findall(page.inner_text("body"))
+        text = page.inner_text("body")
+        raw = RAW_DECIMAL.findall(text)
         if raw:
             problems.append(f"{path}: numbers printed with raw precision: {raw[:3]}")
+        prose = page.evaluate(PROSE)  # machine values in code, pre and form fields may stay ISO
+        for pattern, what in ((RAW_AMOUNT, "amounts"), (ISO_DAY, "days")):
+            if pattern.findall(prose):
+                problems.append(f"{path}: {what} not in the reader's format: {pattern.findall(prose)[:3]}")
         if phone:
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > PHONE["width"]:
@@ -107,7 +118,7 @@ def test_every_operator_page_is_linked_and_loads_cleanly(live_server, demo, clie
         errors = watch_console(page)
         log_in(page, live_server.url, role, PASSWORD)
         reached, problems = _crawl(page, live_server.url, f"/o/{org.slug}/", f"/o/{org.slug}/", phone=False)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
     assert errors == []
     assert sorted(must_be_linked - reached) == [], "pages reachable only by typing their address"
 
@@ -120,5 +131,5 @@ def test_every_portal_page_loads_cleanly_and_fits_a_phone(live_server, demo, chr
         errors = watch_console(page)
         reached, problems = _crawl(page, live_server.url, start, start, phone=True)
     assert len(reached) >= 5, reached  # home, bank transfer, pay, plan, promise, dispute, message, preferences
-    assert problems == []
+    assert problems == [], "\n".join(problems)
     assert errors == []

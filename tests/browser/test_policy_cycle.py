@@ -57,4 +57,5 @@ def test_an_owner_edits_a_step_previews_it_and_runs_the_cycle(live_server, owner
         row.get_by_role("link", name="C042").click()
         timeline = page.locator(".timeline")
         expect(timeline).to_contain_text("email to ap@northwind.test")
-        expect(timeline).to_contain_text("INV-1001 first-reminder#0 due")
+        expect(timeline).to_contain_text("INV-1001 “First reminder” due")
+        expect(timeline).not_to_contain_text("#0")

@@ -33,7 +33,7 @@ def test_the_list_shows_open_arrangements_and_disputes_past_their_sla(disputed, 
                  first_date=date(2026, 4, 15), actor=debtor_actor(owed["customer"]), now=frozen_clock)
     page = as_user("viewer").get(url(org_a)).content.decode()
     assert f"#{disputed.pk}" in page and "21 days (past SLA)" in page  # opened 03-10, today 03-31, SLA 14
-    assert "2 × monthly from 2026-04-15" in page
+    assert "2 × monthly from 15 Apr 2026" in page
     assert "New payment plan" not in page  # a viewer only looks
 
 

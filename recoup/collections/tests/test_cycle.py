@@ -202,3 +202,14 @@ def test_fetching_costs_the_same_few_queries_for_ten_or_thirty_invoices(five_ste
 
     cycle_run(org=org_a, on=date(2026, 3, 1), now=at(date(2026, 3, 1)))  # stores the schedule's epoch
     assert queries_for_a_quiet_day(10, "A") == queries_for_a_quiet_day(30, "B")
+
+
+def test_the_timeline_says_what_was_decided_in_words_not_rule_ids(five_step, debtor, make_invoice, org_a):
+    customer = debtor(org_a, "C001")
+    make_invoice(org_a, customer, "INV-1", "100.00", due=date(2026, 3, 1))
+    cycle_run(org=org_a, on=date(2026, 3, 4), now=at(date(2026, 3, 4)))
+    event = AuditEvent.objects.for_org(org_a).get(verb="collections.decided")
+    assert event.summary == ("C001: INV-1 “Friendly note” passed over (a later step caught up); "
+                             "INV-1 “First reminder” due")
+    # The rule ids stay in the data, for machines.
+    assert event.data["decisions"] == [["INV-1", "pre-due", 0, "superseded"], ["INV-1", "first-reminder", 0, "due"]]

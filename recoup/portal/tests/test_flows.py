@@ -95,7 +95,7 @@ def test_a_plan_within_the_limits_starts_at_once(client, link_a):
     assert response.status_code == 302 and response["Location"].endswith("?done=plan")
     plan = PaymentPlan.objects.for_org(link_a.org).get(customer=link_a.customer)
     assert plan.status == "active" and sum(i.amount_minor for i in plan.instalments.all()) == 12000
-    assert "Payment plan: Active" in client.get(response["Location"]).content.decode()
+    assert "Payment plan: active" in client.get(response["Location"]).content.decode()
 
 
 def test_a_plan_outside_the_limits_waits_for_the_operator(client, link_a):

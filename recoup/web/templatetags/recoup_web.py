@@ -1,20 +1,61 @@
-"""Template helpers: money in the organization's locale, percentages, and query strings."""
+"""Template helpers: money, days and times in the organization's locale and zone, percentages, query strings.
+
+Every date and amount a person reads goes through ``money``/``money_minor``/``day``/``day_time``
+(``recoup.core.display``): one style per reader, never ISO dates or "1234.50 GBP" in visible text.
+Machine values (``datetime`` attributes, query strings) keep ``|date:'c'`` and ``|date:'Y-m-d'``.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 
 from django import template
+from django.utils import translation
 from django.utils.http import urlencode
 
+from recoup.core.display import format_day, format_day_time, localize_sentence, reader_locale
 from recoup.core.money import format_money, from_minor
 
 register = template.Library()
 
 
 def _locale(context) -> str:
+    """The reader's locale: ``reader_locale`` where a page is for the debtor, else the organization's."""
+    if context.get("reader_locale"):
+        return context["reader_locale"]
     org = context.get("org")
-    return getattr(org, "locale", None) or "en"
+    if org is None:
+        return translation.get_language() or "en"
+    return reader_locale(org)
+
+
+def _zone(context) -> str:
+    return getattr(context.get("org"), "timezone", None) or "UTC"
+
+
+@register.simple_tag(takes_context=True)
+def day(context, value: date | None) -> str:
+    """``{% day invoice.due_date %}``: the day in the org's locale ("6 Dec 2026", "06.12.2026")."""
+    if not value:
+        return ""
+    return format_day(value, _locale(context))
+
+
+@register.simple_tag(takes_context=True)
+def day_time(context, value: datetime | None) -> str:
+    """``{% day_time message.created_at %}``: the day and time in the org's locale and time zone."""
+    if not value:
+        return ""
+    if not isinstance(value, datetime):
+        return format_day(value, _locale(context))
+    return format_day_time(value, _locale(context), _zone(context))
+
+
+@register.simple_tag(takes_context=True)
+def sentence(context, text: str | None) -> str:
+    """``{% sentence event.summary %}``: a stored sentence with its amounts and ISO dates in the org's format."""
+    return localize_sentence(text or "", _locale(context))
 
 
 @register.simple_tag(takes_context=True)
@@ -51,3 +92,14 @@ def query(context, **changes) -> str:
         else:
             params[key] = value
     return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"
+
+
+@register.simple_tag(takes_context=True)
+def cell(context, value) -> str:
+    """``{% cell v %}``: a table cell for the page; an amount or a day that knows itself (``insight.tables``)
+    is shown in the org's format, anything else as it is."""
+    if hasattr(value, "currency") and hasattr(value, "minor"):
+        return format_money(from_minor(int(value.minor), value.currency), value.currency, _locale(context))
+    if isinstance(getattr(value, "day", None), date):
+        return format_day(value.day, _locale(context))
+    return "" if value is None else str(value)

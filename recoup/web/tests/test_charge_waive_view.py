@@ -36,7 +36,7 @@ def test_the_invoice_page_shows_principal_and_the_open_charge_with_a_waive_butto
     assert "Principal and charges" in page
     assert "Payments settle costs, then interest, then principal (no rule in force fixes one: charges first)" in page
     row = page.split(f'data-charge="{fee.pk}"', 1)[1].split("</tr>", 1)[0]
-    assert "Late fee of 2026-02-15" in row and "£20.00" in row and "£5.00" in row and "£15.00" in row
+    assert "Late fee of 15 Feb 2026" in row and "£20.00" in row and "£5.00" in row and "£15.00" in row
     assert waive_url(org_a, fee) in row
     assert waive_url(org_a, fee) not in detail(as_user("viewer"), org_a, fee.invoice)
 
@@ -57,7 +57,7 @@ def test_a_collector_waives_what_is_open_with_a_reason(as_user, org_a, fee):
     assert "£15.00 of the late fee on invoice A-1 waived." in page
     row = page.split(f'data-charge="{fee.pk}"', 1)[1].split("</tr>", 1)[0]
     assert "waived" in row and waive_url(org_a, fee) not in row
-    assert "Late fee of 2026-02-15 waived: goodwill" in page
+    assert "Late fee of 15 Feb 2026 waived: goodwill" in page
 
 
 @pytest.mark.parametrize(("fields", "message"), [

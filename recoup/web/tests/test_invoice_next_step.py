@@ -36,9 +36,9 @@ def post(client, org, name, invoice, **data):
 def test_the_invoice_page_shows_its_next_reminder_and_date(as_user, org_a, chased):
     page = as_user("viewer").get(reverse("invoice_detail", args=[org_a.slug, chased["old"].pk])).content.decode()
     # A-1's first reminder fell due on 2026-02-03 and was never sent: the next cycle (today) takes it.
-    assert "First reminder</span>, <span class=\"next-step-date\">2026-03-31" in page
+    assert "First reminder</span>, <span class=\"next-step-date\">31 Mar 2026" in page
     later = as_user("viewer").get(reverse("invoice_detail", args=[org_a.slug, chased["new"].pk])).content.decode()
-    assert "First reminder</span>, <span class=\"next-step-date\">2026-05-03" in later
+    assert "First reminder</span>, <span class=\"next-step-date\">3 May 2026" in later
     assert "Send now" not in page  # viewers see the step, not the controls
 
 
@@ -46,7 +46,7 @@ def test_the_customer_page_shows_each_open_invoices_next_reminder_with_its_contr
     page = as_user("collector").get(reverse("customer_detail", args=[org_a.slug, chased["customer"].pk]))
     body = page.content.decode()
     assert body.count("Send now") == 2 and body.count("Skip this step") == 2 and body.count("Snooze until") == 2
-    assert "2026-05-03" in body and "2026-03-31" in body
+    assert "3 May 2026" in body and "31 Mar 2026" in body
 
 
 def test_send_now_queues_the_steps_message_through_the_cycles_path_and_audits_it(as_user, org_a, chased):
@@ -62,7 +62,7 @@ def test_send_now_queues_the_steps_message_through_the_cycles_path_and_audits_it
     assert AuditEvent.objects.filter(org=org_a, verb="collections.step_sent_now").count() == 1
     # The step is taken: the invoice's next one is the second reminder, and sending again is refused.
     page = as_user("viewer").get(reverse("invoice_detail", args=[org_a.slug, chased["old"].pk])).content.decode()
-    assert "Second reminder</span>, <span class=\"next-step-date\">2026-05-01" in page
+    assert "Second reminder</span>, <span class=\"next-step-date\">1 May 2026" in page
     post(as_user("collector"), org_a, "invoice_step_send", chased["old"], step="first-reminder", number=0)
     assert Message.objects.filter(org=org_a).count() == 1
 
@@ -96,7 +96,7 @@ def test_skip_records_the_step_as_passed_over_and_shows_the_next_one(as_user, or
     assert not Message.objects.filter(org=org_a).exists()
     assert AuditEvent.objects.filter(org=org_a, verb="collections.step_skipped", subject_id=chased["old"].pk).exists()
     page = as_user("viewer").get(reverse("invoice_detail", args=[org_a.slug, chased["old"].pk])).content.decode()
-    assert "Second reminder</span>, <span class=\"next-step-date\">2026-05-01" in page
+    assert "Second reminder</span>, <span class=\"next-step-date\">1 May 2026" in page
 
 
 def test_a_step_that_moved_since_the_page_was_shown_is_not_skipped(as_user, org_a, chased):
