@@ -27,7 +27,7 @@ from recoup.audit.actions import Actor
 from recoup.audit.checkpoints import checkpoint_take
 from recoup.collections.cycle import CycleResult, cycle_run
 from recoup.collections.digest import digest_send
-from recoup.collections.hooks import run_before_cycle
+from recoup.collections.hooks import run_after_cycle, run_before_cycle
 from recoup.collections.models import CycleRun, ScheduledRun
 from recoup.escalation.case_actions import case_reminders
 from recoup.lib.uploads import uploads_sweep
@@ -116,6 +116,7 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
             continue
         ScheduledRun.objects.filter(pk=claim.pk).update(finished_at=now, cycle_run_id=result.run_id)
         report.ran.append((org, result))
+        run_after_cycle(org, on, now)  # insight: the day's snapshot of the figures the pages show
         try:
             audit = checkpoint_take(org=org, now=now)  # the day's checkpoint, carried by the digest
         except Exception:  # noqa: BLE001 - an unreadable key file must not undo or repeat the day's run
