@@ -18,6 +18,7 @@ from recoup.insight.models import CreditCheck, InsightSnapshot, PredictionModel
 from recoup.ledger.models import (
     Allocation, Charge, Channel, Contact, Customer, CustomerStatus, Invoice, WriteOff,
 )
+from recoup.ledger.selectors import invoice_currencies
 from recoup.orgs.models import Organization
 
 
@@ -35,7 +36,7 @@ def record_counts(*, org: Organization, customer_ids: list[int]) -> dict[int, di
 # --- the ledger as facts -----------------------------------------------------------------------
 
 def currencies(org: Organization) -> list[str]:
-    found = set(Invoice.objects.for_org(org).values_list("currency", flat=True).distinct())
+    found = invoice_currencies(org)
     return sorted(found, key=lambda c: (c != org.base_currency, c))
 
 

@@ -165,6 +165,8 @@ class Invoice(OrgOwned):
         indexes = [
             models.Index(fields=["org", "customer"]),
             models.Index(fields=["org", "issue_date"]),
+            # The currencies an organization invoices in, one seek each (selectors.invoice_currencies).
+            models.Index(fields=["org", "currency"], name="invoice_org_currency"),
             # Aging reads open invoices only; this keeps it proportional to them.
             models.Index(
                 fields=["org", "due_date"], name="invoice_open_by_due", condition=~Q(open_minor=0)
