@@ -99,18 +99,20 @@ def owner_client():
 
 
 def write_snapshot(org) -> float:
-    """The day's insight snapshot, as the scheduler writes it after the cycle; returns seconds."""
+    """What the scheduler does after the day's cycle: the planner's statistics (SQLite) and the
+    day's insight snapshot; returns seconds."""
     from django.utils import timezone
 
     from recoup.insight import actions
     from recoup.web.views.common import org_today
 
-    if not hasattr(actions, "insight_snapshot_write"):  # before snapshots existed
-        return 0.0
     insight_snapshot_write = actions.insight_snapshot_write
+
+    from recoup.lib.planner import planner_statistics_refresh
 
     started = time.perf_counter()
     now = timezone.now()
+    planner_statistics_refresh()
     insight_snapshot_write(org=org, on=org_today(org, now), now=now)
     return time.perf_counter() - started
 
@@ -176,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"reusing the database at {where}", flush=True)
     org, client = owner_client()
-    print(f"insight snapshot written in {write_snapshot(org):.1f} s (the scheduler's daily job)", flush=True)
+    print(f"planner statistics and insight snapshot written in {write_snapshot(org):.1f} s"
+          " (the scheduler's daily job)", flush=True)
     from django.urls import reverse
 
     pages = crawl(client, reverse("dashboard", args=[org.slug]), args.max_pages)

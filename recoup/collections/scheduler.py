@@ -30,6 +30,7 @@ from recoup.collections.digest import digest_send
 from recoup.collections.hooks import run_after_cycle, run_before_cycle
 from recoup.collections.models import CycleRun, ScheduledRun
 from recoup.escalation.case_actions import case_reminders
+from recoup.lib.planner import planner_statistics_refresh
 from recoup.lib.uploads import uploads_sweep
 from recoup.messaging.delivery import DeliveryReport, deliver_due
 from recoup.ops.backup import backup_daily
@@ -131,6 +132,10 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
             uploads_sweep(now=now)
         except OSError:
             log.exception("sweeping abandoned uploads failed")
+        try:
+            planner_statistics_refresh()  # SQLite plans from statistics only ANALYZE writes
+        except Exception:  # noqa: BLE001 - slower pages, not a reason to stop the chase
+            log.exception("refreshing the query planner's statistics failed")
     if backup:
         try:
             backup_daily(now=now)
