@@ -95,9 +95,9 @@ def insight_snapshot_write(*, org: Organization, on: date, now: datetime,
 
     out = []
     for currency in currencies if currencies is not None else selectors.currencies(org):
-        data = snapshot.compute(org=org, on=on, currency=currency)
+        data, exports = snapshot.compute(org=org, on=on, currency=currency)
         row, _ = InsightSnapshot.objects.update_or_create(
-            org=org, currency=currency, on=on, defaults={"computed_at": now, "data": data})
+            org=org, currency=currency, on=on, defaults={"computed_at": now, "data": data, "exports": exports})
         out.append(row)
     return out
 

@@ -75,13 +75,15 @@ class InsightSnapshot(OrgOwned):
     dashboard, insight and forecast pages read one row instead of every invoice.
 
     ``data`` holds what the pages show (recoup/insight/snapshot.py): the metrics, the charts as
-    SVG, the tables (every row, for the exports) and the forecast; pages say when it was computed.
+    SVG, the tables and the forecast; ``exports`` the rows only downloads need (every customer's
+    risk), not read by the pages. Pages say when it was computed.
     """
 
     currency = models.CharField(max_length=3)
     on = models.DateField(help_text="The figures are as of this day")
     computed_at = models.DateTimeField()
     data = models.JSONField(default=dict)
+    exports = models.JSONField(default=dict, help_text="Rows only the exports need (every customer's risk)")
 
     class Meta:
         ordering = ["-on", "-id"]

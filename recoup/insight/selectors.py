@@ -42,7 +42,7 @@ def currencies(org: Organization) -> list[str]:
 
 def latest_snapshot(*, org: Organization, currency: str, on: date, exact: bool = False) -> InsightSnapshot | None:
     """The snapshot of ``currency`` as of ``on`` (``exact``), else the newest one as of ``on`` or before."""
-    qs = InsightSnapshot.objects.for_org(org).filter(currency=currency)
+    qs = InsightSnapshot.objects.for_org(org).filter(currency=currency).defer("exports")
     return (qs.filter(on=on) if exact else qs.filter(on__lte=on)).order_by("-on").first()
 
 

@@ -66,18 +66,20 @@ def _forecast(org: Organization, on: date, currency: str) -> dict:
     }
 
 
-def compute(*, org: Organization, on: date, currency: str) -> dict:
-    """Everything the insight pages show for ``currency`` as of ``on``, as JSON (the slow part)."""
+def compute(*, org: Organization, on: date, currency: str) -> tuple[dict, dict]:
+    """Everything the insight pages show for ``currency`` as of ``on``, as JSON (the slow part), and
+    the rows only the exports need (every customer's risk), kept apart so pages do not read them."""
     steps = selectors.step_effectiveness(org=org, on=on)
     insights = selectors.customer_insights(org=org, on=on, currency=currency)
+    risk = _table_json(tables.risk_table(insights[:RISK_ROWS_SHOWN]))
     return {
+        "risk_table": risk,
         "metrics": _metrics(org, on, currency),
         "forecast": _forecast(org, on, currency),
         "steps_table": _table_json(tables.steps_table(steps)),
         "steps_chart": str(charts.share_bars([(f"{r.step_key} ({r.channel})", r.share_14) for r in steps],
                                              "Invoices paid within 14 days after each step")) if steps else None,
-        "risk_table": _table_json(tables.risk_table(insights)),
-    }
+    }, {"risk_table": _table_json(tables.risk_table(insights))}
 
 
 def metrics_context(data: dict) -> dict:
@@ -105,12 +107,14 @@ def index_context(data: dict) -> dict:
             "risk_table": _table(data["risk_table"], limit=RISK_ROWS_SHOWN)}
 
 
-def export_table(data: dict, table: str) -> tables.Table | None:
-    """The whole table ``table`` of the snapshot (the exports hold every row), None if it has none."""
+def export_table(snapshot, table: str) -> tables.Table | None:
+    """The whole table ``table`` of an ``InsightSnapshot`` (the exports hold every row), None if it has none."""
     if table in ("metrics", "trend"):
-        return metrics_context(data).get(f"{table}_table")
+        return metrics_context(snapshot.data).get(f"{table}_table")
     if table in ("forecast", "queue"):
-        return forecast_context(data)[f"{table}_table"]
-    if table in ("steps", "risk"):
-        return _table(data[f"{table}_table"])
+        return forecast_context(snapshot.data)[f"{table}_table"]
+    if table == "steps":
+        return _table(snapshot.data["steps_table"])
+    if table == "risk":
+        return _table(snapshot.exports["risk_table"])
     return None

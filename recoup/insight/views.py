@@ -81,7 +81,7 @@ def export(request: HttpRequest, org: Organization, table: str, fmt: str) -> Htt
         raise Http404("no such table")
     found, currency, _ = _page(request, org)
     on = found.on
-    t = snapshot.export_table(found.data, table)
+    t = snapshot.export_table(found, table)
     if t is None or fmt not in ("csv", "xlsx"):
         raise Http404("no such export")
     name = f"{org.slug}-{t.name}-{on}.{fmt}"
