@@ -6,6 +6,7 @@ from django import forms
 
 from recoup.arrangements.models import Frequency, ReferralKind
 from recoup.core.money import parse_amount, to_minor
+from recoup.ledger.fields import CustomerField
 from recoup.ledger.models import Customer, Invoice
 from recoup.orgs.models import Organization
 from recoup.web.forms import DateInput
@@ -36,13 +37,12 @@ def _amount_field(label: str, required: bool = True, help_text: str = "Dot as de
 
 
 class CustomerChoiceForm(forms.Form):
-    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), label="Customer")
+    customer = CustomerField(label="Customer")
 
     def __init__(self, *args, org: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = (Customer.objects.for_org(org)
                                             .filter(invoices__open_minor__gt=0).distinct().order_by("ref"))
-        self.fields["customer"].label_from_instance = lambda c: f"{c.ref} {c.name}"
 
 
 class _InvoicesForm(forms.Form):

@@ -3,6 +3,8 @@
 - ``before_cycle``: called by the scheduler right before an organization's daily cycle (the
   connections app syncs the organization's books here). A hook that raises is logged and the
   cycle goes on: whether it may then act is the hold's decision.
+- ``after_cycle``: called by the scheduler after an organization's daily cycle ran, with its
+  local date (insight writes the day's snapshot of its figures here). A hook that raises is logged.
 - ``cycle_hold``: asked by the cycle at its ``now``; a sentence (e.g. "books not synced since
   2026-03-30 02:00 UTC") defers every step of the day with that reason, None lets it act.
 """
@@ -10,7 +12,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import Callable
 
 from recoup.orgs.models import Organization
@@ -22,11 +24,26 @@ CycleHold = Callable[[Organization, datetime], "str | None"]
 
 _BEFORE: list[BeforeCycle] = []
 _HOLDS: list[CycleHold] = []
+AfterCycle = Callable[[Organization, date, datetime], None]
+_AFTER: list[AfterCycle] = []
 
 
 def register_before_cycle(hook: BeforeCycle) -> None:
     if hook not in _BEFORE:
         _BEFORE.append(hook)
+
+
+def register_after_cycle(hook: AfterCycle) -> None:
+    if hook not in _AFTER:
+        _AFTER.append(hook)
+
+
+def run_after_cycle(org: Organization, on: date, now: datetime) -> None:
+    for hook in _AFTER:
+        try:
+            hook(org, on, now)
+        except Exception:  # noqa: BLE001 - derived figures failing must not undo or repeat the day's run
+            log.exception("after-cycle hook %s failed for %s", getattr(hook, "__name__", hook), org.slug)
 
 
 def register_cycle_hold(hook: CycleHold) -> None:

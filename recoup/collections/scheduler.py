@@ -27,9 +27,10 @@ from recoup.audit.actions import Actor
 from recoup.audit.checkpoints import checkpoint_take
 from recoup.collections.cycle import CycleResult, cycle_run
 from recoup.collections.digest import digest_send
-from recoup.collections.hooks import run_before_cycle
+from recoup.collections.hooks import run_after_cycle, run_before_cycle
 from recoup.collections.models import CycleRun, ScheduledRun
 from recoup.escalation.case_actions import case_reminders
+from recoup.lib.planner import planner_statistics_refresh
 from recoup.lib.uploads import uploads_sweep
 from recoup.messaging.delivery import DeliveryReport, deliver_due
 from recoup.ops.backup import backup_daily
@@ -116,6 +117,7 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
             continue
         ScheduledRun.objects.filter(pk=claim.pk).update(finished_at=now, cycle_run_id=result.run_id)
         report.ran.append((org, result))
+        run_after_cycle(org, on, now)  # insight: the day's snapshot of the figures the pages show
         try:
             audit = checkpoint_take(org=org, now=now)  # the day's checkpoint, carried by the digest
         except Exception:  # noqa: BLE001 - an unreadable key file must not undo or repeat the day's run
@@ -130,6 +132,10 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
             uploads_sweep(now=now)
         except OSError:
             log.exception("sweeping abandoned uploads failed")
+        try:
+            planner_statistics_refresh()  # SQLite plans from statistics only ANALYZE writes
+        except Exception:  # noqa: BLE001 - slower pages, not a reason to stop the chase
+            log.exception("refreshing the query planner's statistics failed")
     if backup:
         try:
             backup_daily(now=now)

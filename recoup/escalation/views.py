@@ -4,6 +4,8 @@ the signed-in user as actor and the clock read here, then redirects."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -33,6 +35,11 @@ from recoup.messaging.models import Task, TaskKind
 from recoup.orgs.models import Organization, Role
 from recoup.web.decorators import org_view
 from recoup.web.views.common import get_for_org, org_today
+
+
+def _customer_query(customer) -> str:
+    """``?customer=<ref>``: the arrangement forms name the customer by its reference."""
+    return "?" + urlencode({"customer": customer.ref})
 
 
 @org_view()
@@ -72,9 +79,9 @@ def review(request: HttpRequest, org: Organization, pk: int) -> HttpResponse:
         else:
             messages.success(request, done)
             if form.cleaned_data["choice"] == ReviewChoice.PAYMENT_PLAN:
-                return redirect(reverse("arrangements_plan_new", args=[org.slug]) + f"?customer={customer.pk}")
+                return redirect(reverse("arrangements_plan_new", args=[org.slug]) + _customer_query(customer))
             if form.cleaned_data["choice"] == ReviewChoice.SETTLEMENT:
-                return redirect(reverse("arrangements_settlement_new", args=[org.slug]) + f"?customer={customer.pk}")
+                return redirect(reverse("arrangements_settlement_new", args=[org.slug]) + _customer_query(customer))
             return redirect(_review_url(org, customer))
     story = account_story(org=org, customer=customer, on=today)
     cur = story.owed.currency

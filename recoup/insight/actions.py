@@ -11,7 +11,7 @@ from django.db import transaction
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.core import prediction
-from recoup.insight.models import CreditCheck, CreditDecision, PredictionModel
+from recoup.insight.models import CreditCheck, CreditDecision, InsightSnapshot, PredictionModel
 from recoup.ledger.models import Customer
 from recoup.orgs.models import Organization, check_same_org
 
@@ -84,3 +84,24 @@ def prediction_train(*, org: Organization, currency: str, records: list[predicti
                      data={"currency": currency, "n_train": len(settled), "mae_days": mae,
                            "baseline_mae_days": base})
     return row
+
+
+def insight_snapshot_write(*, org: Organization, on: date, now: datetime,
+                           currencies: list[str] | None = None) -> list[InsightSnapshot]:
+    """Compute the insight figures as of ``on`` for each currency (default: every currency the
+    organization invoices in) and store them, replacing that day's earlier snapshot. Derived data
+    only, recomputable at any time: no audit event. The scheduler calls this after each daily cycle."""
+    from recoup.insight import selectors, snapshot
+
+    out = []
+    for currency in currencies if currencies is not None else selectors.currencies(org):
+        data, exports = snapshot.compute(org=org, on=on, currency=currency)
+        row, _ = InsightSnapshot.objects.update_or_create(
+            org=org, currency=currency, on=on, defaults={"computed_at": now, "data": data, "exports": exports})
+        out.append(row)
+    return out
+
+
+def snapshot_after_cycle(org: Organization, on: date, now: datetime) -> None:
+    """The scheduler's after-cycle hook: the day's figures, so no page computes them."""
+    insight_snapshot_write(org=org, on=on, now=now)

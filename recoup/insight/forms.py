@@ -6,12 +6,13 @@ from django import forms
 
 from recoup.core.money import parse_amount, to_minor
 from recoup.insight.models import CreditDecision
+from recoup.ledger.fields import CustomerField
 from recoup.ledger.models import Customer
 from recoup.orgs.models import Organization
 
 
 class CreditCheckForm(forms.Form):
-    customer = forms.ModelChoiceField(queryset=Customer.objects.none())
+    customer = CustomerField()
     checked_on = forms.DateField(label="Checked on", widget=forms.DateInput(attrs={"type": "date"}))
     source = forms.CharField(max_length=200, help_text="Credit agency, bank, trade references, filed accounts")
     score = forms.CharField(max_length=40, required=False, help_text="As the source gave it, e.g. 72/100 or B+")

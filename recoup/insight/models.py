@@ -67,3 +67,27 @@ class PredictionModel(OrgOwned):
 
     def __str__(self) -> str:
         return f"payment model {self.currency} trained {self.trained_on} on {self.n_train} invoices"
+
+
+class InsightSnapshot(OrgOwned):
+    """The insight figures of one currency as of one day, computed once (after the daily cycle,
+    by ``recoup insight-snapshot``, or on the first visit of a day nobody computed) so that the
+    dashboard, insight and forecast pages read one row instead of every invoice.
+
+    ``data`` holds what the pages show (recoup/insight/snapshot.py): the metrics, the charts as
+    SVG, the tables and the forecast; ``exports`` the rows only downloads need (every customer's
+    risk), not read by the pages. Pages say when it was computed.
+    """
+
+    currency = models.CharField(max_length=3)
+    on = models.DateField(help_text="The figures are as of this day")
+    computed_at = models.DateTimeField()
+    data = models.JSONField(default=dict)
+    exports = models.JSONField(default=dict, help_text="Rows only the exports need (every customer's risk)")
+
+    class Meta:
+        ordering = ["-on", "-id"]
+        constraints = [models.UniqueConstraint(fields=["org", "currency", "on"], name="insight_snapshot_one_a_day")]
+
+    def __str__(self) -> str:
+        return f"insight snapshot {self.currency} as of {self.on}"

@@ -14,10 +14,11 @@ from recoup.arrangements.selectors import held_invoice_ids
 from recoup.collections.selectors import active_pauses
 from recoup.core import forecast as fc
 from recoup.core import metrics, prediction, risk
-from recoup.insight.models import CreditCheck, PredictionModel
+from recoup.insight.models import CreditCheck, InsightSnapshot, PredictionModel
 from recoup.ledger.models import (
     Allocation, Charge, Channel, Contact, Customer, CustomerStatus, Invoice, WriteOff,
 )
+from recoup.ledger.selectors import invoice_currencies
 from recoup.orgs.models import Organization
 
 
@@ -35,8 +36,14 @@ def record_counts(*, org: Organization, customer_ids: list[int]) -> dict[int, di
 # --- the ledger as facts -----------------------------------------------------------------------
 
 def currencies(org: Organization) -> list[str]:
-    found = set(Invoice.objects.for_org(org).values_list("currency", flat=True).distinct())
+    found = invoice_currencies(org)
     return sorted(found, key=lambda c: (c != org.base_currency, c))
+
+
+def latest_snapshot(*, org: Organization, currency: str, on: date, exact: bool = False) -> InsightSnapshot | None:
+    """The snapshot of ``currency`` as of ``on`` (``exact``), else the newest one as of ``on`` or before."""
+    qs = InsightSnapshot.objects.for_org(org).filter(currency=currency).defer("exports")
+    return (qs.filter(on=on) if exact else qs.filter(on__lte=on)).order_by("-on").first()
 
 
 def invoice_facts(*, org: Organization, currency: str, on: date) -> list[metrics.InvoiceFacts]:

@@ -10,20 +10,18 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from recoup.audit.actions import Actor
-from recoup.core.display import reader_locale
-from recoup.insight import actions, charts, selectors, tables
+from recoup.insight import actions, selectors, snapshot, tables
 from recoup.insight.forms import CreditCheckForm
 from recoup.orgs.models import Organization, Role
 from recoup.web.decorators import org_view
 from recoup.web.views.common import org_today
 
 
-def _as_of(request: HttpRequest, org: Organization) -> date:
-    text = request.GET.get("as_of", "")
+def _requested_day(request: HttpRequest) -> date | None:
     try:
-        return date.fromisoformat(text) if text else org_today(org, timezone.now())
+        return date.fromisoformat(request.GET.get("as_of", "")) or None
     except ValueError:
-        return org_today(org, timezone.now())
+        return None
 
 
 def _currency(request: HttpRequest, org: Organization) -> str:
@@ -31,79 +29,59 @@ def _currency(request: HttpRequest, org: Organization) -> str:
     return wanted if wanted in selectors.currencies(org) else org.base_currency
 
 
-def metrics_part(org: Organization, on: date, currency: str) -> dict:
+def snapshot_of(org: Organization, currency: str, *, asked: date | None = None):
+    """The stored figures to show: those of the day ``asked`` for (computed now if that day has none),
+    else the newest as of today (the scheduler writes one after each daily cycle), else today's,
+    computed now. Only a day nobody computed yet costs reading the ledger; every other view is one row."""
+    today = org_today(org, timezone.now())
+    found = selectors.latest_snapshot(org=org, currency=currency, on=asked or today, exact=asked is not None)
+    if found is None:
+        found, = actions.insight_snapshot_write(org=org, on=asked or today, now=timezone.now(), currencies=[currency])
+    return found
+
+
+def metrics_part(org: Organization, on: date, currency: str, found=None) -> dict:
     """Metrics, aging trend and DSO charts of one currency (also used by the dashboard)."""
-    found = [s for s in selectors.org_metrics(org=org, on=on, months=12) if s.currency == currency]
-    if not found:
-        return {}
-    s = found[0]
-    months = [(p.on.strftime("%b %y"), [v / 10 ** _exp(currency) for v in p.buckets_minor]) for p in s.trend]
-    return {
-        "summary": s, "metrics_table": tables.metrics_table(s), "trend_table": tables.trend_table(s),
-        "aging_chart": charts.stacked_aging(months, s.labels, currency, reader_locale(org)),
-        "dso_chart": charts.line([(p.on.strftime("%b %y"), None if p.dso is None else float(p.dso)) for p in s.trend],
-                                 f"DSO by month end {currency}", "days"),
-    }
+    found = found or snapshot_of(org, currency, asked=on)
+    return snapshot.metrics_context(found.data)
 
 
-def forecast_part(org: Organization, on: date, currency: str) -> dict:
-    preds, forecast, queue = selectors.cash_forecast(org=org, currency=currency, on=on)
-    scale = 10 ** _exp(currency)
-    points = [(w.start.strftime("%d %b"), w.expected_minor / scale, w.low_minor / scale, w.high_minor / scale)
-              for w in forecast.weeks]
-    invoices = selectors.open_invoice_labels(org=org, keys=[q.key for q in queue[:50]])
-    return {"predictions": preds, "forecast": forecast,
-            "forecast_chart": charts.bars_with_range(points, f"Expected collections by week {currency}", currency,
-                                                     reader_locale(org)),
-            "forecast_table": tables.forecast_table(forecast, currency),
-            "queue_table": tables.queue_table(queue, invoices, currency)}
+def forecast_part(org: Organization, on: date, currency: str, found=None) -> dict:
+    found = found or snapshot_of(org, currency, asked=on)
+    return snapshot.forecast_context(found.data)
 
 
-def _exp(currency: str) -> int:
-    from recoup.core.money import minor_exponent
-
-    return minor_exponent(currency)
+def _page(request: HttpRequest, org: Organization):
+    currency = _currency(request, org)
+    found = snapshot_of(org, currency, asked=_requested_day(request))
+    return found, currency, {"as_of": found.on, "computed_at": found.computed_at, "currency": currency,
+                             "currencies": selectors.currencies(org)}
 
 
 @org_view()
 def index(request: HttpRequest, org: Organization) -> HttpResponse:
-    on, currency = _as_of(request, org), _currency(request, org)
-    steps = selectors.step_effectiveness(org=org, on=on)
-    insights = selectors.customer_insights(org=org, on=on, currency=currency)
+    found, currency, context = _page(request, org)
     return render(request, "insight/index.html", {
-        "as_of": on, "currency": currency, "currencies": selectors.currencies(org),
-        **metrics_part(org, on, currency),
-        "steps_table": tables.steps_table(steps),
-        "steps_chart": charts.share_bars([(f"{r.step_key} ({r.channel})", r.share_14) for r in steps],
-                                         "Invoices paid within 14 days after each step") if steps else None,
-        "risk_table": tables.risk_table(insights[:100]),
-        "reviews_due": selectors.credit_checks_due(org=org, on=on),
+        **context, **snapshot.metrics_context(found.data), **snapshot.index_context(found.data),
+        "reviews_due": selectors.credit_checks_due(org=org, on=found.on),
     })
 
 
 @org_view()
 def forecast(request: HttpRequest, org: Organization) -> HttpResponse:
-    on, currency = _as_of(request, org), _currency(request, org)
-    return render(request, "insight/forecast.html", {
-        "as_of": on, "currency": currency, "currencies": selectors.currencies(org),
-        **forecast_part(org, on, currency)})
+    found, currency, context = _page(request, org)
+    return render(request, "insight/forecast.html", {**context, **snapshot.forecast_context(found.data)})
 
 
 @org_view()
 def export(request: HttpRequest, org: Organization, table: str, fmt: str) -> HttpResponse:
     """Any table of the insight pages as CSV or XLSX (``trend``, ``metrics``, ``forecast``, ``queue``,
-    ``steps``, ``risk``), for the ``currency`` and ``as_of`` of the query string."""
-    on, currency = _as_of(request, org), _currency(request, org)
-    if table in ("metrics", "trend"):
-        t = metrics_part(org, on, currency).get(f"{table}_table")
-    elif table in ("forecast", "queue"):
-        t = forecast_part(org, on, currency)[f"{table}_table"]
-    elif table == "steps":
-        t = tables.steps_table(selectors.step_effectiveness(org=org, on=on))
-    elif table == "risk":
-        t = tables.risk_table(selectors.customer_insights(org=org, on=on, currency=currency))
-    else:
+    ``steps``, ``risk``), for the ``currency`` and ``as_of`` of the query string (from the snapshot)."""
+    if table not in ("metrics", "trend", "forecast", "queue", "steps", "risk"):
         raise Http404("no such table")
+    found, currency, _ = _page(request, org)
+    on = found.on
+    t = snapshot.export_table(found, table)
     if t is None or fmt not in ("csv", "xlsx"):
         raise Http404("no such export")
     name = f"{org.slug}-{t.name}-{on}.{fmt}"

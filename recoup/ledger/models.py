@@ -164,7 +164,10 @@ class Invoice(OrgOwned):
         ]
         indexes = [
             models.Index(fields=["org", "customer"]),
-            models.Index(fields=["org", "issue_date"]),
+            # The invoice list's order (newest first): its first page is read from the index, not sorted.
+            models.Index(fields=["org", "issue_date", "number"], name="invoice_list_order"),
+            # The currencies an organization invoices in, one seek each (selectors.invoice_currencies).
+            models.Index(fields=["org", "currency"], name="invoice_org_currency"),
             # Aging reads open invoices only; this keeps it proportional to them.
             models.Index(
                 fields=["org", "due_date"], name="invoice_open_by_due", condition=~Q(open_minor=0)

@@ -8,6 +8,7 @@ from django import forms
 
 from recoup.core.money import minor_exponent
 from recoup.ledger.actions import LineInput
+from recoup.ledger.fields import CustomerField
 from recoup.ledger.models import Customer, Invoice, InvoiceStatus, PaymentTerms
 from recoup.orgs.models import Organization
 from recoup.web.forms import DateInput
@@ -17,7 +18,7 @@ MAX_LINES = 200
 
 class InvoiceForm(forms.Form):
     number = forms.CharField(max_length=64, help_text="Unique in this organization")
-    customer = forms.ModelChoiceField(queryset=Customer.objects.none())
+    customer = CustomerField()
     issue_date = forms.DateField(widget=DateInput())
     due_date = forms.DateField(widget=DateInput(), required=False,
                                help_text="Leave empty to compute it from the terms")
@@ -33,7 +34,6 @@ class InvoiceForm(forms.Form):
         self.org = org
         # Only this organization's rows: another one's id is "not a valid choice".
         self.fields["customer"].queryset = Customer.objects.for_org(org).order_by("display_name", "legal_name", "ref")
-        self.fields["customer"].label_from_instance = lambda c: f"{c.name} ({c.ref})"
         self.fields["terms"].queryset = PaymentTerms.objects.for_org(org).order_by("name")
 
     def clean_number(self) -> str:

@@ -14,6 +14,7 @@ from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Sum
 from recoup.audit.models import AuditEvent
 from recoup.core.money import format_money, from_minor
 from recoup.ledger.models import Contact, CreditNote, Customer, Invoice, Payment
+from recoup.ledger.selectors import invoice_currencies
 from recoup.orgs.models import Organization
 
 
@@ -52,7 +53,7 @@ def customer_search(
 
 def customers_currencies(org: Organization) -> list[str]:
     """Every currency the organization has invoiced in, base currency first."""
-    used = set(Invoice.objects.for_org(org).values_list("currency", flat=True).distinct())
+    used = invoice_currencies(org)
     return [org.base_currency, *sorted(used - {org.base_currency})]
 
 

@@ -48,7 +48,7 @@ def test_the_operator_resolves_a_late_dispute_and_starts_a_plan(live_server, dis
         expect(page.get_by_role("heading", level=1)).to_contain_text("Resolved by credit note")
 
         page.get_by_role("link", name="Arrangements").first.click()
-        page.get_by_label("Customer").select_option(label="C001 Northwind Traders")
+        page.get_by_label("Customer").fill("C001")  # typed by reference: no select of every customer
         page.get_by_role("button", name="New payment plan").click()
         page.get_by_label("INV-2", exact=False).check()
         page.get_by_label("Number of instalments").fill("3")

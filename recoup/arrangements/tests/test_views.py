@@ -45,8 +45,11 @@ def test_an_outsider_sees_nothing(disputed, org_a, as_user):
 
 def test_a_collector_starts_a_plan_from_the_form(owed, org_a, as_user, frozen_clock):
     client = as_user("collector")
-    chooser = client.get(url(org_a, "plans", "new"))
-    assert "C001" in chooser.content.decode()
+    chooser = client.get(url(org_a, "plans", "new")).content.decode()
+    # The customer is typed by reference: no page lists every customer in a select.
+    assert 'name="customer"' in chooser and '<select name="customer"' not in chooser
+    by_ref = client.get(url(org_a, "plans", "new") + "?customer=C001").content.decode()
+    assert owed["inv1"].number in by_ref
     response = client.post(url(org_a, "plans", "new") + f"?customer={owed['customer'].pk}", {
         "invoices": [owed["inv1"].pk], "instalments": "3", "frequency": "monthly", "first_date": "2026-04-30",
         "down_payment": "100.00", "note": "Agreed by phone"})
@@ -154,5 +157,5 @@ def test_the_customer_section_partial_renders_open_arrangements(disputed, owed, 
     html = render_to_string("arrangements/_customer.html", {
         "org": org_a, "customer": owed["customer"], "membership": Membership.objects.get(user=members["collector"]),
         "arrangements": open_arrangements(org=org_a, customer=owed["customer"])}, request=request)
-    assert f"Dispute #{disputed.pk}" in html and f"?customer={owed['customer'].pk}" in html
+    assert f"Dispute #{disputed.pk}" in html and f"?customer={owed['customer'].ref}" in html
     assert "Offer a settlement" not in html  # owners only

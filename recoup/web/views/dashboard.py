@@ -18,15 +18,18 @@ from recoup.web.views.common import org_today
 
 
 def _at_a_glance(org: Organization, today) -> dict:
-    """The insight charts of the organization's own currency: aging trend, DSO trend, cash forecast."""
+    """The insight charts of the organization's own currency (aging trend, DSO trend, cash forecast),
+    from the newest insight snapshot (the scheduler writes one after each daily cycle)."""
     from recoup.insight import selectors as insight
-    from recoup.insight.views import forecast_part, metrics_part
+    from recoup.insight.views import forecast_part, metrics_part, snapshot_of
 
     if org.base_currency not in insight.currencies(org):
         return {}
-    glance = metrics_part(org, today, org.base_currency)
-    glance.update(forecast_part(org, today, org.base_currency))
-    return {"glance": glance, "glance_currency": org.base_currency}
+    found = snapshot_of(org, org.base_currency)
+    glance = metrics_part(org, found.on, org.base_currency, found=found)
+    glance.update(forecast_part(org, found.on, org.base_currency, found=found))
+    return {"glance": glance, "glance_currency": org.base_currency, "glance_on": found.on,
+            "glance_computed_at": found.computed_at}
 
 
 def _health_problems(request: HttpRequest, org: Organization, now) -> list[tuple[str, str]]:

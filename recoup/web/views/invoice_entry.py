@@ -26,8 +26,11 @@ def invoice_new(request: HttpRequest, org: Organization) -> HttpResponse:
     now = timezone.now()
     data = request.POST if request.method == "POST" else None
     initial = {"issue_date": org_today(org, now), "currency": org.base_currency}
-    wanted = request.GET.get("customer", "")
-    preset = Customer.objects.for_org(org).filter(pk=int(wanted)).first() if wanted.isdigit() else None
+    wanted = request.GET.get("customer", "")  # the reference (links), or the id (older links)
+    customers = Customer.objects.for_org(org)
+    preset = customers.filter(ref=wanted).first() if wanted else None
+    if preset is None and wanted.isdigit():
+        preset = customers.filter(pk=int(wanted)).first()
     if preset is not None:
         initial["customer"] = preset.pk
     form, lines = InvoiceForm(data, org=org, initial=initial), line_formset(data)

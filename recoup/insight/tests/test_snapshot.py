@@ -1,0 +1,112 @@
+"""The insight snapshot: the figures the pages show are computed once a day (after the cycle) and are
+exactly what the per-request computation gave; the pages read the stored row and say when it was made."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+ON = date(2026, 3, 31)
+
+
+@pytest.fixture
+def viewer(client, org_a, system, now, monkeypatch):
+    from django.utils import timezone
+
+    from recoup.orgs.actions import member_add
+
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    client.force_login(member_add(org=org_a, username="a-viewer", role="viewer", actor=system, now=now).user)
+    return client
+
+
+def test_the_stored_figures_equal_the_computation_from_the_ledger(example, org_a, now):
+    from recoup.core import forecast as fc
+    from recoup.insight import selectors, snapshot, tables
+    from recoup.insight.actions import insight_snapshot_write
+
+    row, = insight_snapshot_write(org=org_a, on=ON, now=now)
+    summary, = selectors.org_metrics(org=org_a, on=ON, months=12)
+    metrics = snapshot.metrics_context(row.data)
+    assert metrics["summary"]["dso"] == str(summary.dso) and metrics["summary"]["cei"] == str(summary.cei)
+    assert metrics["trend_table"].rows == tables.trend_table(summary).rows
+    assert metrics["metrics_table"].rows == tables.metrics_table(summary).rows
+    preds, forecast, queue = selectors.cash_forecast(org=org_a, currency="GBP", on=ON)
+    stored = snapshot.forecast_context(row.data)
+    assert stored["forecast_table"].rows == tables.forecast_table(forecast, "GBP").rows
+    assert sum(w.expected_minor for w in forecast.weeks) + forecast.later_minor == sum(i.open_minor for i in preds.items)
+    assert [r[0] for r in stored["queue_table"].rows] == [
+        selectors.open_invoice_labels(org=org_a, keys=[q.key])[int(q.key)].number for q in queue[:50]]
+    assert stored["predictions"]["method"] == preds.method == "fallback"
+    risk = tables.risk_table(selectors.customer_insights(org=org_a, on=ON, currency="GBP"))
+    assert snapshot.export_table(row, "risk").rows == risk.rows
+    assert snapshot.index_context(row.data)["risk_table"].rows == risk.rows[:snapshot.RISK_ROWS_SHOWN]
+    steps = tables.steps_table(selectors.step_effectiveness(org=org_a, on=ON))
+    assert snapshot.export_table(row, "steps").rows == steps.rows
+    assert fc.DEFAULT_CALL_LIFT > 0  # the queue above used the default lift: no calls made yet
+
+
+def test_the_page_shows_the_stored_day_until_the_next_snapshot(example, org_a, viewer, system, now):
+    from recoup.insight.actions import insight_snapshot_write
+    from recoup.ledger.actions import payment_record
+
+    insight_snapshot_write(org=org_a, on=ON, now=now - timedelta(hours=3))
+    page = viewer.get(reverse("insight_home", args=["acme"])).content.decode()
+    assert "54.0 days" in page and "computed 31 March 2026 09:00" in page
+    # A payment today changes the ledger, not the page, until the figures are computed again.
+    invoice = example["INV-3"]
+    payment_record(org=org_a, customer=invoice.customer, date=ON, amount_minor=200000, currency="GBP",
+                   invoice=invoice, actor=system, now=now)
+    assert "54.0 days" in viewer.get(reverse("insight_home", args=["acme"])).content.decode()
+    insight_snapshot_write(org=org_a, on=ON, now=now)
+    page = viewer.get(reverse("insight_home", args=["acme"])).content.decode()
+    assert "54.0 days" not in page and "computed 31 March 2026 12:00" in page
+
+
+def test_a_visit_reads_one_stored_row_not_the_invoices(example, org_a, viewer, now):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from recoup.insight.actions import insight_snapshot_write
+
+    insight_snapshot_write(org=org_a, on=ON, now=now)
+    for name in ("insight_home", "insight_forecast", "dashboard"):
+        with CaptureQueriesContext(connection) as ctx:
+            assert viewer.get(reverse(name, args=["acme"])).status_code == 200
+        # Every payment of every invoice is read (invoice_facts) only when the figures are computed.
+        touched = [q["sql"] for q in ctx.captured_queries
+                   if '"ledger_allocation"."invoice_id", "ledger_allocation"."date"' in q["sql"]]
+        assert touched == [], name
+
+
+def test_a_day_without_a_snapshot_shows_the_latest_and_says_as_of_when(example, org_a, viewer, now):
+    from recoup.insight.actions import insight_snapshot_write
+
+    insight_snapshot_write(org=org_a, on=date(2026, 3, 30), now=now - timedelta(days=1))
+    page = viewer.get(reverse("insight_home", args=["acme"])).content.decode()
+    assert "Metrics as of 30 March 2026" in page
+    page = viewer.get(reverse("dashboard", args=["acme"])).content.decode()
+    assert "As of 30 March 2026" in page
+
+
+def test_the_scheduler_writes_the_days_snapshot_after_the_cycle(example, org_a):
+    from recoup.collections.scheduler import scheduler_tick
+    from recoup.insight.models import InsightSnapshot
+
+    at = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
+    assert scheduler_tick(now=at, orgs=[org_a], deliver=False).ran
+    row = InsightSnapshot.objects.for_org(org_a).get()
+    assert (row.on, row.currency, row.computed_at) == (date(2026, 4, 1), "GBP", at)
+    assert row.data["metrics"]["summary"]["dso"]
+
+
+def test_the_snapshot_command_stores_the_figures(example, org_a, capsys):
+    from django.core.management import call_command
+
+    from recoup.insight.models import InsightSnapshot
+
+    call_command("insight_snapshot", "--org", "acme", "--as-of", "2026-03-31")
+    assert "insight snapshot of acme as of 2026-03-31: GBP" in capsys.readouterr().out
+    assert InsightSnapshot.objects.for_org(org_a).filter(on=ON).count() == 1
