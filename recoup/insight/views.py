@@ -75,6 +75,7 @@ def index(request: HttpRequest, org: Organization) -> HttpResponse:
         "steps_chart": charts.share_bars([(f"{r.step_key} ({r.channel})", r.share_14) for r in steps],
                                          "Invoices paid within 14 days after each step") if steps else None,
         "risk_table": tables.risk_table(insights[:100]),
+        "risk_rows": insights[:100],
         "reviews_due": selectors.credit_checks_due(org=org, on=on),
     })
 
