@@ -13,9 +13,15 @@ from django.utils.safestring import SafeString, mark_safe
 
 from recoup.core.money import format_money
 
-W, H = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 34
+# The charts sit three to a row on the dashboard and alone on a phone, about 330 px wide either way: a 440-unit
+# viewBox with 15-unit text keeps every label at 11 px or more there (tests/browser/test_layouts.py).
+W, H = 440, 280
+FONT = 15
+LEFT, RIGHT, BOTTOM = 8, 8, 30
+LEGEND_ROW = 20
+TOP = 34  # room above the highest gridline for its label
 PLOT_W, PLOT_H = W - LEFT - RIGHT, H - TOP - BOTTOM
+SHARE_W = 640  # the share bars take a page's width, with their step names at the left
 # One colour per aging bucket, current first (greens to reds), readable on white.
 BUCKET_COLOURS = ["#3b7d4f", "#d9a43b", "#d97a3b", "#c4512f", "#8e2b2b", "#5a1c1c"]
 
@@ -25,14 +31,19 @@ def _money(value: float, currency: str, locale: str) -> str:
     return format_money(Decimal(f"{value:.2f}"), currency, locale)
 
 
-def _svg(title: str, desc: str, body: list[str], cls: str) -> SafeString:
+def _svg(title: str, desc: str, body: list[str], cls: str, legend: tuple[str, int] = ("", 0),
+         width: int = W) -> SafeString:
+    """``legend``: markup above the plot and its height; the plot moves down by it, so no bar reaches the legend."""
+    legend_markup, top = legend
     ident = "".join(ch for ch in title.lower() if ch.isalnum())[:40]
+    height = H + top
     return mark_safe(
-        f'<svg class="chart {cls}" viewBox="0 0 {W} {H}" role="img" preserveAspectRatio="xMidYMid meet" '
+        f'<svg class="chart {cls}" viewBox="0 0 {width} {height}" role="img" preserveAspectRatio="xMidYMid meet" '
         f'aria-labelledby="t-{ident} d-{ident}"><title id="t-{ident}">{escape(title)}</title>'
-        f'<desc id="d-{ident}">{escape(desc)}</desc>'
-        f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{TOP + PLOT_H}" y2="{TOP + PLOT_H}" class="axis" stroke="#555"/>'
-        + "".join(body) + "</svg>")
+        f'<desc id="d-{ident}">{escape(desc)}</desc>' + legend_markup
+        + (f'<g transform="translate(0 {top})">' if top else "<g>")
+        + f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{TOP + PLOT_H}" y2="{TOP + PLOT_H}" class="axis" stroke="#555"/>'
+        + "".join(body) + "</g></svg>")
 
 
 def _y(value: float, peak: float) -> int:
@@ -40,15 +51,32 @@ def _y(value: float, peak: float) -> int:
 
 
 def _axis_label(value: float, peak: float, text: str) -> str:
+    """The gridline of the highest value, its figure (with the unit or currency) just above it at the left."""
     y = _y(value, peak)
-    return (f'<text x="{LEFT - 6}" y="{y + 4}" text-anchor="end" class="tick" font-size="11">{escape(text)}</text>'
+    return (f'<text x="{LEFT}" y="{y - 6}" class="tick" font-size="{FONT}">{escape(text)}</text>'
             f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y}" y2="{y}" stroke="#ddd"/>')
 
 
 def _x_labels(labels: list[str], slot: float) -> list[str]:
-    step = max(1, -(-len(labels) // 7))
-    return [f'<text x="{int(LEFT + slot * i + slot / 2)}" y="{H - 12}" text-anchor="middle" font-size="11" '
-            f'class="label">{escape(t)}</text>' for i, t in enumerate(labels) if i % step == 0]
+    width = max((len(t) for t in labels), default=1) * FONT * 0.62 + 8  # what one label needs, roughly
+    step = max(1, -(-len(labels) // max(1, int(PLOT_W // width))))
+    return [f'<text x="{min(max(int(LEFT + slot * i + slot / 2), int(width / 2)), int(W - width / 2))}" '
+            f'y="{H - 8}" text-anchor="middle" font-size="{FONT}" class="label">{escape(t)}</text>'
+            for i, t in enumerate(labels) if i % step == 0]
+
+
+def _legend(labels: list[str]) -> tuple[str, int]:
+    """Swatches and names in rows that fit the width; returns the markup and its height."""
+    items, x, y = [], LEFT, 0
+    for k, lab in enumerate(labels):
+        width = 14 + 6 + int(len(lab) * FONT * 0.62) + 14
+        if x + width > W - RIGHT and x > LEFT:
+            x, y = LEFT, y + LEGEND_ROW
+        items.append(f'<rect x="{x}" y="{y + 4}" width="12" height="12" '
+                     f'fill="{BUCKET_COLOURS[k % len(BUCKET_COLOURS)]}"/>'
+                     f'<text x="{x + 18}" y="{y + 15}" font-size="{FONT}">{escape(lab)}</text>')
+        x += width
+    return f'<g class="legend">{"".join(items)}</g>', y + LEGEND_ROW + 4
 
 
 def stacked_aging(points: list[tuple[str, list[float]]], bucket_labels: list[str], currency: str,
@@ -56,7 +84,7 @@ def stacked_aging(points: list[tuple[str, list[float]]], bucket_labels: list[str
     """One stacked bar per month end, a segment per aging bucket."""
     peak = max((sum(max(v, 0) for v in values) for _, values in points), default=0.0)
     slot = PLOT_W / max(len(points), 1)
-    body = [_axis_label(peak, peak, f"{peak:,.0f}")] if peak else []
+    body = [_axis_label(peak, peak, f"{peak:,.0f} {currency}")] if peak else []
     for i, (_, values) in enumerate(points):
         base = 0.0
         for b, v in enumerate(values):
@@ -68,12 +96,8 @@ def stacked_aging(points: list[tuple[str, list[float]]], bucket_labels: list[str
                         f'<title>{escape(points[i][0])} {escape(bucket_labels[b])}: {_money(v, currency, locale)}</title></rect>')
             base += v
     body += _x_labels([p[0] for p in points], slot)
-    legend = "".join(
-        f'<rect x="{LEFT + 8 + k * 90}" y="2" width="10" height="10" fill="{BUCKET_COLOURS[k % len(BUCKET_COLOURS)]}"/>'
-        f'<text x="{LEFT + 22 + k * 90}" y="11" font-size="11">{escape(lab)}</text>'
-        for k, lab in enumerate(bucket_labels))
     desc = f"Stacked bars of receivables ({currency}) by aging bucket at each month end."
-    return _svg(f"Aging trend {currency}", desc, [legend, *body], "stacked")
+    return _svg(f"Aging trend {currency}", desc, body, "stacked", _legend(bucket_labels))
 
 
 def line(points: list[tuple[str, float | None]], title: str, unit: str) -> SafeString:
@@ -96,7 +120,7 @@ def bars_with_range(points: list[tuple[str, float, float, float]], title: str, c
     """Bars of expected values with a whisker from low to high (e.g. the weekly cash forecast)."""
     peak = max((max(e, hi) for _, e, _, hi in points), default=0.0)
     slot = PLOT_W / max(len(points), 1)
-    body = [_axis_label(peak, peak, f"{peak:,.0f}")] if peak else []
+    body = [_axis_label(peak, peak, f"{peak:,.0f} {currency}")] if peak else []
     for i, (lab, expected, low, high) in enumerate(points):
         x = int(LEFT + slot * i + 5)
         w = max(int(slot - 10), 1)
@@ -120,9 +144,10 @@ def share_bars(points: list[tuple[str, float | None]], title: str) -> SafeString
     body = []
     for i, (lab, share) in enumerate(points):
         y = int(TOP + row * i + 3)
-        width = int((W - RIGHT - 200) * (share or 0))
+        width = int((SHARE_W - RIGHT - 200) * (share or 0))
         body.append(f'<text x="4" y="{y + int(row / 2) + 2}" font-size="11">{escape(lab[:30])}</text>'
                     f'<rect x="196" y="{y}" width="{width}" height="{max(int(row - 6), 1)}" fill="#3b7d4f"/>'
                     f'<text x="{200 + width}" y="{y + int(row / 2) + 2}" font-size="11">'
                     f'{"" if share is None else f"{share * 100:.0f}%"}</text>')
-    return _svg(title, title + ": " + "; ".join(f"{lab} {s}" for lab, s in points), body, "shares")
+    return _svg(title, title + ": " + "; ".join(f"{lab} {s}" for lab, s in points), body, "shares",
+                width=SHARE_W)

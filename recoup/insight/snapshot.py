@@ -94,6 +94,7 @@ def compute(*, org: Organization, on: date, currency: str) -> tuple[dict, dict]:
     risk = _table_json(tables.risk_table(insights[:RISK_ROWS_SHOWN]))
     return {
         "risk_table": risk,
+        "risk_customers": [c.customer.pk for c in insights[:RISK_ROWS_SHOWN]],
         "metrics": _metrics(org, on, currency),
         "forecast": _forecast(org, on, currency),
         "steps_table": _table_json(tables.steps_table(steps)),
@@ -121,10 +122,28 @@ def forecast_context(data: dict) -> dict:
             "queue_table": _table(f["queue_table"])}
 
 
+def risk_rows(data: dict) -> list[dict]:
+    """The shown rows of the risk table as the page lays them out (``insight/_risk_table.html``): a factor a
+    line, the open amount typed, the customer's id for its link (None in a snapshot stored without ids)."""
+    table = _table(data["risk_table"], limit=RISK_ROWS_SHOWN)
+    if table is None:
+        return []
+    ids = data.get("risk_customers") or []
+    names = ("ref", "name", "score", "band", "factors", "open", "limit_use", "average_days_late", "on_time_rate",
+             "trend", "broken_promises", "disputes")
+    rows = []
+    for i, cells in enumerate(table.rows):
+        row = dict(zip(names, cells))
+        row["factors"] = [f for f in row["factors"].split("; ") if f]
+        row["customer_id"] = ids[i] if i < len(ids) else None
+        rows.append(row)
+    return rows
+
+
 def index_context(data: dict) -> dict:
     return {"steps_table": _table(data["steps_table"]),
             "steps_chart": mark_safe(data["steps_chart"]) if data["steps_chart"] else None,
-            "risk_table": _table(data["risk_table"], limit=RISK_ROWS_SHOWN)}
+            "risk_table": _table(data["risk_table"], limit=RISK_ROWS_SHOWN), "risk_rows": risk_rows(data)}
 
 
 def export_table(snapshot, table: str) -> tables.Table | None:

@@ -128,7 +128,7 @@ class ContactForm(forms.Form):
     email = forms.EmailField(required=False, label="E-mail")
     phone = forms.CharField(max_length=32, required=False,
                             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
-    postal_address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    postal_address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 5}))
     preferred_channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.EMAIL)
     opt_out_email = forms.BooleanField(required=False, label="No e-mail")
     opt_out_sms = forms.BooleanField(required=False, label="No SMS")

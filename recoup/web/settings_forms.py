@@ -30,7 +30,7 @@ def _number(**kwargs) -> forms.DecimalField:
 
 class OrgSettingsForm(forms.Form):
     legal_name = forms.CharField(max_length=200)
-    address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}))
     country = forms.CharField(max_length=2, help_text="ISO 3166 code, e.g. GB",
                               widget=forms.TextInput(attrs={"size": 3, "autocomplete": "country"}))
     region = forms.CharField(max_length=10, required=False, help_text="ISO 3166-2 subdivision, e.g. CA")

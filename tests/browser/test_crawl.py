@@ -1,6 +1,7 @@
-"""In Chromium, a guard over every page: an owner follows the links from the dashboard of a demo business and a
-debtor the links of the portal (on a 390 px phone). Every page answers without an error and without a console
-error (a Content-Security-Policy refusal is one), the portal fits the phone, and every page of an organization
+"""In Chromium, a guard over every page: each role follows the links from the dashboard of a demo business and a
+debtor the links of the portal, all on a 390 px phone. Every page answers without an error and without a console
+error (a Content-Security-Policy refusal is one), fits the phone without scrolling sideways, has no serious or
+critical accessibility violation by axe-core (tests/browser/accessibility.py), and every page of an organization
 that needs no particular record is linked from somewhere: none is reachable only by typing its address."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.accessibility import serious_violations
 from tests.browser.conftest import log_in, watch_console
 
 PASSWORD = "demo-pass-123"
@@ -60,7 +62,7 @@ def _page_names_without_records(client, slug: str) -> set[str]:
     return names
 
 
-def _crawl(page, base: str, start: str, inside: str, *, phone: bool) -> tuple[set[str], list[str]]:
+def _crawl(page, base: str, start: str, inside: str) -> tuple[set[str], list[str]]:
     """Visit the pages linked from ``start`` under ``inside``: one address per view (and query-less first)."""
     from django.urls import Resolver404, resolve
 
@@ -81,10 +83,10 @@ def _crawl(page, base: str, start: str, inside: str, *, phone: bool) -> tuple[se
         for pattern, what in ((RAW_AMOUNT, "amounts"), (ISO_DAY, "days")):
             if pattern.findall(prose):
                 problems.append(f"{path}: {what} not in the reader's format: {pattern.findall(prose)[:3]}")
-        if phone:
-            width = page.evaluate("document.documentElement.scrollWidth")
-            if width > PHONE["width"]:
-                problems.append(f"{path}: {width} px wide on a {PHONE['width']} px phone")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            problems.append(f"{path}: {width} px wide on a {PHONE['width']} px phone")
+        problems += [f"{path}: {violation}" for violation in serious_violations(page)]
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
             parts = urlsplit(href)
             if parts.netloc != urlsplit(base).netloc or not parts.path.startswith(inside):
@@ -115,9 +117,10 @@ def test_every_operator_page_is_linked_and_loads_cleanly(live_server, demo, clie
     # The review queue is in the menu while drafts wait or the organization reviews before sending.
     must_be_linked = _page_names_without_records(client, org.slug) - {"review_list"}
     with chromium_page() as page:
+        page.set_viewport_size(PHONE)
         errors = watch_console(page)
         log_in(page, live_server.url, role, PASSWORD)
-        reached, problems = _crawl(page, live_server.url, f"/o/{org.slug}/", f"/o/{org.slug}/", phone=False)
+        reached, problems = _crawl(page, live_server.url, f"/o/{org.slug}/", f"/o/{org.slug}/")
     assert problems == [], "\n".join(problems)
     assert errors == []
     assert sorted(must_be_linked - reached) == [], "pages reachable only by typing their address"
@@ -129,7 +132,7 @@ def test_every_portal_page_loads_cleanly_and_fits_a_phone(live_server, demo, chr
     with chromium_page() as page:
         page.set_viewport_size(PHONE)
         errors = watch_console(page)
-        reached, problems = _crawl(page, live_server.url, start, start, phone=True)
+        reached, problems = _crawl(page, live_server.url, start, start)
     assert len(reached) >= 5, reached  # home, bank transfer, pay, plan, promise, dispute, message, preferences
     assert problems == [], "\n".join(problems)
     assert errors == []
