@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
@@ -131,8 +132,9 @@ def _run(args, folder: Path, db_url: str, smtp: SmtpSink) -> int:
     })
     env_file = folder / "recoup.env"
     write_env_file(env_file, settings)
+    # PYTHONPATH: the code of this checkout, also where the venv's editable install points at another one.
     ctl_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "RECOUP_ENV_FILE": str(env_file),
-               "RECOUP_HOME": str(ROOT), "HOME": str(folder)}
+               "RECOUP_HOME": str(ROOT), "HOME": str(folder), "PYTHONPATH": str(ROOT)}
 
     def ctl(*argv: str) -> str:
         done = subprocess.run(list(argv), env=ctl_env, cwd=ROOT, capture_output=True, text=True, timeout=1800)
@@ -171,8 +173,8 @@ def _run(args, folder: Path, db_url: str, smtp: SmtpSink) -> int:
                                   ("scheduler", "recoup-scheduler.service", [""])):
         for n, instance in enumerate(instances, 1):
             name = f"{kind}@{instance or n}"
-            procs.append(Proc(name, kind, units[unit].command(instance), unit_env(units[unit], settings, var),
-                              folder / f"{name}.log"))
+            env = {**unit_env(units[unit], settings, var), "PYTHONPATH": str(ROOT)}
+            procs.append(Proc(name, kind, units[unit].command(instance), env, folder / f"{name}.log"))
     cert, key = self_signed_cert(folder, HOST)
     conf = nginx_config(folder, web_ports=web_ports, http_port=http_port, https_port=https_port, cert=cert, key=key)
     nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(folder)], stdout=subprocess.DEVNULL,
@@ -187,8 +189,11 @@ def _run(args, folder: Path, db_url: str, smtp: SmtpSink) -> int:
         print(f"running: nginx, {args.web} web processes, {args.workers} workers, 1 scheduler; "
               f"load: {args.operators} operators, {args.visitors} visitors, {args.seconds} s; "
               f"load average before: {_loadavg()}")
+        sampler = _LoadSampler()
+        sampler.start()
         stats = _locust(args, folder, https_port, cast_file)
-        load_after = _loadavg()
+        sampler.stop.set()
+        load_after = f"{_loadavg()}; 1-minute load average during the load: {sampler.summary()}"
         settled = _settle(db_url, FileClock(clock), baseline, 180)
         restarts = sum(p.restarts for p in procs)
     finally:
@@ -210,7 +215,7 @@ def _locust(args, folder: Path, port: int, cast_file: Path) -> list[dict]:
            "LOAD_CAST": str(cast_file), "LOAD_HOST_HEADER": f"{HOST}:{port}"}
     done = subprocess.run(
         [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
-         "-u", str(users), "-r", str(max(1, users // 10)), "-t", f"{args.seconds}s", "--stop-timeout", "30",
+         "-u", str(users), "-r", str(max(5, users // 10)), "-t", f"{args.seconds}s", "--stop-timeout", "30",
          "--host", f"https://127.0.0.1:{port}", "--csv", str(folder / "locust"), "--only-summary",
          "--loglevel", "WARNING", "--exit-code-on-error", "0"],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=args.seconds + 300)
@@ -327,6 +332,24 @@ def _wait(what: str, condition, timeout: float, procs=()) -> None:
         time.sleep(0.5)
     logs = "\n".join(f"--- {p.name}\n{p.log.read_text()[-1500:]}" for p in procs if p.log.exists())
     raise SystemExit(f"timed out waiting for {what}\n{logs}")
+
+
+class _LoadSampler(threading.Thread):
+    """The machine's 1-minute load average every 5 s while locust runs (the figures depend on it)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.stop, self.samples = threading.Event(), []
+
+    def run(self) -> None:
+        while not self.stop.wait(5):
+            self.samples.append(os.getloadavg()[0])
+
+    def summary(self) -> str:
+        if not self.samples:
+            return "-"
+        return (f"min {min(self.samples):.1f}, mean {sum(self.samples) / len(self.samples):.1f}, "
+                f"max {max(self.samples):.1f} ({os.cpu_count()} cores)")
 
 
 def _loadavg() -> str:

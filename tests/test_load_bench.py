@@ -37,6 +37,7 @@ def test_the_load_test_drives_the_production_setup_and_finds_no_error_and_no_los
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
     )
     out = done.stdout
+    print(out)  # the figures, shown when an assertion fails
     assert done.returncode == 0, out + done.stderr[-3000:]
     assert "running: nginx, 2 web processes, 2 workers, 1 scheduler" in out
     # The figures: one line per page with its counts and p50/p95/max, and the totals.
