@@ -173,8 +173,8 @@ def _run(args, folder: Path, db_url: str, smtp: SmtpSink) -> int:
                                   ("scheduler", "recoup-scheduler.service", [""])):
         for n, instance in enumerate(instances, 1):
             name = f"{kind}@{instance or n}"
-            env = {**unit_env(units[unit], settings, var), "PYTHONPATH": str(ROOT)}
-            procs.append(Proc(name, kind, units[unit].command(instance), env, folder / f"{name}.log"))
+            procs.append(Proc(name, kind, units[unit].command(instance), unit_env(units[unit], settings, var),
+                              folder / f"{name}.log"))
     cert, key = self_signed_cert(folder, HOST)
     conf = nginx_config(folder, web_ports=web_ports, http_port=http_port, https_port=https_port, cert=cert, key=key)
     nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(folder)], stdout=subprocess.DEVNULL,

@@ -62,6 +62,8 @@ def unit_env(unit: Unit, settings: dict[str, str], var_dir: Path) -> dict[str, s
     """What systemd gives the unit: its EnvironmentFile, then its Environment= lines (paths made local)."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", **settings}
     env.update({k: v.replace("/var/lib/recoup", str(var_dir)) for k, v in unit.environment.items()})
+    # This checkout's code, also where the venv's editable install points at another checkout (a worktree).
+    env["PYTHONPATH"] = str(ROOT)
     return env
 
 
