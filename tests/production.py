@@ -62,6 +62,8 @@ def unit_env(unit: Unit, settings: dict[str, str], var_dir: Path) -> dict[str, s
     """What systemd gives the unit: its EnvironmentFile, then its Environment= lines (paths made local)."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", **settings}
     env.update({k: v.replace("/var/lib/recoup", str(var_dir)) for k, v in unit.environment.items()})
+    # This checkout's code, also where the venv's editable install points at another checkout (a worktree).
+    env["PYTHONPATH"] = str(ROOT)
     return env
 
 
@@ -107,8 +109,10 @@ def nginx_config(folder: Path, *, web_ports: list[int], http_port: int, https_po
                  key: Path) -> Path:
     """The shipped site with this machine's ports and certificate, in a minimal nginx.conf of the test's own."""
     site = (DEPLOY / "nginx" / "recoup.conf").read_text()
-    site = site.replace("127.0.0.1:8001", f"127.0.0.1:{web_ports[0]}").replace("127.0.0.1:8002",
-                                                                              f"127.0.0.1:{web_ports[1]}")
+    # One upstream line per web process (the shipped site has two: 8001 and 8002).
+    servers = re.findall(r"^\s*server 127\.0\.0\.1:800\d .*$", site, flags=re.M)
+    lines = "\n".join(servers[0].replace("127.0.0.1:8001", f"127.0.0.1:{port}") for port in web_ports)
+    site = site.replace("\n".join(servers), lines)
     site = re.sub(r"^\s*listen \[::\]:.*$", "", site, flags=re.M)
     site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
     site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
@@ -120,7 +124,7 @@ def nginx_config(folder: Path, *, web_ports: list[int], http_port: int, https_po
     temp = " ".join(f"{kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     conf = folder / "nginx.conf"
     conf.write_text(f"{user}daemon off;\nworker_processes 1;\npid {folder / 'nginx.pid'};\n"
-                    f"error_log {folder / 'nginx-error.log'} warn;\nevents {{ worker_connections 512; }}\n"
+                    f"error_log {folder / 'nginx-error.log'} warn;\nevents {{ worker_connections 2048; }}\n"
                     f"http {{ access_log {folder / 'nginx-access.log'}; {temp}\n"
                     f"  include {folder / 'recoup.conf'}; }}\n")
     return conf

@@ -249,8 +249,10 @@ def test_the_documented_production_setup_survives_two_days_of_random_kills(smtp_
     assert not [k for k, v in settings.items() if "CHANGE-ME" in v]
     env_file = tmp_path / "recoup.env"
     write_env_file(env_file, settings)
+    # PYTHONPATH: this checkout's code, as the reference run below uses (the venv's editable install
+    # may point at another checkout).
     ctl_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "RECOUP_ENV_FILE": str(env_file),
-               "RECOUP_HOME": str(ROOT), "HOME": str(tmp_path)}
+               "RECOUP_HOME": str(ROOT), "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
 
     def ctl(*argv: str) -> str:
         done = subprocess.run(list(argv), env=ctl_env, cwd=ROOT, capture_output=True, text=True, timeout=600)
