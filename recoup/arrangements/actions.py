@@ -106,7 +106,7 @@ def notify_operator(*, org: Organization, customer: Customer, text: str, actor: 
 
 
 def _lock(model, obj):
-    return model.objects.select_for_update().get(pk=obj.pk)
+    return model.objects.select_for_update(no_key=True).get(pk=obj.pk)
 
 
 # --- payment plans -------------------------------------------------------------------------------

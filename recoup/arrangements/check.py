@@ -104,7 +104,7 @@ def _plans_with_work(*, org: Organization, settings: ArrangementSettings, on: da
 @transaction.atomic
 def _check_plan(*, org: Organization, plan_id: int, settings: ArrangementSettings, on: date, now: datetime,
                 result: CheckResult) -> None:
-    plan = PaymentPlan.objects.select_for_update().select_related("customer").get(pk=plan_id)
+    plan = PaymentPlan.objects.select_for_update(no_key=True).select_related("customer").get(pk=plan_id)
     if plan.status != PlanStatus.ACTIVE:
         return
     invoices = list(plan.invoices.order_by("due_date", "number"))
@@ -178,7 +178,7 @@ def _promises_with_work(*, org: Organization, on: date) -> list[int]:
 
 @transaction.atomic
 def _check_promise(*, org: Organization, promise_id: int, on: date, now: datetime, result: CheckResult) -> None:
-    promise = Promise.objects.select_for_update().select_related("customer").get(pk=promise_id)
+    promise = Promise.objects.select_for_update(no_key=True).select_related("customer").get(pk=promise_id)
     if promise.status != PromiseStatus.OPEN:
         return
     invoices = list(promise.invoices.all())

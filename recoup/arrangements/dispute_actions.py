@@ -22,7 +22,7 @@ from recoup.orgs.models import Organization, check_same_org
 
 def _locked(org: Organization, dispute: Dispute) -> Dispute:
     check_same_org(org, dispute, error=ArrangementError)
-    dispute = Dispute.objects.select_for_update().select_related("customer").get(pk=dispute.pk)
+    dispute = Dispute.objects.select_for_update(no_key=True).select_related("customer").get(pk=dispute.pk)
     if dispute.status not in OPEN_DISPUTE_STATUSES:
         raise ArrangementError(f"Dispute #{dispute.pk} is closed ({dispute.get_status_display().lower()}).")
     return dispute
@@ -133,7 +133,7 @@ def referral_conclude(*, org: Organization, referral: Referral, outcome: str, bi
                       actor: Actor, now: datetime) -> Referral:
     """Record what the mediator or arbitrator decided; the operator then closes the dispute accordingly."""
     check_same_org(org, referral, error=ArrangementError)
-    referral = Referral.objects.select_for_update().select_related("dispute__customer").get(pk=referral.pk)
+    referral = Referral.objects.select_for_update(no_key=True).select_related("dispute__customer").get(pk=referral.pk)
     if referral.concluded_on is not None:
         raise ArrangementError("This referral already has an outcome.")
     if not outcome.strip():

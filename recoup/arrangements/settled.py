@@ -52,7 +52,7 @@ def close_settled(org: Organization, invoice_ids: list[int], actor: Actor, now: 
 
 
 def _close_plan(org: Organization, plan_id: int, actor: Actor, now: datetime) -> int:
-    plan = PaymentPlan.objects.select_for_update().select_related("customer").get(pk=plan_id)
+    plan = PaymentPlan.objects.select_for_update(no_key=True).select_related("customer").get(pk=plan_id)
     invoices = list(plan.invoices.order_by("due_date", "number"))
     if plan.status not in OPEN_PLAN_STATUSES or any(i.open_minor > 0 for i in invoices):
         return 0
@@ -71,7 +71,7 @@ def _close_plan(org: Organization, plan_id: int, actor: Actor, now: datetime) ->
 
 
 def _close_promise(org: Organization, promise_id: int, actor: Actor, now: datetime) -> int:
-    promise = Promise.objects.select_for_update().select_related("customer").get(pk=promise_id)
+    promise = Promise.objects.select_for_update(no_key=True).select_related("customer").get(pk=promise_id)
     invoices = list(promise.invoices.order_by("due_date", "number"))
     if promise.status != PromiseStatus.OPEN or any(i.open_minor > 0 for i in invoices):
         return 0

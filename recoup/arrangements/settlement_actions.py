@@ -30,7 +30,7 @@ from recoup.orgs.models import Organization, check_same_org
 
 def _locked(org: Organization, settlement: Settlement, allowed: tuple[str, ...]) -> Settlement:
     check_same_org(org, settlement, error=ArrangementError)
-    settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+    settlement = Settlement.objects.select_for_update(no_key=True).get(pk=settlement.pk)
     if settlement.status not in allowed:
         raise ArrangementError(f"Settlement #{settlement.pk} is {settlement.get_status_display().lower()}.")
     return settlement

@@ -154,10 +154,10 @@ def _append(org: Organization, items: Sequence[tuple[Actor, Event]], savepoint: 
         return []
     with transaction.atomic(savepoint=savepoint):
         try:
-            head = AuditHead.objects.select_for_update().get(org_id=org.pk)
+            head = AuditHead.objects.select_for_update(no_key=True).get(org_id=org.pk)
         except AuditHead.DoesNotExist:
             AuditHead.objects.get_or_create(org_id=org.pk, defaults={"seq": 0, "hash": GENESIS})
-            head = AuditHead.objects.select_for_update().get(org_id=org.pk)
+            head = AuditHead.objects.select_for_update(no_key=True).get(org_id=org.pk)
         seq, prev, rows = head.seq, head.hash, []
         to_time = AuditEvent._meta.get_field("at").to_python
         for actor, event in items:

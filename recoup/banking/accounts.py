@@ -36,7 +36,7 @@ def lock_banking(org: Organization) -> None:
     """Imports (and account and profile creations) of one organization one at a time: each sees what
     the one before it wrote (the account it created, the lines it imported). The lock is banking's
     own settings row, until the caller's transaction ends."""
-    BankSettings.objects.select_for_update().filter(pk=bank_settings(org).pk).first()
+    BankSettings.objects.select_for_update(no_key=True).filter(pk=bank_settings(org).pk).first()
 
 
 def identifier(parsed: ParsedStatement) -> tuple[str, str]:

@@ -219,7 +219,7 @@ def _earlier(org: Organization, sha: str, result: ImportResult) -> bool:
 
 def _open_line(org: Organization, line: StatementLine) -> StatementLine:
     check_same_org(org, line, error=BankingError)
-    line = StatementLine.objects.select_for_update().get(pk=line.pk)
+    line = StatementLine.objects.select_for_update(no_key=True).get(pk=line.pk)
     if line.state not in OPEN_STATES:
         raise BankingError(f"this line is already {line.get_state_display().lower()}")
     return line
@@ -278,7 +278,7 @@ def line_reject(*, org: Organization, line: StatementLine, actor: Actor, now: da
 def line_undo(*, org: Organization, line: StatementLine, actor: Actor, now: datetime) -> StatementLine:
     """Take back an applied match: its payments leave the ledger and the line returns to review."""
     check_same_org(org, line, error=BankingError)
-    line = StatementLine.objects.select_for_update().get(pk=line.pk)
+    line = StatementLine.objects.select_for_update(no_key=True).get(pk=line.pk)
     if line.state not in APPLIED_STATES:
         raise BankingError("only a matched or confirmed line can be undone")
     customer = line.customer

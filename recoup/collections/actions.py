@@ -69,7 +69,7 @@ def policy_load(*, org: Organization, data: dict | str, actor: Actor, now: datet
     if make_default_for is not None and make_default_for not in DefaultFor.values:
         raise CollectionsError(f"default for {make_default_for!r}: use business, consumer or '' (any)")
     spec = core.to_dict()
-    policy = Policy.objects.for_org(org).select_for_update().filter(name=core.name).first()
+    policy = Policy.objects.for_org(org).select_for_update(no_key=True).filter(name=core.name).first()
     created = policy is None
     if created:
         policy = Policy(org=org, name=core.name, created_at=now)
@@ -245,7 +245,7 @@ def policy_update(*, org: Organization, policy: Policy, spec: dict, actor: Actor
         raise PolicySpecError(exc.path, exc.message) from None
     if core.name != policy.name:
         raise PolicySpecError("name", f"stays {policy.name!r}; load a policy under a new name to copy it")
-    policy = Policy.objects.for_org(org).select_for_update().get(pk=policy.pk)
+    policy = Policy.objects.for_org(org).select_for_update(no_key=True).get(pk=policy.pk)
     core = described(core, policy)
     before, after = policy.spec, core.to_dict()
     if before == after:

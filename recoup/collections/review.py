@@ -120,7 +120,7 @@ def _draft_for_update(org: Organization, message: Message, now: datetime, *, all
     """The message as stored now (locked where the database can); DraftGone when it is no draft to act on,
     DraftChanged when its content is no longer the version ``seen``."""
     _same_org(org, message)
-    current = Message.objects.for_org(org).select_for_update().filter(pk=message.pk).first()
+    current = Message.objects.for_org(org).select_for_update(no_key=True).filter(pk=message.pk).first()
     if current is None:
         raise ReviewError(f"message {message.pk} not found")
     if current.status != MessageStatus.DRAFT or (

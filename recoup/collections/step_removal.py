@@ -37,7 +37,7 @@ def policy_step_remove(*, org, policy: Policy, key: str, actor: Actor, now: date
     Raises: CollectionsError when the policy has no such step.
     """
     check_same_org(org, policy, error=CollectionsError)
-    policy = Policy.objects.for_org(org).select_for_update().get(pk=policy.pk)
+    policy = Policy.objects.for_org(org).select_for_update(no_key=True).get(pk=policy.pk)
     core = CorePolicy.from_dict(policy.spec)
     if not core.has_step(key):
         raise CollectionsError(f"policy {policy.name} has no step {key!r}")
@@ -74,7 +74,7 @@ def policy_step_restore(*, org, policy: Policy, removal: AuditEvent, actor: Acto
     check_same_org(org, policy, removal, error=CollectionsError)
     if removal.verb != REMOVED or removal.subject_type != "policy" or removal.subject_id != policy.pk:
         raise CollectionsError("that is not the removal of a step of this policy")
-    policy = Policy.objects.for_org(org).select_for_update().get(pk=policy.pk)
+    policy = Policy.objects.for_org(org).select_for_update(no_key=True).get(pk=policy.pk)
     core, step = CorePolicy.from_dict(policy.spec), removal.data["step"]
     if core.has_step(step["key"]):
         raise CollectionsError(f"step {step['name']} is in the policy already")

@@ -55,7 +55,7 @@ def restriction_set(*, org: Organization, customer: Customer, kind: str, starts_
     check_same_org(org, customer, error=ComplianceError)
     if kind not in RestrictionKind.values:
         raise ComplianceError(f"kind: {kind!r} is not one of {', '.join(RestrictionKind.values)}")
-    current = list(ContactRestriction.objects.for_org(org).select_for_update()
+    current = list(ContactRestriction.objects.for_org(org).select_for_update(no_key=True)
                    .filter(customer=customer, kind=kind, lifted_at__isnull=True))
     label = RestrictionKind(kind).label
     if lift:

@@ -102,7 +102,7 @@ def _activate(connection: Connection, remote_id: str, name: str, now: datetime) 
 def connect_choose(*, org: Organization, connection: Connection, remote_id: str, actor: Actor,
                    now: datetime) -> Connection:
     """Pick one of the remote organizations an authorization reaches."""
-    connection = Connection.objects.for_org(org).select_for_update().get(pk=connection.pk)
+    connection = Connection.objects.for_org(org).select_for_update(no_key=True).get(pk=connection.pk)
     match = [c for c in connection.choices if c["id"] == remote_id]
     if connection.status != ConnectionStatus.CHOOSING or not match:
         raise ConnectionsError("that organization is not among those the authorization reaches")
@@ -119,7 +119,7 @@ def connect_choose(*, org: Organization, connection: Connection, remote_id: str,
 def disconnect(*, org: Organization, connection: Connection, actor: Actor, now: datetime) -> Connection:
     """Forget the tokens and stop syncing; everything imported stays, with its links (reconnecting
     the same remote organization goes on from them)."""
-    connection = Connection.objects.for_org(org).select_for_update().get(pk=connection.pk)
+    connection = Connection.objects.for_org(org).select_for_update(no_key=True).get(pk=connection.pk)
     connection.status = ConnectionStatus.DISCONNECTED
     connection.access_token_enc = connection.refresh_token_enc = ""
     connection.token_expires_at = None
@@ -139,7 +139,7 @@ def books_settings(org: Organization) -> BooksSettings:
 @transaction.atomic
 def books_settings_update(*, org: Organization, actor: Actor, now: datetime, writeback: bool | None = None,
                           stale_after_hours: int | None = None) -> BooksSettings:
-    row = BooksSettings.objects.select_for_update().get_or_create(org=org)[0]
+    row = BooksSettings.objects.select_for_update(no_key=True).get_or_create(org=org)[0]
     changes = {}
     if writeback is not None and writeback != row.writeback:
         changes["writeback"] = (row.writeback, writeback)
@@ -163,7 +163,7 @@ def books_settings_update(*, org: Organization, actor: Actor, now: datetime, wri
 def payment_account_set(*, org: Organization, connection: Connection, account: str, actor: Actor,
                         now: datetime) -> Connection:
     """Where written-back payments land in the books (Xero account code, QuickBooks account id)."""
-    connection = Connection.objects.for_org(org).select_for_update().get(pk=connection.pk)
+    connection = Connection.objects.for_org(org).select_for_update(no_key=True).get(pk=connection.pk)
     connection.payment_account = account.strip()[:64]
     connection.save(update_fields=["payment_account"])
     audit.record(org=org, actor=actor, at=now, verb="connection.payment_account", subject=connection,

@@ -97,7 +97,7 @@ def _commit_page(connection: Connection, writer: PageWriter, page) -> None:
     try:
         with transaction.atomic(), audit.batch():
             # The row lock orders two syncs of one connection (the scheduler's and a webhook's).
-            Connection.objects.select_for_update().filter(pk=connection.pk).values_list("pk").first()
+            Connection.objects.select_for_update(no_key=True).filter(pk=connection.pk).values_list("pk").first()
             apply_page(writer, page.records)
             cursor = dict(Connection.objects.filter(pk=connection.pk).values_list("cursor", flat=True).first() or {})
             cursor[page.stream] = page.cursor

@@ -26,7 +26,7 @@ def store_tokens(connection: Connection, tokens: Tokens, now: datetime) -> None:
 def provider_with_token(connection: Connection, *, now: datetime) -> BooksProvider:
     if needs_refresh(connection.token_expires_at, now):
         with transaction.atomic():
-            locked = Connection.objects.select_for_update().get(pk=connection.pk)
+            locked = Connection.objects.select_for_update(no_key=True).get(pk=connection.pk)
             if needs_refresh(locked.token_expires_at, now):  # not refreshed meanwhile by another process
                 tokens = refresh(provider_for(locked.provider), refresh_token=crypto.decrypt(locked.refresh_token_enc),
                                  now=now)

@@ -48,7 +48,7 @@ VERBS = ("payment.recorded", "credit.applied")
 def writeback_collect(*, org, now: datetime) -> int:
     """Turn new audit events into write-back rows; returns how many rows were written."""
     with transaction.atomic():
-        cursor, _ = WritebackCursor.objects.select_for_update().get_or_create(org=org)
+        cursor, _ = WritebackCursor.objects.select_for_update(no_key=True).get_or_create(org=org)
         events = list(AuditEvent.objects.for_org(org).filter(id__gt=cursor.last_event_id).order_by("id")
                       .values_list("id", "verb", "subject_id")[:BATCH])
         if not events:

@@ -44,7 +44,7 @@ def same_org(org: Organization, *objs: object) -> None:
 
 
 def lock_customer(customer: Customer) -> Customer:
-    return Customer.objects.select_for_update().get(pk=customer.pk)
+    return Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
 
 
 def chosen_invoices(*, org: Organization, customer: Customer, invoices: Sequence[Invoice] | None) -> list[Invoice]:

@@ -79,7 +79,7 @@ def placement_end(*, org: Organization, placement: Placement, on: date, reason: 
     """Recall the account from the agency (or record that the agency closed it): Recoup's own
     collection resumes (the pause is lifted)."""
     same_org(org, placement)
-    placement = Placement.objects.select_for_update().get(pk=placement.pk)
+    placement = Placement.objects.select_for_update(no_key=True).get(pk=placement.pk)
     if placement.status != PlacementStatus.PLACED:
         raise EscalationError(f"placement #{placement.pk} is already {placement.get_status_display().lower()}")
     if not reason.strip():

@@ -238,7 +238,7 @@ def _not_before_issue(invoice: Invoice, on: date, what: str) -> None:
 def _lock_customer(customer: Customer) -> Customer:
     # Serializes allocations per customer on PostgreSQL; SQLite's IMMEDIATE
     # transactions already serialize every writer.
-    return Customer.objects.select_for_update().get(pk=customer.pk)
+    return Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
 
 
 @transaction.atomic

@@ -208,7 +208,7 @@ def lock_named_invoices(org: Organization, named: Sequence[Invoice]) -> dict[int
     and ``credit_note_record`` take, so a batch and a single action never interleave) and read the
     invoices afresh, by id; another organization's invoice is left out."""
     customer_ids = sorted({invoice.customer_id for invoice in named})
-    list(Customer.objects.for_org(org).select_for_update().filter(pk__in=customer_ids).order_by("pk").values_list("pk"))
+    list(Customer.objects.for_org(org).select_for_update(no_key=True).filter(pk__in=customer_ids).order_by("pk").values_list("pk"))
     return {i.pk: i for i in Invoice.objects.for_org(org).select_related("customer")
             .filter(pk__in=sorted({invoice.pk for invoice in named})).order_by()}
 

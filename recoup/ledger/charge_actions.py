@@ -33,7 +33,7 @@ def charge_waive(*, org: Organization, charge: Charge, on: date, reason: str, ac
     check_same_org(org, charge, error=LedgerError)
     invoice = charge.invoice
     # The same lock as every allocation on this customer's invoices, so what is open stays true.
-    Customer.objects.select_for_update().get(pk=invoice.customer_id)
+    Customer.objects.select_for_update(no_key=True).get(pk=invoice.customer_id)
     invoice.refresh_from_db()
     reason = (reason or "").strip()
     if not reason:

@@ -244,7 +244,7 @@ def letter_batch_mark_posted(*, org: Organization, batch: LetterBatch, actor: Ac
     from recoup.messaging.letter_pdf import letter_batch_pdf
 
     _same_org(org, batch)
-    batch = LetterBatch.objects.select_for_update().get(pk=batch.pk)
+    batch = LetterBatch.objects.select_for_update(no_key=True).get(pk=batch.pk)
     if batch.status != LetterBatchStatus.OPEN:
         raise MessagingError(f"letter batch of {batch.date} is already posted")
     # A letter whose invoices were paid since it was batched does not go (``still_owed``).

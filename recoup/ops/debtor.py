@@ -127,7 +127,7 @@ def debtor_erase(*, org: Organization, customer: Customer, reason: str, actor: A
     check_same_org(org, customer, error=DataRightsError)
     if not reason.strip():
         raise DataRightsError("say why (the request and who made it): the decision is kept in the audit trail")
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer = Customer.objects.select_for_update(no_key=True).get(pk=customer.pk)
     open_invoices = _open_debt(org, customer)
     if open_invoices:
         why = (f"not erased: open debt on invoice(s) {', '.join(open_invoices[:20])}; the data is needed to "

@@ -252,7 +252,7 @@ def _check_member(org: Organization, membership: Membership) -> None:
 
 def _other_owners(org: Organization, membership: Membership) -> int:
     # Lock the owners' rows so two owners cannot demote each other at the same time.
-    owners = list(Membership.objects.select_for_update().filter(org=org, role=Role.OWNER).values_list("pk", flat=True))
+    owners = list(Membership.objects.select_for_update(no_key=True).filter(org=org, role=Role.OWNER).values_list("pk", flat=True))
     return len([pk for pk in owners if pk != membership.pk])
 
 

@@ -130,7 +130,7 @@ def _webhook_apply(*, org: Organization, provider: str, event, now: datetime) ->
         return WebhookOutcome(WebhookEvent.objects.for_org(org).get(provider=provider, event_id=event.event_id).outcome)
     if not event.session_id or not event.paid:
         return WebhookOutcome.IGNORED
-    session = (CheckoutSession.objects.for_org(org).select_for_update()
+    session = (CheckoutSession.objects.for_org(org).select_for_update(no_key=True)
                .filter(provider=provider, provider_session_id=event.session_id).first())
     if session is None:
         outcome = WebhookOutcome.UNKNOWN_SESSION

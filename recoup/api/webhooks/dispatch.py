@@ -68,7 +68,7 @@ def _events(org, event: AuditEvent) -> list[tuple[str, str, int | None]]:
 def dispatch_org(*, org, now: datetime) -> int:
     """Write deliveries for the organization's new audit events; returns how many were written."""
     with transaction.atomic():
-        cursor, _ = WebhookCursor.objects.select_for_update().get_or_create(org=org)
+        cursor, _ = WebhookCursor.objects.select_for_update(no_key=True).get_or_create(org=org)
         endpoints = list(WebhookEndpoint.objects.for_org(org).filter(active=True))
         events = list(AuditEvent.objects.for_org(org).filter(id__gt=cursor.last_event_id).order_by("id")[:BATCH])
         if not events:
