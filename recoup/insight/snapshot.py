@@ -10,6 +10,8 @@ from datetime import date
 
 from django.utils.safestring import mark_safe
 
+from babel.dates import format_date
+
 from recoup.core.display import reader_locale
 from recoup.insight import charts, selectors, tables
 from recoup.orgs.models import Organization
@@ -56,14 +58,16 @@ def _metrics(org: Organization, on: date, currency: str) -> dict | None:
     if not found:
         return None
     s = found[0]
-    months = [(p.on.strftime("%b %y"), [v / 10 ** _exp(currency) for v in p.buckets_minor]) for p in s.trend]
+    locale = reader_locale(org)
+    month = lambda day: format_date(day, "MMM yy", locale=locale)  # noqa: E731 - "Mar 26", "März 26"
+    months = [(month(p.on), [v / 10 ** _exp(currency) for v in p.buckets_minor]) for p in s.trend]
     text = tables._s
     return {
         "summary": {k: text(getattr(s, k)) for k in ("dso", "countback_dso", "best_possible_dso",
                                                       "average_days_delinquent", "cei", "percent_current")},
         "metrics_table": _table_json(tables.metrics_table(s)), "trend_table": _table_json(tables.trend_table(s)),
-        "aging_chart": str(charts.stacked_aging(months, s.labels, currency, reader_locale(org))),
-        "dso_chart": str(charts.line([(p.on.strftime("%b %y"), None if p.dso is None else float(p.dso))
+        "aging_chart": str(charts.stacked_aging(months, s.labels, currency, locale)),
+        "dso_chart": str(charts.line([(month(p.on), None if p.dso is None else float(p.dso))
                                       for p in s.trend], f"DSO by month end {currency}", "days")),
     }
 
@@ -71,7 +75,7 @@ def _metrics(org: Organization, on: date, currency: str) -> dict | None:
 def _forecast(org: Organization, on: date, currency: str) -> dict:
     preds, forecast, queue = selectors.cash_forecast(org=org, currency=currency, on=on)
     scale = 10 ** _exp(currency)
-    points = [(w.start.strftime("%d %b"), w.expected_minor / scale, w.low_minor / scale, w.high_minor / scale)
+    points = [(format_date(w.start, "d MMM", locale=reader_locale(org)), w.expected_minor / scale, w.low_minor / scale, w.high_minor / scale)
               for w in forecast.weeks]
     invoices = selectors.open_invoice_labels(org=org, keys=[q.key for q in queue[:50]])
     model = preds.model if preds.method == "model" else None

@@ -110,3 +110,14 @@ def test_the_snapshot_command_stores_the_figures(example, org_a, capsys):
     call_command("insight_snapshot", "--org", "acme", "--as-of", "2026-03-31")
     assert "insight snapshot of acme as of 2026-03-31: GBP" in capsys.readouterr().out
     assert InsightSnapshot.objects.for_org(org_a).filter(on=ON).count() == 1
+
+
+def test_the_charts_name_months_and_days_in_the_organizations_language(example, org_a, now):
+    from recoup.insight.actions import insight_snapshot_write
+
+    org_a.locale, org_a.country = "de", "DE"
+    org_a.save(update_fields=["locale", "country"])
+    row, = insight_snapshot_write(org=org_a, on=ON, now=now, currencies=["GBP"])
+    assert "März 26" in row.data["metrics"]["aging_chart"] and "Mar 26" not in row.data["metrics"]["aging_chart"]
+    assert "März 26" in row.data["metrics"]["dso_chart"]
+    assert "Apr." in row.data["forecast"]["forecast_chart"]  # the weeks after 31 March, as Germans abbreviate them
