@@ -4,6 +4,7 @@ and opting out of text messages."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -153,8 +154,7 @@ def test_a_promise_is_refused_while_the_plan_asked_for_waits(live_server, portal
 
 
 @pytest.mark.browser
-def test_a_message_written_in_the_portal_is_a_reply_on_the_operators_worklist(live_server, portal, chromium_page,
-                                                                            system, now):
+def test_a_message_written_in_the_portal_is_in_the_operators_inbox(live_server, portal, chromium_page, system, now):
     from playwright.sync_api import expect
 
     from recoup.orgs.actions import member_add
@@ -170,10 +170,10 @@ def test_a_message_written_in_the_portal_is_a_reply_on_the_operators_worklist(li
         page.wait_for_load_state()
 
         log_in(page, live_server.url, "olivia", "correct horse battery")
-        page.goto(live_server.url + "/o/acme/worklist/")
-        replies = page.get_by_role("region", name="Replies")
-        expect(replies).to_contain_text("Northwind Traders")
-        replies.get_by_role("link", name="We paid INV-1001 on Monday, reference 7781.").click()
+        page.goto(live_server.url + "/o/acme/inbox/")
+        inbox = page.locator("main")
+        expect(inbox).to_contain_text("We paid INV-1001 on Monday, reference 7781.")
+        inbox.get_by_role("link", name=re.compile("portal message from Northwind Traders")).click()
         expect(page.locator("main")).to_contain_text("reference 7781")
         page.goto(live_server.url + f"/o/acme/customers/{invoice.customer.pk}/messages/")
         expect(page.locator("main")).to_contain_text("We paid INV-1001 on Monday")
