@@ -88,4 +88,4 @@ def test_the_statement_of_a_message_held_over_the_weekend_shows_the_payments_mad
     parts = {p.get_filename(): p.get_content() for p in smtp.received[0].iter_attachments()}
     assert set(parts) == {"statement-C9-2026-05-05.pdf"}
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(parts["statement-C9-2026-05-05.pdf"])).pages)
-    assert "Balance due: £381.04" in text and "2026-05-02 payment" in text  # INV-10's payment is on it
+    assert "Balance due: £381.04" in text and "2 May 2026 payment" in text  # INV-10's payment is on it
