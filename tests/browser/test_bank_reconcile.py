@@ -59,7 +59,7 @@ def test_an_operator_confirms_an_uncertain_payment_and_the_reminders_stop(
 
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Bank").click()
         page.get_by_role("link", name="Review queue").click()
-        payment = page.get_by_role("article", name="Payment of 2026-04-03")
+        payment = page.get_by_role("article", name="Payment of 3 Apr 2026")
         expect(payment).to_contain_text("confidence 0.80")
         expect(payment).to_contain_text("payer name 'NORTHWIND' ~ 'Northwind Traders'")
         payment.get_by_role("button", name="Confirm INV-1001").click()
@@ -68,7 +68,7 @@ def test_an_operator_confirms_an_uncertain_payment_and_the_reminders_stop(
 
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Invoices").click()
         page.get_by_role("link", name="INV-1001").click()
-        expect(page.get_by_text("Paid · issued 2026-01-01")).to_be_visible()
+        expect(page.get_by_text("Paid · issued 1 Jan 2026")).to_be_visible()
 
     overdue_invoice.refresh_from_db()
     assert overdue_invoice.open_minor == 0

@@ -130,7 +130,7 @@ def test_long_unbroken_names_numbers_and_addresses_fit_a_phone_on_every_portal_p
     with chromium_page() as page:
         page.set_viewport_size(PHONE)
         errors = watch_console(page)
-        reached, problems = _crawl(page, live_server.url, f"/p/{secret}/", f"/p/{secret}/", phone=True)
+        reached, problems = _crawl(page, live_server.url, f"/p/{secret}/", f"/p/{secret}/")
     assert len(reached) >= 5, reached
     assert problems == []
     assert errors == []

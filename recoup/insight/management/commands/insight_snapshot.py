@@ -1,4 +1,4 @@
-"""recoup insight_snapshot [--as-of DATE]: compute and store the insight figures the pages show.
+"""recoup insight_snapshot [--as-of DATE] [--now ISO-DATETIME]: compute and store the insight figures the pages show.
 
 The scheduler does this after each daily cycle; run it by hand after a large import, or to
 fill a day the pages should show without computing it on a visit.
@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import time
 
-from django.utils import timezone
-
 from recoup.insight.actions import insight_snapshot_write
-from recoup.lib.command import OrgCommand, org_today, parse_date
+from recoup.lib.command import OrgCommand, add_now_argument, command_now, org_today, parse_date
 
 
 class Command(OrgCommand):
@@ -20,10 +18,11 @@ class Command(OrgCommand):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--as-of", type=parse_date, metavar="YYYY-MM-DD", help="default: today")
+        add_now_argument(parser, help="when the figures are computed, and 'today' for --as-of (default: the clock)")
 
     def handle(self, *args, **options):
         org = self.org(options)
-        now = timezone.now()
+        now = command_now(options)
         on = options["as_of"] or org_today(org, now)
         started = time.perf_counter()
         rows = insight_snapshot_write(org=org, on=on, now=now)
