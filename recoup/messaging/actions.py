@@ -121,9 +121,7 @@ def message_queue(
     audit.record(org=org, actor=actor, at=now, verb="message.drafted" if draft else "message.queued", subject=message,
                  customer=customer, summary=f"{channel} to {to_address}: {subject}"[:500], data=data)
     if not draft:
-        from recoup.messaging.tasks import request_delivery_on_commit
-
-        request_delivery_on_commit()
+        hooks.delivery_requested()
     return message
 
 

@@ -11,6 +11,9 @@ class MessagingConfig(AppConfig):
 
         from recoup.lib import health, metrics
         from recoup.messaging import health as outbox_health
+        from recoup.messaging import hooks, tasks
+
+        hooks.register("delivery_requested", tasks.request_delivery_on_commit)
 
         health.register("outbox", outbox_health.outbox_problems)
         metrics.register("outbox", outbox_health.outbox_metrics)

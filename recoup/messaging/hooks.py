@@ -17,6 +17,9 @@ about a message than its row does. They register here in their ``AppConfig.ready
   ``contact_gate`` with its keyword arguments.
 - ``message_failed``: ``(message, *, actor, now)`` when a message failed for good (a hard
   bounce, a wrong number, a returned letter): collections sends the step on its next channel.
+- ``delivery_requested``: ``() -> None``, called by ``message_queue`` for a message that may leave
+  now; messaging's own ``AppConfig.ready()`` registers ``tasks.request_delivery_on_commit``, so the
+  actions that queue import neither the task nor delivery (which imports them).
 - ``pause_for_reply``: ``(org, customer, *, now) -> bool`` pauses a customer's collection when
   a reply comes in; ``resume_after_reply``: ``(org, customer, *, actor, now) -> int`` lifts it
   (collections; without them replies pause nothing).
@@ -43,9 +46,9 @@ class NoHook(RuntimeError):
 
 
 def register(name: str, hook: Callable) -> None:
-    """Register the one answer to ``name``: "delivery_gate", "contact_gate", "pause_for_reply" or
-    "resume_after_reply"."""
-    if name not in ("delivery_gate", "contact_gate", "pause_for_reply", "resume_after_reply"):
+    """Register the one answer to ``name``: "delivery_gate", "contact_gate", "delivery_requested",
+    "pause_for_reply" or "resume_after_reply"."""
+    if name not in ("delivery_gate", "contact_gate", "delivery_requested", "pause_for_reply", "resume_after_reply"):
         raise ValueError(f"hook: {name!r} is not a messaging hook")
     _ONE[name] = hook
 
@@ -55,6 +58,10 @@ def _one(name: str) -> Callable:
         return _ONE[name]
     except KeyError:
         raise NoHook(f"no {name} registered (is recoup.collections installed?)") from None
+
+
+def delivery_requested() -> None:
+    _one("delivery_requested")()
 
 
 def delivery_gate(message, *, now):

@@ -1,7 +1,8 @@
 """The background task that drains the outbox, run by the django-tasks worker.
 
 How delivery is kept going:
-- ``message_queue`` calls ``request_delivery_on_commit``: once its transaction commits,
+- ``message_queue`` calls ``request_delivery_on_commit`` (through ``hooks.delivery_requested``,
+  registered in ``apps.py``, so the actions do not import this module): once its transaction commits,
   ``request_delivery`` enqueues ``deliver_outbox`` unless one is already waiting to run now.
   A transaction that queues many messages (the cycle's hundred customers) asks once.
 - ``deliver_outbox`` drains what is due, then re-enqueues itself with

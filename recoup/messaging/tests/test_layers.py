@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recoup.lib.layering import app_imports
+from recoup.lib.layering import app_imports, module_imports
 
 MESSAGING = Path(__file__).resolve().parents[1]
 ABOVE = {"collections", "escalation", "arrangements", "portal", "web", "api", "connections", "insight", "demo"}
@@ -17,10 +17,19 @@ def test_messaging_imports_no_app_that_sends_through_it():
     assert found == []
 
 
+def test_the_actions_that_queue_import_neither_delivery_nor_its_task():
+    # delivery and the channels import the actions; the way back is the delivery_requested hook.
+    found = [f"actions.py:{line} imports {module}" for line, module in module_imports(MESSAGING / "actions.py")
+             if module.startswith(("recoup.messaging.tasks", "recoup.messaging.delivery", "recoup.messaging.channels",
+                                   "recoup.messaging.inbound"))]
+    assert found == []
+
+
 def test_collections_answers_every_question_delivery_asks():
     from recoup.messaging import hooks
 
-    assert set(hooks._ONE) == {"delivery_gate", "contact_gate", "pause_for_reply", "resume_after_reply"}
+    assert set(hooks._ONE) == {"delivery_gate", "contact_gate", "delivery_requested", "pause_for_reply",
+                               "resume_after_reply"}
     assert hooks._FAILED and hooks._BLOCKED and hooks._WITHDRAWN and hooks._ELSEWHERE
 
 
