@@ -3,7 +3,8 @@ asks first and can be undone, and the policy's description follows its steps."""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -66,7 +67,9 @@ def test_the_preview_is_the_e_mail_the_customer_gets_whole(live_server, owner_an
     from recoup.web.views.common import org_today
 
     org = owner_and_overdue_customer.org
-    now = timezone.now()
+    # Today, the day the preview was for, at 10:00 in the organization's zone: whatever the hour the test
+    # runs, the message leaves at once (after the legal hours of an evening it would wait for tomorrow).
+    now = datetime.combine(org_today(org, timezone.now()), time(10), tzinfo=ZoneInfo(org.timezone))
     cycle_run(org=org, on=org_today(org, now), now=now, dry_run=False)
     message = Message.objects.get(customer=owner_and_overdue_customer, channel="email")
     assert message.step_key == "second-reminder"
