@@ -5,7 +5,9 @@ pytest's process). It reads its cast from environment variables that load_test.p
 
 - ``LOAD_OPERATORS``, ``LOAD_VISITORS``: how many of each (locust's ``fixed_count``);
 - ``LOAD_CAST``: a JSON file with the org's slug, the operators' logins and the portal links' secrets;
-- ``LOAD_HOST_HEADER``: the site's host name and port (nginx and Django check it; we connect to 127.0.0.1).
+- ``LOAD_HOST_HEADER``: the site's host name and port (nginx and Django check it; we connect to 127.0.0.1);
+- ``LOAD_PHASES``: where to write, at the end, each request's time and failure apart for the two phases of
+  the run: while people are still arriving (and logging in) and once every one of them is there.
 
 Operators log in once, then walk the navigation with a person's pauses (3-10 s): the dashboard,
 the worklist, customers and one of them, invoices and one of them, aging, insight, arrangements,
@@ -21,7 +23,7 @@ import random
 import re
 
 import urllib3
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
@@ -32,6 +34,29 @@ CUSTOMER = re.compile(r'href="(/o/[\w-]+/customers/\d+/)"')
 INVOICE = re.compile(r'href="(/o/[\w-]+/invoices/\d+/)"')
 PDF = re.compile(r'href="(/p/[\w-]+/invoices/\d+/document\.pdf)"')
 INVOICE_BOX = re.compile(r'name="invoices" value="(\d+)"')
+
+# Requests by phase: "arriving" until locust has started every user, then "all there".
+PHASES: dict[str, dict[str, list]] = {"arriving": {"ms": [], "failed": []}, "all there": {"ms": [], "failed": []}}
+_phase = ["arriving"]
+
+
+@events.spawning_complete.add_listener
+def _all_arrived(user_count: int, **_) -> None:
+    _phase[0] = "all there"
+
+
+@events.request.add_listener
+def _request_seen(name: str, response_time: float, exception, **_) -> None:
+    PHASES[_phase[0]]["ms"].append(response_time)
+    if exception is not None:
+        PHASES[_phase[0]]["failed"].append(f"{name}: {exception}")
+
+
+@events.quitting.add_listener
+def _phases_written(**_) -> None:
+    if os.environ.get("LOAD_PHASES"):
+        with open(os.environ["LOAD_PHASES"], "w") as f:
+            json.dump(PHASES, f)
 
 
 class Person(HttpUser):
