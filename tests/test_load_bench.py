@@ -46,10 +46,10 @@ def test_the_load_test_drives_the_production_setup_and_finds_no_error_and_no_los
     requests = int(re.search(r"^requests: (\d+), errors: 0,", out, flags=re.M).group(1))
     assert requests > 10
     # The two phases apart: people arriving (logging in), then everyone there, which the goal is about;
-    # together they are every request of the run.
+    # together at least every request of the run (a request ending as locust stops may miss its table).
     phases = re.findall(r"^the (?:first|next) \d+ s, .*: (\d+) requests, 0 errors, p50 \d+ ms, p95 \d+ ms$", out,
                         flags=re.M)
-    assert len(phases) == 2 and sum(map(int, phases)) == requests, out
+    assert len(phases) == 2 and min(map(int, phases)) > 0 and sum(map(int, phases)) >= requests, out
     assert re.search(r"^p95 with everyone there: \d+ ms; under 500 ms: (yes|no)$", out, flags=re.M)
     # The day's cycle queued messages while the load ran, and each went out once.
     queued = int(re.search(r"^messages queued during the run: (\d+) ", out, flags=re.M).group(1))
