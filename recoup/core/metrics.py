@@ -166,8 +166,13 @@ def aging_trend(invoices: Sequence[InvoiceFacts], on: date, months: int = 12,
     """Aging buckets and DSO at each of the last ``months`` month ends and on ``on``."""
     points = []
     for end in month_ends(on, months):
-        items = [AgingItem(i.issue_date, i.due_date, i.open_as_of(end)) for i in invoices if i.open_as_of(end)]
-        points.append(TrendPoint(end, age_items(items, as_of=end, edges=edges), dso(invoices, end)))
+        # Each invoice's balance once per month end: the buckets and the DSO's receivables both sum it.
+        opens = [(i, i.open_as_of(end)) for i in invoices if i.issue_date <= end]
+        items = [AgingItem(i.issue_date, i.due_date, amount) for i, amount in opens if amount]
+        owed = sum(amount for _, amount in opens)
+        period = sales(invoices, end - timedelta(days=DSO_PERIOD_DAYS), end)
+        points.append(TrendPoint(end, age_items(items, as_of=end, edges=edges),
+                                 _ratio(owed * DSO_PERIOD_DAYS, period)))
     return points
 
 

@@ -95,7 +95,8 @@ def insight_snapshot_write(*, org: Organization, on: date, now: datetime,
 
     out = []
     for currency in currencies if currencies is not None else selectors.currencies(org):
-        data, exports = snapshot.compute(org=org, on=on, currency=currency)
+        with selectors.facts_read_once():  # one read of the currency's ledger for every figure
+            data, exports = snapshot.compute(org=org, on=on, currency=currency)
         row, _ = InsightSnapshot.objects.update_or_create(
             org=org, currency=currency, on=on, defaults={"computed_at": now, "data": data, "exports": exports})
         out.append(row)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import pickle
 from collections import defaultdict
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -46,8 +48,32 @@ def latest_snapshot(*, org: Organization, currency: str, on: date, exact: bool =
     return (qs.filter(on=on) if exact else qs.filter(on__lte=on)).order_by("-on").first()
 
 
+# Within ``facts_read_once`` (the daily snapshot), the ledger is read once per currency and date, not
+# once by each figure that needs it (metrics, habits and risk, predictions, the forecast).
+_FACTS_READ: ContextVar[dict | None] = ContextVar("insight_facts_read", default=None)
+
+
+@contextmanager
+def facts_read_once():
+    token = _FACTS_READ.set({})
+    try:
+        yield
+    finally:
+        _FACTS_READ.reset(token)
+
+
 def invoice_facts(*, org: Organization, currency: str, on: date) -> list[metrics.InvoiceFacts]:
     """Every invoice of ``org`` in ``currency`` issued by ``on``, with its movements up to ``on``."""
+    read = _FACTS_READ.get()
+    if read is None:
+        return _invoice_facts(org=org, currency=currency, on=on)
+    key = (org.pk, currency, on)
+    if key not in read:
+        read[key] = _invoice_facts(org=org, currency=currency, on=on)
+    return list(read[key])
+
+
+def _invoice_facts(*, org: Organization, currency: str, on: date) -> list[metrics.InvoiceFacts]:
     invoices = list(Invoice.objects.for_org(org).filter(currency=currency, issue_date__lte=on)
                     .values_list("id", "customer_id", "issue_date", "due_date", "total_minor"))
     ids = {row[0] for row in invoices}
@@ -67,10 +93,11 @@ def invoice_facts(*, org: Organization, currency: str, on: date) -> list[metrics
             for i, c, issued, due, total in invoices]
 
 
-def org_metrics(*, org: Organization, on: date, months: int = 12) -> list[metrics.Summary]:
-    """The organization's metrics per currency as of ``on``."""
+def org_metrics(*, org: Organization, on: date, months: int = 12,
+                currency: str | None = None) -> list[metrics.Summary]:
+    """The organization's metrics per currency as of ``on`` (of ``currency`` only, when given)."""
     return [metrics.summarize(invoice_facts(org=org, currency=cur, on=on), on, currency=cur, months=months)
-            for cur in currencies(org)]
+            for cur in currencies(org) if currency is None or cur == currency]
 
 
 @dataclass

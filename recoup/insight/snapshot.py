@@ -54,7 +54,7 @@ def _table(d: dict | None, limit: int | None = None) -> tables.Table | None:
 
 
 def _metrics(org: Organization, on: date, currency: str) -> dict | None:
-    found = [s for s in selectors.org_metrics(org=org, on=on, months=12) if s.currency == currency]
+    found = selectors.org_metrics(org=org, on=on, months=12, currency=currency)
     if not found:
         return None
     s = found[0]
