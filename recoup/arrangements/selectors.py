@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
 
 from recoup.arrangements.models import (
     OPEN_DISPUTE_STATUSES, ArrangementSettings, Dispute, PaymentPlan, PlanStatus, Promise, PromiseStatus,
@@ -150,9 +150,9 @@ class DisputeRow:
     past_sla: bool
 
 
-def arrangement_lists(*, org: Organization, today: date, include_closed: bool = False) -> dict[str, list]:
-    """The operator's lists: plans (proposals first), promises, settlements, disputes with their SLA clock."""
-    settings = settings_for(org)
+def arrangement_querysets(*, org: Organization, include_closed: bool = False) -> dict[str, QuerySet]:
+    """The operator's lists, each in its order in SQL: plans (proposals first, newest first), promises by
+    pay-by day, settlements by deadline, disputes oldest first."""
     plans = PaymentPlan.objects.for_org(org).select_related("customer").prefetch_related("invoices")
     promises = Promise.objects.for_org(org).select_related("customer").prefetch_related("invoices")
     settlements = Settlement.objects.for_org(org).select_related("customer").prefetch_related("invoices")
@@ -162,10 +162,23 @@ def arrangement_lists(*, org: Organization, today: date, include_closed: bool = 
         promises = promises.filter(status=PromiseStatus.OPEN)
         settlements = settlements.filter(status__in=OPEN_SETTLEMENT_STATUSES)
         disputes = disputes.filter(status__in=OPEN_DISPUTE_STATUSES)
-    plan_list = sorted(plans[:500], key=lambda p: (p.status != PlanStatus.PROPOSED, -p.pk))
+    proposed_first = Case(When(status=PlanStatus.PROPOSED, then=Value(0)), default=Value(1))
+    return {"plans": plans.order_by(proposed_first, "-id"), "promises": promises.order_by("pay_by", "id"),
+            "settlements": settlements.order_by("deadline", "id"), "disputes": disputes.order_by("opened_on", "id")}
+
+
+def dispute_rows(*, org: Organization, disputes: Iterable[Dispute], today: date) -> list[DisputeRow]:
+    """Disputes with their SLA clock: days waiting (to ``today``, or to the day closed) and past the SLA."""
+    sla = settings_for(org).dispute_sla_days
     rows = []
-    for d in disputes.order_by("opened_on", "id")[:500]:
+    for d in disputes:
         age = ((d.closed_on or today) - d.opened_on).days
-        rows.append(DisputeRow(d, age, d.status in OPEN_DISPUTE_STATUSES and age > settings.dispute_sla_days))
-    return {"plans": plan_list, "promises": list(promises.order_by("pay_by", "id")[:500]),
-            "settlements": list(settlements.order_by("deadline", "id")[:500]), "disputes": rows}
+        rows.append(DisputeRow(d, age, d.status in OPEN_DISPUTE_STATUSES and age > sla))
+    return rows
+
+
+def arrangement_lists(*, org: Organization, today: date, include_closed: bool = False) -> dict[str, list]:
+    """Every arrangement of the operator's lists (``arrangement_querysets``), disputes with their SLA clock."""
+    lists = {kind: list(qs) for kind, qs in arrangement_querysets(org=org, include_closed=include_closed).items()}
+    lists["disputes"] = dispute_rows(org=org, disputes=lists["disputes"], today=today)
+    return lists

@@ -6,6 +6,7 @@ actor and the clock read here, then redirects.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,7 +19,7 @@ from recoup.arrangements.forms import (
     SettingsForm, SettlementForm,
 )
 from recoup.arrangements.models import Dispute, PaymentPlan, Promise, Referral, Settlement
-from recoup.arrangements.selectors import arrangement_lists, settings_for
+from recoup.arrangements.selectors import arrangement_querysets, dispute_rows, settings_for
 from recoup.audit.actions import Actor
 from recoup.core.money import from_minor
 from recoup.lib.downloads import content_disposition
@@ -27,12 +28,19 @@ from recoup.web.decorators import org_view
 from recoup.web.views.common import get_for_org
 
 
+LIST_PAGE = 50  # rows of each list on a page; each list pages on its own (?plans=2)
+
+
 @org_view()
 def index(request: HttpRequest, org: Organization) -> HttpResponse:
     today = org_date(org, timezone.now())
     show_all = request.GET.get("show") == "all"
+    pages = {kind: Paginator(qs, LIST_PAGE).get_page(request.GET.get(kind))
+             for kind, qs in arrangement_querysets(org=org, include_closed=show_all).items()}
+    lists = {**{kind: list(page) for kind, page in pages.items()},
+             "disputes": dispute_rows(org=org, disputes=pages["disputes"], today=today)}
     return render(request, "arrangements/index.html", {
-        "lists": arrangement_lists(org=org, today=today, include_closed=show_all), "show_all": show_all,
+        "lists": lists, "pages": pages, "show_all": show_all,
         "settings": settings_for(org), "today": today, "chooser": CustomerChoiceForm(org=org),
     })
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -159,3 +160,31 @@ def test_the_customer_section_partial_renders_open_arrangements(disputed, owed, 
         "arrangements": open_arrangements(org=org_a, customer=owed["customer"])}, request=request)
     assert f"Dispute #{disputed.pk}" in html and f"?customer={owed['customer'].ref}" in html
     assert "Offer a settlement" not in html  # owners only
+
+
+def test_each_list_pages_on_its_own_and_plans_waiting_for_a_decision_come_first(owed, org_a, as_user, now):
+    """A business with hundreds of arrangements sees every one of them, 50 a page per list, in the list's order."""
+    customer, common = owed["customer"], {"org": org_a, "currency": "GBP", "created_by": "test", "created_at": now}
+    Promise.objects.bulk_create(Promise(customer=customer, amount_minor=100 * (k + 1), made_on=date(2026, 3, 1),
+                                        pay_by=date(2026, 4, 1 + k % 28), grace_days=0, source="operator", **common)
+                                for k in range(120))
+    plan = {"customer": customer, "total_minor": 1000, "instalment_count": 2, "frequency": "monthly",
+            "first_date": date(2026, 4, 15), "start_date": date(2026, 3, 1), "source": "operator", **common}
+    waiting = PaymentPlan.objects.bulk_create(PaymentPlan(status=PlanStatus.PROPOSED, **plan) for _ in range(3))
+    PaymentPlan.objects.bulk_create(PaymentPlan(status=PlanStatus.ACTIVE, **plan) for _ in range(60))
+    client = as_user("viewer")
+
+    def promises_on(page: str) -> list[int]:
+        section = page.split('id="promises"')[1].split('id="settlements"')[0]
+        return [int(a) for a in re.findall(r"£(\d+)\.00", section)]
+
+    first = client.get(url(org_a)).content.decode()
+    order = sorted(Promise.objects.all(), key=lambda p: (p.pay_by, p.pk))
+    assert promises_on(first) == [p.amount_minor // 100 for p in order[:50]]
+    assert "Page 1 of 3" in first and 'href="?promises=2#promises"' in first
+    last = client.get(url(org_a) + "?promises=3").content.decode()
+    assert promises_on(last) == [p.amount_minor // 100 for p in order[100:]]
+    # The plans, newest first, begin with the three proposals though they are the oldest.
+    plans = re.findall(r'/arrangements/plans/(\d+)/">#', first.split('id="plans"')[1].split('id="promises"')[0])
+    assert [int(pk) for pk in plans[:3]] == sorted((p.pk for p in waiting), reverse=True)
+    assert len(plans) == 50 and "Page 1 of 2" in first

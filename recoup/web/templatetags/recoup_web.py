@@ -95,6 +95,12 @@ def query(context, **changes) -> str:
 
 
 @register.simple_tag(takes_context=True)
+def page_query(context, param: str, number) -> str:
+    """``query`` with the page parameter named ``param`` (``page``, or a list's own on a page of several)."""
+    return query(context, **{param: number})
+
+
+@register.simple_tag(takes_context=True)
 def cell(context, value) -> str:
     """``{% cell v %}``: a table cell for the page; an amount or a day that knows itself (``insight.tables``)
     is shown in the org's format, anything else as it is."""
