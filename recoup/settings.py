@@ -34,6 +34,8 @@ RECOUP_BACKUP_S3_*   off-site copies: BUCKET (unset: off), PREFIX, ENDPOINT, REG
 RECOUP_METRICS_TOKEN the bearer token /metrics asks for (unset: /metrics answers 404)
 RECOUP_HEARTBEAT_SECONDS / RECOUP_CYCLE_GRACE_MINUTES / RECOUP_OUTBOX_STUCK_MINUTES  what /readyz calls late
 RECOUP_SCHEDULER_INTERVAL seconds between the scheduler's passes (60)
+RECOUP_INSIGHT_INLINE_INVOICES  a page computes missing insight figures itself up to this many invoices in
+                     the currency (20000); above, a worker computes them and the page says so
 RECOUP_EINVOICE_MAX_FILES / _MAX_FILE_BYTES / _MAX_TOTAL_BYTES  one e-invoice import: the most files (50),
                      bytes of one file or of the XML a PDF carries unpacked (10000000), all files (50000000)
 The full table, with defaults: docs/deploy.md.
@@ -269,6 +271,8 @@ RECOUP_HEARTBEAT_SECONDS = envint("RECOUP_HEARTBEAT_SECONDS", "10")
 RECOUP_CYCLE_GRACE_MINUTES = envint("RECOUP_CYCLE_GRACE_MINUTES", "60")
 RECOUP_OUTBOX_STUCK_MINUTES = envint("RECOUP_OUTBOX_STUCK_MINUTES", "30")
 RECOUP_SCHEDULER_INTERVAL = envint("RECOUP_SCHEDULER_INTERVAL", "60")
+# Insight figures of a day nobody computed: inline up to this many invoices in the currency, else by a worker.
+RECOUP_INSIGHT_INLINE_INVOICES = envint("RECOUP_INSIGHT_INLINE_INVOICES", "20000")
 
 # E-invoice imports (docs/import-formats.md): files in one upload or command, bytes of one file (and of
 # the XML a PDF carries, once unpacked), bytes of all files together; the web import stops receiving a

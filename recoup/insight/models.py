@@ -71,7 +71,8 @@ class PredictionModel(OrgOwned):
 
 class InsightSnapshot(OrgOwned):
     """The insight figures of one currency as of one day, computed once (after the daily cycle,
-    by ``recoup insight-snapshot``, or on the first visit of a day nobody computed) so that the
+    by ``recoup insight-snapshot``, or for a day nobody computed when a page first asks: by the page or,
+    for a large ledger, by a worker) so that the
     dashboard, insight and forecast pages read one row instead of every invoice.
 
     ``data`` holds what the pages show (recoup/insight/snapshot.py): the metrics, the charts as
@@ -91,3 +92,18 @@ class InsightSnapshot(OrgOwned):
 
     def __str__(self) -> str:
         return f"insight snapshot {self.currency} as of {self.on}"
+
+
+class InsightSnapshotRequest(OrgOwned):
+    """A snapshot a page asked for and a worker is computing (a ledger too large to read while the page
+    waits): one per organization, currency and day, so many visits ask once. Removed when done."""
+
+    currency = models.CharField(max_length=3)
+    on = models.DateField()
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org", "currency", "on"], name="insight_snapshot_asked_once")]
+
+    def __str__(self) -> str:
+        return f"insight snapshot {self.currency} as of {self.on}, asked {self.requested_at}"

@@ -42,6 +42,11 @@ def currencies(org: Organization) -> list[str]:
     return sorted(found, key=lambda c: (c != org.base_currency, c))
 
 
+def invoice_count_over(*, org: Organization, currency: str, limit: int) -> bool:
+    """Whether ``org`` has more than ``limit`` invoices in ``currency`` (counts at most limit + 1 rows)."""
+    return Invoice.objects.for_org(org).filter(currency=currency).order_by()[:limit + 1].count() > limit
+
+
 def latest_snapshot(*, org: Organization, currency: str, on: date, exact: bool = False) -> InsightSnapshot | None:
     """The snapshot of ``currency`` as of ``on`` (``exact``), else the newest one as of ``on`` or before."""
     qs = InsightSnapshot.objects.for_org(org).filter(currency=currency).defer("exports")

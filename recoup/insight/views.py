@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from recoup.audit.actions import Actor
-from recoup.insight import actions, selectors, snapshot, tables
+from recoup.insight import actions, selectors, snapshot, tables, tasks
 from recoup.insight.forms import CreditCheckForm
 from recoup.orgs.models import Organization, Role
 from recoup.web.decorators import org_view
@@ -30,13 +31,20 @@ def _currency(request: HttpRequest, org: Organization) -> str:
 
 
 def snapshot_of(org: Organization, currency: str, *, asked: date | None = None):
-    """The stored figures to show: those of the day ``asked`` for (computed now if that day has none),
-    else the newest as of today (the scheduler writes one after each daily cycle), else today's,
-    computed now. Only a day nobody computed yet costs reading the ledger; every other view is one row."""
-    today = org_today(org, timezone.now())
+    """The stored figures to show: those of the day ``asked`` for, else the newest as of today (the
+    scheduler writes one after each daily cycle), else today's. A day nobody computed is computed now
+    when the currency has at most ``RECOUP_INSIGHT_INLINE_INVOICES`` invoices; above, a worker computes
+    it (``tasks.snapshot_requested``) and this returns None: the page says the figures are coming.
+    Every other view is one row."""
+    now = timezone.now()
+    today = org_today(org, now)
     found = selectors.latest_snapshot(org=org, currency=currency, on=asked or today, exact=asked is not None)
-    if found is None:
-        found, = actions.insight_snapshot_write(org=org, on=asked or today, now=timezone.now(), currencies=[currency])
+    if found is not None:
+        return found
+    if selectors.invoice_count_over(org=org, currency=currency, limit=settings.RECOUP_INSIGHT_INLINE_INVOICES):
+        tasks.snapshot_requested(org=org, currency=currency, on=asked or today, now=now)
+        return None
+    found, = actions.insight_snapshot_write(org=org, on=asked or today, now=now, currencies=[currency])
     return found
 
 
@@ -53,14 +61,26 @@ def forecast_part(org: Organization, on: date, currency: str, found=None) -> dic
 
 def _page(request: HttpRequest, org: Organization):
     currency = _currency(request, org)
-    found = snapshot_of(org, currency, asked=_requested_day(request))
+    asked = _requested_day(request)
+    found = snapshot_of(org, currency, asked=asked)
+    if found is None:
+        return None, currency, {"as_of": asked or org_today(org, timezone.now()), "currency": currency}
     return found, currency, {"as_of": found.on, "computed_at": found.computed_at, "currency": currency,
                              "currencies": selectors.currencies(org)}
+
+
+def _coming(request: HttpRequest, context: dict) -> HttpResponse:
+    """The figures asked for are being computed by a worker: say so, and ask the browser to look again."""
+    response = render(request, "insight/coming.html", context, status=202)
+    response["Retry-After"] = "60"
+    return response
 
 
 @org_view()
 def index(request: HttpRequest, org: Organization) -> HttpResponse:
     found, currency, context = _page(request, org)
+    if found is None:
+        return _coming(request, context)
     return render(request, "insight/index.html", {
         **context, **snapshot.metrics_context(found.data), **snapshot.index_context(found.data),
         "reviews_due": selectors.credit_checks_due(org=org, on=found.on),
@@ -70,6 +90,8 @@ def index(request: HttpRequest, org: Organization) -> HttpResponse:
 @org_view()
 def forecast(request: HttpRequest, org: Organization) -> HttpResponse:
     found, currency, context = _page(request, org)
+    if found is None:
+        return _coming(request, context)
     return render(request, "insight/forecast.html", {**context, **snapshot.forecast_context(found.data)})
 
 
@@ -79,7 +101,9 @@ def export(request: HttpRequest, org: Organization, table: str, fmt: str) -> Htt
     ``steps``, ``risk``), for the ``currency`` and ``as_of`` of the query string (from the snapshot)."""
     if table not in ("metrics", "trend", "forecast", "queue", "steps", "risk"):
         raise Http404("no such table")
-    found, currency, _ = _page(request, org)
+    found, currency, context = _page(request, org)
+    if found is None:
+        return _coming(request, context)
     on = found.on
     t = snapshot.export_table(found, table)
     if t is None or fmt not in ("csv", "xlsx"):

@@ -121,3 +121,49 @@ def test_the_charts_name_months_and_days_in_the_organizations_language(example, 
     assert "März 26" in row.data["metrics"]["aging_chart"] and "Mar 26" not in row.data["metrics"]["aging_chart"]
     assert "März 26" in row.data["metrics"]["dso_chart"]
     assert "Apr." in row.data["forecast"]["forecast_chart"]  # the weeks after 31 March, as Germans abbreviate them
+
+
+def test_a_large_ledgers_missing_figures_are_computed_once_by_a_worker_not_by_the_page(
+        example, org_a, viewer, now, settings, django_capture_on_commit_callbacks):
+    """No page reads a ledger too large to read while it waits: a worker computes the day's figures,
+    once however many pages ask, and the pages say they are coming, then show them."""
+    from django_tasks_db.models import DBTaskResult
+
+    from recoup.insight.models import InsightSnapshot, InsightSnapshotRequest
+    from recoup.insight.tasks import snapshot_compute
+
+    settings.RECOUP_INSIGHT_INLINE_INVOICES = 2  # the example's ledger counts as large
+    asked = lambda: [r.args_kwargs["args"] for r in DBTaskResult.objects.filter(  # noqa: E731
+        task_path__endswith="snapshot_compute")]
+    with django_capture_on_commit_callbacks(execute=True):
+        page = viewer.get(reverse("insight_home", args=["acme"]))
+        assert page.status_code == 202 and page["Retry-After"] == "60"
+        assert "being computed from the whole ledger by a background worker" in page.content.decode()
+        assert viewer.get(reverse("insight_forecast", args=["acme"])).status_code == 202
+        dashboard = viewer.get(reverse("dashboard", args=["acme"]))
+        assert dashboard.status_code == 200 and "being computed by a background worker" in dashboard.content.decode()
+    assert asked() == [[org_a.pk, "GBP", ON.isoformat()]]  # three pages, one computation
+    assert not InsightSnapshot.objects.exists()
+
+    snapshot_compute.call(org_a.pk, "GBP", ON.isoformat())  # what the worker runs
+    assert not InsightSnapshotRequest.objects.exists()
+    page = viewer.get(reverse("insight_home", args=["acme"]))
+    assert page.status_code == 200 and "Metrics as of 31 Mar 2026" in page.content.decode()
+    assert "As of 31 Mar 2026" in viewer.get(reverse("dashboard", args=["acme"])).content.decode()
+
+
+def test_a_request_left_by_a_dead_worker_is_asked_again(example, org_a, viewer, now, settings,
+                                                        django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    from recoup.insight.models import InsightSnapshotRequest
+
+    settings.RECOUP_INSIGHT_INLINE_INVOICES = 2
+    InsightSnapshotRequest.objects.create(org=org_a, currency="GBP", on=ON, requested_at=now - timedelta(minutes=20))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert viewer.get(reverse("insight_home", args=["acme"])).status_code == 202
+    assert not DBTaskResult.objects.exists()  # asked 20 minutes ago: a worker may be at it still
+    InsightSnapshotRequest.objects.update(requested_at=now - timedelta(hours=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert viewer.get(reverse("insight_home", args=["acme"])).status_code == 202
+    assert DBTaskResult.objects.filter(task_path__endswith="snapshot_compute").count() == 1

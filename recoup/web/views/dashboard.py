@@ -26,6 +26,8 @@ def _at_a_glance(org: Organization, today) -> dict:
     if org.base_currency not in insight.currencies(org):
         return {}
     found = snapshot_of(org, org.base_currency)
+    if found is None:  # a worker is computing the first figures of a large ledger
+        return {"glance_coming": True, "glance_currency": org.base_currency}
     glance = metrics_part(org, found.on, org.base_currency, found=found)
     glance.update(forecast_part(org, found.on, org.base_currency, found=found))
     return {"glance": glance, "glance_currency": org.base_currency, "glance_on": found.on,
