@@ -26,6 +26,7 @@ from recoup.core.compliance import (
     ALLOWED, Attempt, DebtorFacts, GateAnswer, Restriction, SendWindow, debtor_zones, decide_contact,
     purpose_of_step,
 )
+from recoup.core.display import format_day_time, reader_locale
 from recoup.core.rules import by_topic, rules_in_force
 from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.orgs.models import Organization
@@ -305,7 +306,8 @@ def contact_explain(*, org: Organization, customer: Customer, now: datetime) -> 
         until = answer.until.astimezone(zones[0]) if answer.until else None
         channels.append({"channel": channel, "address": address, "verdict": answer.verdict,
                          "rule_id": answer.rule_id, "sentence": answer.sentence, "until": until,
-                         "until_text": until.strftime("%Y-%m-%d %H:%M %Z") if until else ""})
+                         "until_text": f"{format_day_time(until, reader_locale(org), zones[0].key)} {until:%Z}"
+                                       if until else ""})
     restrictions = [{"kind": r.kind, "label": RestrictionKind(r.kind).label, "starts_on": r.starts_on,
                      "ends_on": r.ends_on} for r in facts.restrictions]
     return {"jurisdiction": jurisdiction, "zones": [z.key for z in zones], "restrictions": restrictions,

@@ -24,7 +24,6 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -34,6 +33,7 @@ from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.collections.chase import chase_forget
 from recoup.collections.models import StepDecision
+from recoup.core.display import format_day_time, reader_locale
 from recoup.core.text import control_characters, describe
 from recoup.messaging.links import PORTAL_LINK, PREFERENCES_LINK
 from recoup.messaging.models import Direction, Message, MessageChannel, MessageStatus
@@ -90,7 +90,7 @@ def draft_expires_at(*, org: Organization, message: Message) -> datetime:
 
 
 def _local(org: Organization, at: datetime) -> str:
-    return at.astimezone(ZoneInfo(org.timezone or "UTC")).strftime("%Y-%m-%d %H:%M")
+    return format_day_time(at, reader_locale(org), org.timezone or "UTC")
 
 
 def gone_reason(*, org: Organization, message: Message) -> str:

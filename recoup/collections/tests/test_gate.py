@@ -136,7 +136,7 @@ def test_the_customer_page_explanation_names_restrictions_rules_and_the_next_con
     assert (email["verdict"], email["rule_id"]) == ("defer", "GB.breathing-space")
     assert email["until"].date() == date(2026, 4, 30)
     html = render_to_string("compliance/_gate.html", {"gate": gate})
-    assert "UK Breathing Space" in html and "GB.conc.contact-window" in html and "2026-04-30" in html
+    assert "UK Breathing Space" in html and "GB.conc.contact-window" in html and "from 30 Apr 2026, " in html
 
 
 def test_a_california_letter_about_a_time_barred_consumer_debt_carries_the_disclosure(org_b, debtor, make_invoice,
@@ -236,7 +236,7 @@ def test_the_customer_page_names_the_send_window(debtor, org_a):
     assert gate["send_window"] == "Mon-Fri 09:00-12:00"
     by_channel = {c["channel"]: c for c in gate["channels"]}
     assert by_channel["email"]["rule_id"] == "house.send-window"
-    assert by_channel["email"]["until_text"] == "2026-03-11 09:00 GMT"
+    assert by_channel["email"]["until_text"] == "11 Mar 2026, 09:00 GMT"
     assert by_channel["call"]["verdict"] == "allow"  # a person decides when to dial: the law's window only
 
 

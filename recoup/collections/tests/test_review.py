@@ -231,7 +231,7 @@ def test_a_cycle_rerun_by_hand_for_the_same_day_after_expiry_makes_a_new_draft(o
 def test_a_draft_past_its_expiry_cannot_be_approved_while_it_waits_for_the_next_cycle(org, customer, system):
     run(org, date(2026, 3, 5))
     draft = Message.objects.get(customer=customer)
-    with pytest.raises(DraftGone, match="expired at 2026-03-08 10:00"):
+    with pytest.raises(DraftGone, match="expired at 8 Mar 2026, 10:00"):
         draft_approve(org=org, message=draft, actor=system, now=ten(date(2026, 3, 8)))
     assert drafts_expire(org=org, now=ten(date(2026, 3, 7))) == 0
     assert drafts_expire(org=org, now=ten(date(2026, 3, 8))) == 1
@@ -327,7 +327,7 @@ def test_approving_some_leaves_the_others_waiting_and_reports_what_was_already_d
 
     result = drafts_approve(org=org, messages=[one.pk, two], actor=system, now=ten(date(2026, 3, 5)))
     assert [m.pk for m in result.done] == [two.pk]
-    assert result.refused == ["C001: This draft was already approved by test at 2026-03-05 10:00; it is queued."]
+    assert result.refused == ["C001: This draft was already approved by test at 5 Mar 2026, 10:00; it is queued."]
     assert list(Message.objects.filter(status="draft").values_list("pk", flat=True)) == [three.pk]
 
 
