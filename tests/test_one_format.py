@@ -122,3 +122,17 @@ def test_the_invoice_page_reads_in_the_organizations_locale(db, system, make_cus
         assert amount in text, path
         assert day in text, path
         assert not RAW_AMOUNT.search(text) and not ISO_DAY.search(text), path
+
+
+@pytest.mark.parametrize(("locale", "rate", "shown"), [
+    ("en_GB", "12.250", "12.25"), ("de_DE", "12.250", "12,25"), ("fr_FR", "8", "8"), ("en_GB", "0.50", "0.5"),
+    ("es_ES", "1E+1", "10"),
+])
+def test_a_rate_reads_in_the_readers_locale_without_trailing_zeros(locale, rate, shown):
+    from decimal import Decimal
+
+    from django.template import Context, Template
+
+    page = Template("{% load recoup_web %}{% percent rate %}").render(
+        Context({"rate": Decimal(rate), "reader_locale": locale}))
+    assert page == shown

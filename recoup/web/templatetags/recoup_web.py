@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel.numbers import format_decimal
 from django import template
 from django.utils import translation
 from django.utils.http import urlencode
@@ -74,12 +75,16 @@ def money_minor(context, minor: int | None, currency: str) -> str:
     return format_money(from_minor(int(minor), currency), currency, _locale(context))
 
 
-@register.filter
-def percent(value: Decimal | None) -> str:
-    """``{{ rate|percent }}``: a percentage without trailing zeros or an exponent (12.25, 10, 0.5)."""
+@register.simple_tag(takes_context=True)
+def percent(context, value: Decimal | None) -> str:
+    """``{% percent rate %}``: a percentage in the reader's locale, without trailing zeros or an exponent
+    (12.25, 10, 0.5; "12,25" in German)."""
     if value is None:
         return ""
-    return f"{Decimal(value).normalize():f}"
+    digits = f"{Decimal(value).normalize():f}"
+    places = len(digits.split(".")[1]) if "." in digits else 0
+    return format_decimal(Decimal(digits), format="#,##0" + ("." + "0" * places if places else ""),
+                          locale=_locale(context))
 
 
 @register.simple_tag(takes_context=True)
