@@ -177,8 +177,8 @@ def _only_customers(sql: str, customer_ids: list[int] | None, params: dict) -> s
     for i, pk in enumerate(customer_ids):
         params[f"customer{i}"] = pk
         names.append(f"%(customer{i})s")
-    wanted = ", ".join(names) or "NULL"
-    return re.sub(r"/\*(\w)\.customer\*/", rf"AND \1.customer_id IN ({wanted})", sql)
+    test = f"= {names[0]}" if len(names) == 1 else f"IN ({', '.join(names) or 'NULL'})"
+    return re.sub(r"/\*(\w)\.customer\*/", rf"AND \1.customer_id {test}", sql)
 
 
 _NAMES = "c.ref, c.display_name, c.legal_name"
