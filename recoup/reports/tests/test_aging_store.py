@@ -167,3 +167,10 @@ def test_the_stored_order_is_pythons_on_postgresql_too(org_a, make_customer, mak
     aging_store.store_write(org=org_a, on=date(2026, 3, 31), now=now)
     live = aging(org=org_a, as_of=date(2026, 3, 31))
     assert [r.ref for r in aging_store.stored_rows(org_a)] == [r.customer_ref for r in live.rows]
+    # Whatever the database's own collation (en_US sorts "o'brien" among the "ob..."), code point order:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT column_name, collation_name FROM information_schema.columns"
+                       " WHERE table_name = 'reports_storedagingrow' AND column_name IN ('sort_name', 'ref')")
+        assert dict(cursor.fetchall()) == {"sort_name": "C", "ref": "C"}
