@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['status']}", flush=True)
 
     chosen, seen = [], set()
-    for invoice in Invoice.objects.for_org(org).filter(open_minor__gt=0, issue_date__lte=today).order_by("pk").iterator():
+    owing = Invoice.objects.for_org(org).filter(open_minor__gt=0, issue_date__lte=today).order_by("pk")
+    for invoice in owing.iterator():
         if invoice.customer_id not in seen:
             seen.add(invoice.customer_id)
             chosen.append(invoice)

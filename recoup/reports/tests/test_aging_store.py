@@ -65,7 +65,8 @@ def apply_extra(org, ledger, ops, *, actor, now) -> None:
             invoices_create_many(org=org, actor=actor, now=now, items=[
                 NewInvoice(customer=ledger.customers[who], number=f"BULK-{n + k}", issue_date=issue, currency="GBP",
                            due_date=issue + timedelta(days=14 * k),
-                           lines=[LineInput(description="Goods", quantity=Decimal(1), unit_price=Decimal(amount) / 100)])
+                           lines=[LineInput(description="Goods", quantity=Decimal(1),
+                                            unit_price=Decimal(amount) / 100)])
                 for k in range(2)])
         elif kind == "named_payments" and invoices:  # a bank statement's matched lines, a sync's payments
             _, which, percent, day = op
@@ -157,6 +158,23 @@ def test_rows_of_an_earlier_day_are_not_current(org_a, make_customer, make_invoi
     aging_store.store_write(org=org_a, on=date(2026, 3, 31), now=now)
     assert aging_store.store_write(org=org_a, on=date(2026, 3, 1), now=now) is None
     assert aging_store.stored_is_current(org_a, date(2026, 3, 31))
+
+
+def test_every_trigger_is_installed_and_a_lost_one_comes_back_after_migrate(db):
+    from django.core.management import call_command
+    from django.db import connection
+
+    from recoup.reports import triggers
+
+    assert triggers.installed_names(connection) == triggers.expected_names(connection.vendor)
+    with connection.cursor() as cursor:  # as a SQLite table rebuild by a later migration would
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER reports_aging_change_ledger_invoice_update")
+        else:
+            cursor.execute("DROP TRIGGER reports_aging_change_ledger_invoice_update ON ledger_invoice")
+    assert "reports_aging_change_ledger_invoice_update" not in triggers.installed_names(connection)
+    call_command("migrate", verbosity=0)
+    assert triggers.installed_names(connection) == triggers.expected_names(connection.vendor)
 
 
 @pytest.mark.postgres

@@ -91,7 +91,8 @@ def test_after_ledger_changes_the_stored_pages_say_what_the_live_report_says(
     most = sorted((r for r in live.rows if r.overdue_minor > 0),
                   key=lambda r: (-r.overdue_minor, r.customer_ref, r.currency))[:10]
     table = dashboard[dashboard.index('id="late-heading"'):]
-    shown = re.findall(r'<span class="muted">([^<]+)</span></th>\s*<td>[^<]*</td>\s*<td class="num">([^<]+)</td>', table)
+    shown = re.findall(r'<span class="muted">([^<]+)</span></th>\s*<td>[^<]*</td>\s*<td class="num">([^<]+)</td>',
+                       table)
     assert shown == [(r.customer_ref, format_money(from_minor(r.overdue_minor, r.currency), r.currency,
                                                    locale=reader_locale(org_a))) for r in most]
     assert shown[0][0] == "C4"  # NEW-1, recorded after the rows were stored: £999.00 and more past due
