@@ -104,6 +104,14 @@ def main(argv: list[str] | None = None) -> int:
             chosen.append(invoice)
             if len(chosen) == args.changes:
                 break
+    if connection.vendor == "postgresql":  # the generator inserts its own ids: move the sequences past them
+        from django.core.management.color import no_style
+
+        from recoup.ledger.models import Allocation, Payment
+
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), [Payment, Allocation]):
+                cursor.execute(sql)
     payments_record_named(org=org, actor=Actor.system("bench"), now=timezone.now(), items=[
         NamedPayment(invoice=i, date=today, amount_minor=max(1, i.open_minor // 2), reference="bench")
         for i in chosen])
