@@ -34,7 +34,7 @@ from recoup.ledger.tests.test_ledger_properties import (
 )
 from recoup.reports import aging_store
 from recoup.reports.aging import aging
-from recoup.reports.models import AgingChange
+from recoup.reports.models import AgingChange, StoredAgingRow
 
 TODAY = START + timedelta(days=90)  # some movements of the examples fall after it
 
@@ -146,6 +146,17 @@ def test_changes_are_noted_per_customer_and_forgotten_once_folded_in(org_a, org_
     assert aging_store.stored_is_current(org_a, date(2026, 3, 31))
     assert not AgingChange.objects.exists()
     assert {r.ref: r.total_minor for r in aging_store.stored_rows(org_a)} == {"N": 10000, "S": 4000}
+
+
+def test_a_renamed_customers_old_name_leaves_the_stored_rows_at_once(org_a, make_customer, make_invoice, system,
+                                                                      now):
+    customer = make_customer(org_a, ref="C", name="Jane Doe Trading")
+    make_invoice(org_a, customer, "C-1", "100.00", issue=date(2026, 1, 1), due=date(2026, 1, 31))
+    aging_store.store_write(org=org_a, on=date(2026, 3, 31), now=now)
+    customer_update(org=org_a, customer=customer, actor=system, now=now, legal_name="Erased customer C")
+    assert not StoredAgingRow.objects.filter(name__contains="Jane").exists()  # before any page folds it in
+    assert aging_store.stored_is_current(org_a, date(2026, 3, 31))
+    assert [r.name for r in aging_store.stored_rows(org_a)] == ["Erased customer C"]
 
 
 def test_rows_of_an_earlier_day_are_not_current(org_a, make_customer, make_invoice, system, now):
