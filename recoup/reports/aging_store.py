@@ -137,6 +137,12 @@ def stored_is_current(org: Organization, today: date) -> bool:
     return True
 
 
+def forget_customer(org: Organization, customer_id: int) -> None:
+    """Delete a customer's stored rows now (an erased customer's name must not wait for the next read);
+    the trigger's note brings them back, under the new name, before the next read."""
+    _delete_rows(org, [customer_id])
+
+
 def stored_rows(org: Organization) -> QuerySet[StoredAgingRow]:
     """The stored rows in the report's order (index ``stored_aging_page_order``): slice it for a page."""
     return StoredAgingRow.objects.filter(org=org).order_by("sort_name", "ref", "currency")

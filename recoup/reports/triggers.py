@@ -30,9 +30,6 @@ WATCHED = {
 }
 
 _ARMED = "EXISTS (SELECT 1 FROM reports_agingday WHERE org_id = {r}.org_id)"
-# A renamed (or erased: ops.debtor) customer's stored rows go at once, names and all; the note brings
-# them back, under the new name, before the next read.
-_FORGET_NAMES = "DELETE FROM reports_storedagingrow WHERE customer_id = NEW.id;"
 
 
 def _sqlite_note(r: str, customer: str, extra: str = "") -> str:
@@ -52,10 +49,9 @@ def sqlite_forward() -> list[str]:
                        f"WHEN {_ARMED.format(r='OLD')} BEGIN {_sqlite_note('OLD', customer)} END;")
         changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in columns)
         other = f" AND c IS NOT {customer.format(r='NEW')}"
-        forget = _FORGET_NAMES if table == "ledger_customer" else ""
         out.append(f"CREATE TRIGGER IF NOT EXISTS {name}_update AFTER UPDATE OF {', '.join(columns)} ON {table} "
                    f"WHEN ({changed}) AND {_ARMED.format(r='NEW')} "
-                   f"BEGIN {_sqlite_note('NEW', customer)} {_sqlite_note('OLD', customer, other)} {forget} END;")
+                   f"BEGIN {_sqlite_note('NEW', customer)} {_sqlite_note('OLD', customer, other)} END;")
     return out
 
 
@@ -85,7 +81,6 @@ BEGIN
         IF new_c IS NOT NULL AND new_c IS DISTINCT FROM old_c THEN
             INSERT INTO reports_agingchange (org_id, customer_id) VALUES (NEW.org_id, new_c);
         END IF;
-        {_FORGET_NAMES if table == "ledger_customer" else ""}
     END IF;
     RETURN NULL;
 END;

@@ -148,12 +148,17 @@ def test_changes_are_noted_per_customer_and_forgotten_once_folded_in(org_a, org_
     assert {r.ref: r.total_minor for r in aging_store.stored_rows(org_a)} == {"N": 10000, "S": 4000}
 
 
-def test_a_renamed_customers_old_name_leaves_the_stored_rows_at_once(org_a, make_customer, make_invoice, system,
-                                                                      now):
+def test_an_erased_customers_name_leaves_the_stored_rows_at_once(org_a, make_customer, make_invoice,
+                                                                  system, now):
+    from recoup.ledger.actions import credit_note_record
+    from recoup.ops.debtor import debtor_erase
+
     customer = make_customer(org_a, ref="C", name="Jane Doe Trading")
-    make_invoice(org_a, customer, "C-1", "100.00", issue=date(2026, 1, 1), due=date(2026, 1, 31))
+    credit_note_record(org=org_a, customer=customer, number="CN-1", date=date(2026, 2, 1), amount_minor=500,
+                       currency="GBP", actor=system, now=now)  # credit on account: a row, and no open debt
     aging_store.store_write(org=org_a, on=date(2026, 3, 31), now=now)
-    customer_update(org=org_a, customer=customer, actor=system, now=now, legal_name="Erased customer C")
+    assert [r.name for r in aging_store.stored_rows(org_a)] == ["Jane Doe Trading"]
+    assert debtor_erase(org=org_a, customer=customer, reason="Asked by e-mail", actor=system, now=now).erased
     assert not StoredAgingRow.objects.filter(name__contains="Jane").exists()  # before any page folds it in
     assert aging_store.stored_is_current(org_a, date(2026, 3, 31))
     assert [r.name for r in aging_store.stored_rows(org_a)] == ["Erased customer C"]
