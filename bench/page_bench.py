@@ -43,6 +43,7 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--today", type=date.fromisoformat, default=date(2026, 3, 31))
     parser.add_argument("--database-url", help="build on this database instead of SQLite (must be empty or built)")
     parser.add_argument("--max-pages", type=int, default=80)
+    parser.add_argument("--only", default="", help="time only these kinds of page, e.g. dashboard,aging")
     args = aging_bench.checked_args(parser, argv)
     args.as_of = args.today
     return args
@@ -116,8 +117,14 @@ def write_snapshot(org) -> float:
     planner_statistics_refresh()
     from recoup.insight.models import InsightSnapshot
 
-    if not InsightSnapshot.objects.for_org(org).filter(on=org_today(org, now)).exists():  # reused --db: kept
-        insight_snapshot_write(org=org, on=org_today(org, now), now=now)
+    from recoup.reports.aging_store import store_write
+    from recoup.reports.models import AgingDay
+
+    today = org_today(org, now)
+    if not InsightSnapshot.objects.for_org(org).filter(on=today).exists():  # reused --db: kept
+        insight_snapshot_write(org=org, on=today, now=now)  # the day's aging rows too
+    elif not AgingDay.objects.filter(org=org, on=today).exists():  # a --db built before the stored aging
+        store_write(org=org, on=today, now=now)
     return time.perf_counter() - started
 
 
@@ -189,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.urls import reverse
 
     pages = crawl(client, reverse("dashboard", args=[org.slug]), args.max_pages)
+    if args.only:
+        pages = [(kind, url) for kind, url in pages if kind in args.only.split(",")]
     print(f"load average {os.getloadavg()[0]:.2f}; {len(pages)} pages; median and best of {args.repeat} warm visits")
     print(f"{'page':32} {'median ms':>10} {'best ms':>9} {'cpu ms':>7} {'queries':>8} {'KB':>8}  status")
     bad = 0

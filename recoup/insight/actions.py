@@ -89,9 +89,14 @@ def prediction_train(*, org: Organization, currency: str, records: list[predicti
 def insight_snapshot_write(*, org: Organization, on: date, now: datetime,
                            currencies: list[str] | None = None) -> list[InsightSnapshot]:
     """Compute the insight figures as of ``on`` for each currency (default: every currency the
-    organization invoices in) and store them, replacing that day's earlier snapshot. Derived data
-    only, recomputable at any time: no audit event. The scheduler calls this after each daily cycle."""
+    organization invoices in) and store them, replacing that day's earlier snapshot; without ``currencies``, the day's
+    aging rows too (``reports.aging_store``: the aging report and the dashboard read them). Derived
+    data only, recomputable at any time: no audit event. The scheduler calls this after each daily cycle."""
     from recoup.insight import selectors, snapshot
+    from recoup.reports.aging_store import store_write
+
+    if currencies is None:  # the whole day's figures (the scheduler, the command), not a page's missing one
+        store_write(org=org, on=on, now=now)
 
     out = []
     for currency in currencies if currencies is not None else selectors.currencies(org):

@@ -26,6 +26,7 @@ from recoup.audit.models import AuditEvent
 from recoup.audit.selectors import event_as_json
 from recoup.ledger.models import Contact, Customer, CustomerStatus, Invoice
 from recoup.orgs.models import Organization, check_same_org
+from recoup.reports.aging_store import forget_customer
 
 SECRET_WORDS = ("hash", "token", "secret", "password", "key")
 # Kept on erasure: accounting and tax records, and the evidence trail.
@@ -140,6 +141,7 @@ def debtor_erase(*, org: Organization, customer: Customer, reason: str, actor: A
     customer.status = CustomerStatus.CLOSED
     customer.save(update_fields=["legal_name", "display_name", "notes", "status"])
     changed["ledger.customer"] = 1
+    forget_customer(org, customer.pk)  # its name in today's stored aging rows (they come back renamed)
     changed["ledger.contact"] = Contact.objects.for_org(org).filter(customer=customer).update(
         name=ERASED, role="", email="", phone="", postal_address="",
         opt_out_email=True, opt_out_sms=True, opt_out_letter=True, opt_out_phone=True)

@@ -92,6 +92,10 @@ class AgingRow:
     credit_minor: int = 0
     invoice_number: str | None = None
     due_date: date | None = None
+    # By customer only: what is past due on invoices with a positive balance, and the oldest of
+    # their due dates (the dashboard's most-overdue list); credit and overpaid invoices do not count.
+    overdue_minor: int = 0
+    oldest_overdue: date | None = None
 
     @property
     def total_minor(self) -> int:
@@ -165,12 +169,16 @@ def _bucket_sql(as_of: date, edges: tuple[int, ...], params: dict) -> list[str]:
     return cases
 
 
-def _only_customer(sql: str, customer_id: int | None, params: dict) -> str:
-    """Turn the ``/*x.customer*/`` markers into a filter on one customer; without one they stay comments."""
-    if customer_id is None:
+def _only_customers(sql: str, customer_ids: list[int] | None, params: dict) -> str:
+    """Turn the ``/*x.customer*/`` markers into a filter on some customers; without them they stay comments."""
+    if customer_ids is None:
         return sql
-    params["customer"] = customer_id
-    return re.sub(r"/\*(\w)\.customer\*/", r"AND \1.customer_id = %(customer)s", sql)
+    names = []
+    for i, pk in enumerate(customer_ids):
+        params[f"customer{i}"] = pk
+        names.append(f"%(customer{i})s")
+    test = f"= {names[0]}" if len(names) == 1 else f"IN ({', '.join(names) or 'NULL'})"
+    return re.sub(r"/\*(\w)\.customer\*/", rf"AND \1.customer_id {test}", sql)
 
 
 _NAMES = "c.ref, c.display_name, c.legal_name"
@@ -178,16 +186,18 @@ _NAMES = "c.ref, c.display_name, c.legal_name"
 
 def aging(
     *, org: Organization, as_of: date, edges: tuple[int, ...] = DEFAULT_EDGES, by: str = "customer",
-    customer_id: int | None = None,
+    customer_id: int | None = None, customer_ids: list[int] | None = None,
 ) -> AgingReport:
     """The aging report of one organization as of a date, by customer or by invoice.
 
-    With ``customer_id``, only that customer's invoices and credit are read (in SQL).
-    Amounts stay integers in minor units until they are shown.
+    With ``customer_id`` (or a few ``customer_ids``), only those customers' invoices and credit
+    are read (in SQL). Amounts stay integers in minor units until they are shown.
     """
     labels = bucket_labels(edges)
     params: dict = {"org": org.pk, "d": connection.ops.adapt_datefield_value(as_of)}
     buckets = ", ".join(f"{case} AS b{i}" for i, case in enumerate(_bucket_sql(as_of, edges, params)))
+    if customer_id is not None:
+        customer_ids = [customer_id]
     if by == "invoice":
         sql = f"""
             SELECT items.customer_id, items.currency, {_NAMES}, inv.number, items.due_date, {buckets}
@@ -198,7 +208,10 @@ def aging(
     elif by == "customer":
         sql = f"""
             SELECT g.*, {_NAMES} FROM (
-                SELECT items.customer_id, items.currency, {buckets} FROM ({_INVOICES_AS_OF}) items
+                SELECT items.customer_id, items.currency, {buckets},
+                       SUM(CASE WHEN items.due_date < %(t0)s AND items.bal > 0 THEN items.bal ELSE 0 END) AS overdue,
+                       MIN(CASE WHEN items.due_date < %(t0)s AND items.bal > 0 THEN items.due_date END) AS oldest
+                  FROM ({_INVOICES_AS_OF}) items
                  GROUP BY items.customer_id, items.currency
             ) g JOIN ledger_customer c ON c.id = g.customer_id
         """
@@ -207,9 +220,9 @@ def aging(
     credit_sql = f"SELECT cr.*, {_NAMES} FROM ({_CREDIT_AS_OF}) cr JOIN ledger_customer c ON c.id = cr.customer_id"
 
     with connection.cursor() as cursor:
-        cursor.execute(_only_customer(sql, customer_id, params), params)
+        cursor.execute(_only_customers(sql, customer_ids, params), params)
         raw = cursor.fetchall()
-        cursor.execute(_only_customer(credit_sql, customer_id, params), params)
+        cursor.execute(_only_customers(credit_sql, customer_ids, params), params)
         credits = cursor.fetchall()
 
     width = len(labels)
@@ -220,8 +233,9 @@ def aging(
                                                  invoice_number=number, due_date=_as_date(due))
     else:
         for cust, cur, *rest in raw:
-            *amounts, ref, display, legal = rest
-            rows[(cust, cur)] = AgingRow(cust, ref, display or legal, cur, [int(v) for v in amounts])
+            *amounts, overdue, oldest, ref, display, legal = rest
+            rows[(cust, cur)] = AgingRow(cust, ref, display or legal, cur, [int(v) for v in amounts],
+                                         overdue_minor=int(overdue), oldest_overdue=oldest and _as_date(oldest))
     for cust, cur, minor, ref, display, legal in credits:
         key = (cust, cur, None) if by == "invoice" else (cust, cur)
         row = rows.get(key)

@@ -16,6 +16,7 @@ from recoup.core.money import format_money, from_minor
 from recoup.ledger.models import Contact, CreditNote, Customer, Invoice, Payment
 from recoup.ledger.selectors import invoice_currencies
 from recoup.orgs.models import Organization
+from recoup.reports import aging_store
 
 
 def customer_search(
@@ -87,6 +88,14 @@ def most_overdue(org: Organization, *, today: date, limit: int = 10) -> list[Ove
         )
         for r in rows
     ]
+
+
+def most_overdue_stored(org: Organization, limit: int = 10) -> list[OverdueCustomer]:
+    """``most_overdue`` from today's stored aging rows (``reports.aging_store``: call
+    ``stored_is_current`` first): an index read, balances as of today."""
+    return [OverdueCustomer(customer_id=r.customer_id, ref=r.customer_ref, name=r.customer, currency=r.currency,
+                            overdue=from_minor(r.overdue_minor, r.currency), oldest_due=r.oldest_overdue)
+            for r in aging_store.stored_most_overdue(org, limit)]
 
 
 def customer_events(org: Organization, customer: Customer, limit: int = 200) -> QuerySet[AuditEvent]:

@@ -100,6 +100,21 @@ def test_the_scheduler_writes_the_days_snapshot_after_the_cycle(example, org_a):
     row = InsightSnapshot.objects.for_org(org_a).get()
     assert (row.on, row.currency, row.computed_at) == (date(2026, 4, 1), "GBP", at)
     assert row.data["metrics"]["summary"]["dso"]
+    # ... and the day's aging rows, which the aging report and the dashboard read.
+    from recoup.reports.aging import aging
+    from recoup.reports.aging_store import as_aging_row, stored_is_current, stored_rows
+
+    assert stored_is_current(org_a, date(2026, 4, 1))
+    live = aging(org=org_a, as_of=date(2026, 4, 1)).rows
+    assert live and [as_aging_row(r).buckets_minor for r in stored_rows(org_a)] == [r.buckets_minor for r in live]
+
+
+def test_a_page_computing_a_missing_snapshot_leaves_the_aging_rows_alone(example, org_a, now):
+    from recoup.insight.actions import insight_snapshot_write
+    from recoup.reports.models import AgingDay
+
+    insight_snapshot_write(org=org_a, on=ON, now=now, currencies=["GBP"])
+    assert not AgingDay.objects.filter(org=org_a).exists()
 
 
 def test_the_snapshot_command_stores_the_figures(example, org_a, capsys):

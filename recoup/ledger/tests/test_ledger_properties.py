@@ -86,10 +86,15 @@ def build_ledger(org, ops, *, actor, now, record_source: Callable | None = None)
     ``record_source(day, record)`` wraps each payment and credit note: it gets
     the source's date and a function that records it, and returns its result.
     """
-    record_source = record_source or (lambda day, record: record())
     ledger = Ledger(customers=[
         Customer.objects.create(org=org, ref=f"P{i}", legal_name=f"Property Customer {i}") for i in range(CUSTOMERS)
     ])
+    return replay(org, ledger, ops, actor=actor, now=now, record_source=record_source)
+
+
+def replay(org, ledger: Ledger, ops, *, actor, now, record_source: Callable | None = None) -> Ledger:
+    """Replay more ``ops`` on a ledger ``build_ledger`` made (as ``build_ledger`` does)."""
+    record_source = record_source or (lambda day, record: record())
     for op in ops:
         kind = op[0]
         if kind == "invoice":

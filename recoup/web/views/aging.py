@@ -11,6 +11,7 @@ from recoup.core.aging import DEFAULT_EDGES
 from recoup.ledger.models import Customer, Invoice
 from recoup.lib.spreadsheet import CsvWriter
 from recoup.orgs.models import Organization
+from recoup.reports import aging_store
 from recoup.reports.aging import AgingReport, aging
 from recoup.web.decorators import org_view
 from recoup.web.forms import aging_form
@@ -19,11 +20,12 @@ from recoup.web.views.common import get_for_org, org_today
 PAGE_SIZE = 100
 
 
-def _params(request: HttpRequest, org: Organization):
-    form = aging_form(request.GET, today=org_today(org, timezone.now()))
+def _params(request: HttpRequest, org: Organization, today=None):
+    today = today or org_today(org, timezone.now())
+    form = aging_form(request.GET, today=today)
     if form.is_valid():
         return form, form.cleaned_data["as_of"], form.cleaned_data["buckets"]
-    return form, org_today(org, timezone.now()), DEFAULT_EDGES
+    return form, today, DEFAULT_EDGES
 
 
 def _csv(report: AgingReport, filename: str) -> HttpResponse:
@@ -41,16 +43,25 @@ def _csv(report: AgingReport, filename: str) -> HttpResponse:
 
 @org_view()
 def aging_report(request: HttpRequest, org: Organization) -> HttpResponse:
-    form, as_of, edges = _params(request, org)
-    report = aging(org=org, as_of=as_of, edges=edges)
-    if request.GET.get("format") == "csv":
-        return _csv(report, f"aging-{org.slug}-{as_of.isoformat()}.csv")
+    today = org_today(org, timezone.now())
+    form, as_of, edges = _params(request, org, today)
+    csv = request.GET.get("format") == "csv"
+    if not csv and as_of == today and tuple(edges) == DEFAULT_EDGES and aging_store.stored_is_current(org, today):
+        # Today's report with the default buckets: the stored rows, one page read in the report's order.
+        report = aging_store.stored_totals(org, as_of)
+        page = Paginator(aging_store.stored_rows(org), PAGE_SIZE).get_page(request.GET.get("page"))
+        page_rows = [aging_store.as_aging_row(r) for r in page]
+    else:
+        report = aging(org=org, as_of=as_of, edges=edges)
+        if csv:
+            return _csv(report, f"aging-{org.slug}-{as_of.isoformat()}.csv")
+        page = Paginator(report.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        page_rows = list(page)
     totals = [(cur, [t[label] for label in report.labels], t["credit"], t["total"])
               for cur, t in sorted(report.totals.items())]
-    page = Paginator(report.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/aging/report.html", {
         "form": form, "report": report, "totals": totals, "buckets": ",".join(map(str, edges)), "page": page,
-        "rows": [(r, list(zip(report.labels, r.buckets))) for r in page],
+        "rows": [(r, list(zip(report.labels, r.buckets))) for r in page_rows],
     })
 
 

@@ -11,6 +11,7 @@ from recoup.connections.selectors import books_hold
 from recoup.lib import health
 from recoup.messaging.selectors import open_counts
 from recoup.orgs.models import Organization, Role
+from recoup.reports import aging_store
 from recoup.reports.aging import aging_totals
 from recoup.web import charts, selectors
 from recoup.web.decorators import org_view
@@ -45,7 +46,12 @@ def _health_problems(request: HttpRequest, org: Organization, now) -> list[tuple
 def dashboard(request: HttpRequest, org: Organization) -> HttpResponse:
     now = timezone.now()
     today = org_today(org, now)
-    report = aging_totals(org=org, as_of=today)
+    if aging_store.stored_is_current(org, today):  # today's stored rows, brought up to date
+        report = aging_store.stored_totals(org, today)
+        most_overdue = selectors.most_overdue_stored(org)
+    else:
+        report = aging_totals(org=org, as_of=today)
+        most_overdue = selectors.most_overdue(org, today=today)
     summaries = []
     for currency, totals in sorted(report.totals.items(), key=lambda kv: (kv[0] != org.base_currency, kv[0])):
         overdue = sum((totals[label] for label in report.labels[1:]), totals["current"] * 0)
@@ -61,7 +67,7 @@ def dashboard(request: HttpRequest, org: Organization) -> HttpResponse:
         "today": today,
         "labels": report.labels,
         "summaries": summaries,
-        "most_overdue": selectors.most_overdue(org, today=today),
+        "most_overdue": most_overdue,
         "drafts_waiting": drafts_count(org=org),
         "inbox_open": open_counts(org=org)[1],
         "books_hold": books_hold(org, now),
