@@ -133,7 +133,7 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
         except OSError:
             log.exception("sweeping abandoned uploads failed")
         try:
-            planner_statistics_refresh()  # SQLite plans from statistics only ANALYZE writes
+            planner_statistics_refresh()  # the planner's statistics, fresh after the day's imports
         except Exception:  # noqa: BLE001 - slower pages, not a reason to stop the chase
             log.exception("refreshing the query planner's statistics failed")
     if backup:
