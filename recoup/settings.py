@@ -34,6 +34,10 @@ RECOUP_BACKUP_S3_*   off-site copies: BUCKET (unset: off), PREFIX, ENDPOINT, REG
 RECOUP_METRICS_TOKEN the bearer token /metrics asks for (unset: /metrics answers 404)
 RECOUP_HEARTBEAT_SECONDS / RECOUP_CYCLE_GRACE_MINUTES / RECOUP_OUTBOX_STUCK_MINUTES  what /readyz calls late
 RECOUP_SCHEDULER_INTERVAL seconds between the scheduler's passes (60)
+RECOUP_CYCLE_PART_SIZE  a day with more customers to look at is split into parts of this many, run by the
+                     workers (2000; 0: never split)
+RECOUP_CYCLE_PART_STALE_SECONDS  a claimed part with no progress for this long is taken again (300)
+RECOUP_DELIVERY_BATCH  messages one delivery task sends before handing the rest to other workers (200)
 RECOUP_EINVOICE_MAX_FILES / _MAX_FILE_BYTES / _MAX_TOTAL_BYTES  one e-invoice import: the most files (50),
                      bytes of one file or of the XML a PDF carries unpacked (10000000), all files (50000000)
 The full table, with defaults: docs/deploy.md.
@@ -269,6 +273,10 @@ RECOUP_HEARTBEAT_SECONDS = envint("RECOUP_HEARTBEAT_SECONDS", "10")
 RECOUP_CYCLE_GRACE_MINUTES = envint("RECOUP_CYCLE_GRACE_MINUTES", "60")
 RECOUP_OUTBOX_STUCK_MINUTES = envint("RECOUP_OUTBOX_STUCK_MINUTES", "30")
 RECOUP_SCHEDULER_INTERVAL = envint("RECOUP_SCHEDULER_INTERVAL", "60")
+# Work spread over workers (recoup/collections/cycle_parts.py, recoup/messaging/tasks.py).
+RECOUP_CYCLE_PART_SIZE = envint("RECOUP_CYCLE_PART_SIZE", "2000")
+RECOUP_CYCLE_PART_STALE_SECONDS = envint("RECOUP_CYCLE_PART_STALE_SECONDS", "300")
+RECOUP_DELIVERY_BATCH = envint("RECOUP_DELIVERY_BATCH", "200")
 
 # E-invoice imports (docs/import-formats.md): files in one upload or command, bytes of one file (and of
 # the XML a PDF carries, once unpacked), bytes of all files together; the web import stops receiving a
