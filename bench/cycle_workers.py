@@ -18,7 +18,8 @@ each on its own copy of that database (CREATE DATABASE ... TEMPLATE):
 
 Prints wall times, speed-up against one worker, the cycle's cost per message, the load average, and
 checks every run's decisions and messages equal the whole run's, row for row (exit 1 if not).
-``--profile FILE`` writes a cProfile of the whole run's cycle.
+``--profile FILE`` writes a cProfile of the whole run's scheduler pass (the cycle and its wrap-up) to FILE
+and of its delivery to FILE.deliver (read them with ``python -m pstats``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from recoup.collections.scheduler import scheduler_tick
 from recoup.messaging.delivery import deliver_due
 from recoup.messaging.models import Message
 from recoup.collections import scheduler
+from collections import Counter
 at, sending, profile = datetime.fromisoformat(sys.argv[1]), datetime.fromisoformat(sys.argv[2]), sys.argv[3]
 spent = [0.0]
 real_cycle_run = scheduler.cycle_run
@@ -71,8 +73,8 @@ def timed_cycle_run(**kw):
         spent[0] += time.perf_counter() - began
 scheduler.cycle_run = timed_cycle_run
 started = time.perf_counter()
+import cProfile
 if profile:
-    import cProfile
     prof = cProfile.Profile(); prof.enable()
 report = scheduler_tick(now=at, deliver=False)
 if profile:
@@ -82,14 +84,18 @@ while not CycleRun.objects.filter(date=at.date(), dry_run=False, finished_at__is
     time.sleep(0.05)
 cycle = time.perf_counter()
 if not report.split:
+    if profile:
+        prof = cProfile.Profile(); prof.enable()
     deliver_due(now=sending)
+    if profile:
+        prof.disable(); prof.dump_stats(profile + ".deliver")
 while Message.objects.filter(Q(status="sending") | Q(status="queued", next_attempt_at__lte=sending)).exists():
     time.sleep(0.05)
 done = time.perf_counter()
 run = CycleRun.objects.get(date=at.date(), dry_run=False)
 print(json.dumps({"cycle_only": spent[0], "split": split - started, "cycle": cycle - started, "day": done - started,
                   "parts": run.parts.count(), "counts": run.counts,
-                  "sent": Message.objects.filter(status="sent", sent_at__gte=sending.replace(hour=0)).count()}))
+                  "outbox": dict(Counter(Message.objects.filter(created_at__gte=at).values_list("status", flat=True)))}))
 """
 
 
@@ -219,6 +225,10 @@ def one_run(args, template: str, workers: int, work: Path) -> dict:
     return figures
 
 
+def _outbox(run: dict) -> str:
+    return ", ".join(f"{n:,} {status}" for status, n in sorted(run["outbox"].items()))
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     template = args.database
@@ -240,7 +250,7 @@ def main(argv=None) -> int:
     print(f"whole (the scheduler alone): cycle {whole['cycle_only']:.1f} s "
           f"({whole['cycle_only'] * 1000 / max(queued, 1):.1f} ms per message; the pass with its other work "
           f"{whole['cycle']:.1f} s), then delivery "
-          f"{whole['day'] - whole['cycle']:.1f} s; day {whole['day']:.1f} s; sent {whole['sent']:,}; "
+          f"{whole['day'] - whole['cycle']:.1f} s; day {whole['day']:.1f} s; outbox {_outbox(whole)}; "
           f"load {' '.join(whole['load'])}")
     base = runs.get(1, {}).get("day")
     same = True
@@ -251,7 +261,7 @@ def main(argv=None) -> int:
         speed = f", {base / r['day']:.2f}x one worker" if base else ""
         print(f"{n} worker{'s' if n > 1 else ''}: {r['parts']} parts; split {r['split']:.1f} s, cycle finished "
               f"{r['cycle']:.1f} s ({r['cycle'] * 1000 / max(queued, 1):.1f} ms per message), day (all sent) "
-              f"{r['day']:.1f} s{speed}; sent {r['sent']:,}; rows {'equal' if equal else 'DIFFER'}; "
+              f"{r['day']:.1f} s{speed}; outbox {_outbox(r)}; rows {'equal' if equal else 'DIFFER'}; "
               f"load {' '.join(r['load'])}", flush=True)
     print("every run decided and sent what the whole run did, row for row" if same else "ROWS DIFFER")
     return 0 if same else 1
