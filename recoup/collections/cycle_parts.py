@@ -126,13 +126,19 @@ def part_run(*, part_id: int, clock: Callable[[], datetime], worker: str) -> str
 def part_finish(*, part: CyclePart, token: int, counts: Counter, held: str | None, at: datetime) -> bool:
     """Mark the part done; finish the day when it was the last. True when this call finished the day."""
     with transaction.atomic():
-        run = CycleRun.objects.select_for_update(no_key=True).select_related("org").get(pk=part.cycle_run_id)
+        run = _locked_run(part.cycle_run_id)
         CyclePart.objects.filter(pk=part.pk, attempts=token, finished_at__isnull=True).update(
             finished_at=at, counts=dict(counts), held=held or "", progress_at=at)
         finished = _day_finish_locked(run, at)
     if finished:
         day_wrap_up(org=run.org, on=run.date, now=run.started_at)
     return finished
+
+
+def _locked_run(pk: int) -> CycleRun:
+    """The run, its row locked until the transaction ends (FOR NO KEY UPDATE, the run's row only: never a
+    plain FOR UPDATE, which would also block the inserts referencing it)."""
+    return CycleRun.objects.select_for_update(no_key=True, of=("self",)).select_related("org").get(pk=pk)
 
 
 def _day_finish_locked(run: CycleRun, at: datetime) -> bool:
@@ -181,7 +187,7 @@ def parts_tend(*, run: CycleRun, now: datetime, stale: timedelta | None = None) 
     progress for ``stale``) and those whose task was lost."""
     stale = part_stale() if stale is None else stale
     with transaction.atomic():
-        locked = CycleRun.objects.select_for_update(no_key=True).select_related("org").get(pk=run.pk)
+        locked = _locked_run(run.pk)
         finished = _day_finish_locked(locked, now)
     if finished:
         day_wrap_up(org=locked.org, on=locked.date, now=locked.started_at)

@@ -31,9 +31,14 @@ log = logging.getLogger(__name__)
 FAN_OUT = 8
 
 
+def _queued_in_database() -> bool:
+    """Whether tasks wait in the database for workers (django-tasks-db), which can be counted and shared."""
+    return type(deliver_outbox.get_backend()).__module__ == "django_tasks_db.backend"
+
+
 def _waiting_runs(before: datetime) -> int:
     """How many not-yet-started ``deliver_outbox`` runs will run by ``before`` (database backend only: 0)."""
-    if type(deliver_outbox.get_backend()).__module__ != "django_tasks_db.backend":
+    if not _queued_in_database():
         return 0
     from django.db.models import Q
     from django_tasks_db.models import DBTaskResult, get_date_max
@@ -93,7 +98,8 @@ def deliver_outbox() -> dict:
 
     from recoup.messaging.delivery import deliver_due, next_wakeup
 
-    batch = settings.RECOUP_DELIVERY_BATCH
+    # Another backend (one that runs tasks at once, say) drains the outbox in one run, as before.
+    batch = settings.RECOUP_DELIVERY_BATCH if _queued_in_database() else 0
     report = deliver_due(now=timezone.now(), limit=batch if batch > 0 else None)
     if batch > 0 and report.handled >= batch:
         _fan_out(timezone.now(), batch)  # more may be due: other workers share it
