@@ -95,7 +95,8 @@ done = time.perf_counter()
 run = CycleRun.objects.get(date=at.date(), dry_run=False)
 print(json.dumps({"cycle_only": spent[0], "split": split - started, "cycle": cycle - started, "day": done - started,
                   "parts": run.parts.count(), "counts": run.counts,
-                  "outbox": dict(Counter(Message.objects.filter(created_at__gte=at).values_list("status", flat=True)))}))
+                  "outbox": dict(Counter(Message.objects.filter(created_at__gte=at)
+                                         .values_list("status", flat=True)))}))
 """
 
 
@@ -105,7 +106,8 @@ def parse_args(argv):
     parser.add_argument("--date", dest="as_of", type=date.fromisoformat, default=date(2026, 3, 31))
     parser.add_argument("--workers", default="1,2,4", help="comma-separated worker counts (default 1,2,4)")
     parser.add_argument("--part-size", type=int, default=250, help="customers per part (default 250)")
-    parser.add_argument("--server", default=os.environ.get("RECOUP_BENCH_SERVER", "postgres://postgres@127.0.0.1:5432/"))
+    parser.add_argument("--server", default=os.environ.get("RECOUP_BENCH_SERVER",
+                                                           "postgres://postgres@127.0.0.1:5432/"))
     parser.add_argument("--database", default="recoup_cycleworkers",
                         help="the template database's name (copies get _w0, _w1, ...; dropped unless --keep)")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the whole run's scheduler pass here")
@@ -185,7 +187,8 @@ def one_run(args, template: str, workers: int, work: Path) -> dict:
     import json
 
     name = f"{template}_w{workers}"
-    _admin(args.server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    _admin(args.server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+           f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     url = _url(args.server, name)
     at = datetime.combine(args.as_of, datetime.min.time(), tzinfo=timezone.utc).replace(hour=7, second=30)
     sending = at.replace(hour=9, second=0)

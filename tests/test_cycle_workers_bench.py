@@ -27,7 +27,8 @@ def test_the_workers_benchmark_splits_the_day_and_finds_every_run_equal_to_the_w
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     out = done.stdout
-    assert re.search(r"an ordinary day 2026-03-31: \d+ customers looked at, \d+ decisions, [1-9]\d* messages queued", out)
+    assert re.search(r"an ordinary day 2026-03-31: \d+ customers looked at, \d+ decisions, "
+                     r"[1-9]\d* messages queued", out), out
     assert re.search(r"whole \(the scheduler alone\): cycle [\d.]+ s \([\d.]+ ms per message", out), out
     for n in (1, 2):
         assert re.search(rf"{n} workers?: [2-9]\d* parts; .* day \(all sent\) [\d.]+ s, [\d.]+x one worker; .*"

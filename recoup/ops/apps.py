@@ -8,7 +8,8 @@ class OpsConfig(AppConfig):
     def ready(self) -> None:
         from recoup.collections.hooks import register_workers_gone
         from recoup.lib import metrics
-        from recoup.ops import heartbeats, readiness, startup  # noqa: F401 - startup registers the base-URL system check
+        # startup registers the base-URL system check
+        from recoup.ops import heartbeats, readiness, startup  # noqa: F401
 
         readiness.register_checks()
         metrics.register("processes", readiness.process_metrics)
