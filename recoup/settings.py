@@ -36,6 +36,10 @@ RECOUP_HEARTBEAT_SECONDS / RECOUP_CYCLE_GRACE_MINUTES / RECOUP_OUTBOX_STUCK_MINU
 RECOUP_SCHEDULER_INTERVAL seconds between the scheduler's passes (60)
 RECOUP_INSIGHT_INLINE_INVOICES  a page computes missing insight figures itself up to this many invoices in
                      the currency (20000); above, a worker computes them and the page says so
+RECOUP_CYCLE_PART_SIZE  a day with more customers to look at is split into parts of this many, run by the
+                     workers (2000; 0: never split)
+RECOUP_CYCLE_PART_STALE_SECONDS  a claimed part with no progress for this long is taken again (300)
+RECOUP_DELIVERY_BATCH  messages one delivery task sends before handing the rest to other workers (200)
 RECOUP_EINVOICE_MAX_FILES / _MAX_FILE_BYTES / _MAX_TOTAL_BYTES  one e-invoice import: the most files (50),
                      bytes of one file or of the XML a PDF carries unpacked (10000000), all files (50000000)
 The full table, with defaults: docs/deploy.md.
@@ -273,6 +277,10 @@ RECOUP_OUTBOX_STUCK_MINUTES = envint("RECOUP_OUTBOX_STUCK_MINUTES", "30")
 RECOUP_SCHEDULER_INTERVAL = envint("RECOUP_SCHEDULER_INTERVAL", "60")
 # Insight figures of a day nobody computed: inline up to this many invoices in the currency, else by a worker.
 RECOUP_INSIGHT_INLINE_INVOICES = envint("RECOUP_INSIGHT_INLINE_INVOICES", "20000")
+# Work spread over workers (recoup/collections/cycle_parts.py, recoup/messaging/tasks.py).
+RECOUP_CYCLE_PART_SIZE = envint("RECOUP_CYCLE_PART_SIZE", "2000")
+RECOUP_CYCLE_PART_STALE_SECONDS = envint("RECOUP_CYCLE_PART_STALE_SECONDS", "300")
+RECOUP_DELIVERY_BATCH = envint("RECOUP_DELIVERY_BATCH", "200")
 
 # E-invoice imports (docs/import-formats.md): files in one upload or command, bytes of one file (and of
 # the XML a PDF carries, once unpacked), bytes of all files together; the web import stops receiving a

@@ -245,6 +245,8 @@ def test_the_documented_production_setup_survives_two_days_of_random_kills(smtp_
         "RECOUP_EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}", "RECOUP_METRICS_TOKEN": secrets.token_urlsafe(24),
         # Testing aids: the simulated clock, and passes and beats every second instead of every minute.
         "RECOUP_CLOCK_FILE": str(clock), "RECOUP_SCHEDULER_INTERVAL": "1", "RECOUP_HEARTBEAT_SECONDS": "1",
+        # The first day's forty customers are split into parts the three workers run (killed as they do).
+        "RECOUP_CYCLE_PART_SIZE": "15",
     })
     assert not [k for k, v in settings.items() if "CHANGE-ME" in v]
     env_file = tmp_path / "recoup.env"
@@ -274,6 +276,7 @@ def test_the_documented_production_setup_survives_two_days_of_random_kills(smtp_
     ref_env = {**os.environ, **settings, "RECOUP_DATABASE_URL": _url(s, ref), "RECOUP_EMAIL_URL": "file://",
                "RECOUP_VAR_DIR": str(tmp_path / "ref"), "DJANGO_SETTINGS_MODULE": "recoup.settings"}
     ref_env.pop("RECOUP_CLOCK_FILE")
+    ref_env["RECOUP_CYCLE_PART_SIZE"] = "0"  # the reference runs each day whole, in one process
     done = subprocess.run([sys.executable, "-c", REFERENCE], env=ref_env, cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -339,6 +342,9 @@ def test_the_documented_production_setup_survives_two_days_of_random_kills(smtp_
     assert decided == _decisions(_url(s, ref))
     assert len({d[:4] for d in decided}) == len(decided)
     assert {d[4] for d in decided} == {D1, D2}
+    # The first day went to the workers in parts (a worker killed as they ran), and came out the same.
+    parts = _query(site.url, "select count(*), count(finished_at) from collections_cyclepart")[0]
+    assert parts[0] >= 3 and parts[0] == parts[1], parts
     # Every message sent, and recorded sent once.
     messages = _query(site.url, "select message_id, status, attempts from messaging_message where direction = 'out'")
     reference = _query(_url(s, ref), "select count(*) from messaging_message where direction = 'out'")[0][0]

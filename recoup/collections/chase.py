@@ -40,10 +40,12 @@ def chase_epoch(*, org: Organization) -> int:
     return state.epoch
 
 
-def customers_to_look_at(*, org: Organization, on: date, until: date, epoch: int) -> set[int]:
+def customers_to_look_at(*, org: Organization, on: date, until: date, epoch: int,
+                         within: tuple[int | None, int | None] | None = None) -> set[int]:
     """Customers with an open invoice due by ``until`` whose stored schedule is missing,
     stale (another epoch, another due date or open amount, another customer kind or place)
-    or says to look on or before ``on``."""
+    or says to look on or before ``on``; ``within``: only customer ids from its first bound
+    (inclusive) below its second (None: unbounded), a part of a split day."""
     invoice, chase, customer = Invoice._meta.db_table, InvoiceChase._meta.db_table, Customer._meta.db_table
     sql = f"""
         SELECT DISTINCT i.customer_id
@@ -55,8 +57,13 @@ def customers_to_look_at(*, org: Organization, on: date, until: date, epoch: int
                OR c.due_date <> i.due_date OR c.open_minor <> i.open_minor
                OR c.kind <> cu.kind OR c.country <> cu.country OR c.region <> cu.region)
     """
+    params: list = [org.pk, until, on, epoch]
+    for bound, op in zip(within or (), (">=", "<")):
+        if bound is not None:
+            sql += f" AND i.customer_id {op} %s"
+            params.append(bound)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [org.pk, until, on, epoch])
+        cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}
 
 

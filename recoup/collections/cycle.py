@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
 from django.db import IntegrityError, transaction
 
@@ -105,19 +105,52 @@ def cycle_run(*, org: Organization, on: date, now: datetime, dry_run: bool = Fal
         return result
 
 
-def _run(*, org: Organization, on: date, now: datetime, dry_run: bool, full: bool) -> CycleResult:
+def cycle_start(*, org: Organization, on: date, now: datetime, dry_run: bool = False) -> tuple[CycleRun, Counter]:
+    """The run's beginning, once per run however many parts act for it: the default policies when the
+    organization has none, the ``CycleRun`` row, and drafts left unapproved too long given back (their
+    steps are decided afresh, today). Returns the run and its counts so far."""
     if not Policy.objects.for_org(org).exists():
         policies_install_defaults(org=org, actor=ACTOR, now=now)
     run = CycleRun.objects.create(org=org, date=on, started_at=now, dry_run=dry_run)
-    # Drafts left unapproved too long give their steps back to be decided afresh, today.
+    counts: Counter = Counter()
     expired = drafts_expire(org=org, now=now, actor=ACTOR)
-    facts = fetch_cycle_facts(org=org, on=on, full=full)
-    result = CycleResult(date=on, dry_run=dry_run, run_id=run.pk)
-    counts = result.counts
-    # A hold (the books not synced lately: collections/hooks.py) defers every step of the day.
-    held = cycle_hold(org, now)
     if expired:
         counts["drafts_expired"] = expired
+    return run, counts
+
+
+def _run(*, org: Organization, on: date, now: datetime, dry_run: bool, full: bool) -> CycleResult:
+    run, counts = cycle_start(org=org, on=on, now=now, dry_run=dry_run)
+    facts = fetch_cycle_facts(org=org, on=on, full=full)
+    result = CycleResult(date=on, dry_run=dry_run, run_id=run.pk, counts=counts)
+    # A hold (the books not synced lately: collections/hooks.py) defers every step of the day.
+    held = cycle_hold(org, now)
+    cycle_act(org=org, on=on, now=now, run=run, facts=facts, result=result, held=held)
+    run.finished_at = now
+    run.counts = dict(counts)
+    run.save(update_fields=["finished_at", "counts"])
+    cycle_ran_record(org=org, run=run, now=now, counts=counts, held=held)
+    return result
+
+
+def cycle_ran_record(*, org: Organization, run: CycleRun, now: datetime, counts: Counter, held: str | None) -> None:
+    """The run's one ``cycle.ran`` audit event, with the day's counts."""
+    audit.record(org=org, actor=ACTOR, at=now, verb="cycle.ran", subject=run,
+                 summary=f"Collections cycle for {run.date}{' (dry run)' if run.dry_run else ''}: "
+                         f"{counts['queued']} queued, {counts['draft']} drafts for review, "
+                         f"{counts['blocked']} blocked, {counts['deferred']} deferred"
+                         + (f" ({held})" if held else ""),
+                 data={"date": run.date.isoformat(), "counts": dict(counts), **({"held": held} if held else {})})
+
+
+def cycle_act(*, org: Organization, on: date, now: datetime, run: CycleRun, facts: CycleFacts, result: CycleResult,
+              held: str | None, chunk_done: Callable[[list[InvoiceChase]], None] | None = None) -> None:
+    """Decide and act for every customer of ``facts``, ``ACT_CHUNK`` customers per transaction, adding to
+    ``result`` (actions, counts) and storing the schedule (``chase``) of the customers whose decisions
+    committed. ``chunk_done``: called inside each chunk's transaction, just before it commits, with the
+    schedule rows of that chunk; it stores them itself (a part of a split day: the chunk's decisions,
+    schedule and counts commit together, so a part run again reads only the customers not done yet)."""
+    counts = result.counts
     chase: list[InvoiceChase] = []
     for chunk, ahead in _decided_ahead(org, facts, on, now):
         # Several customers per transaction (one commit, one append to the audit chain), each in a
@@ -155,20 +188,13 @@ def _run(*, org: Organization, on: date, now: datetime, dry_run: bool, full: boo
                 counts["decisions"] += len(decisions)
                 result.actions += actions
                 counts.update(action.status for action in actions)
+            if chunk_done is not None:
+                chunk_done(chase)
+                chase = []
         if len(chase) >= CHASE_BATCH:
             chase_save(chase)
             chase.clear()
     chase_save(chase)
-    run.finished_at = now
-    run.counts = dict(counts)
-    run.save(update_fields=["finished_at", "counts"])
-    audit.record(org=org, actor=ACTOR, at=now, verb="cycle.ran", subject=run,
-                 summary=f"Collections cycle for {on}{' (dry run)' if dry_run else ''}: "
-                         f"{counts['queued']} queued, {counts['draft']} drafts for review, "
-                         f"{counts['blocked']} blocked, {counts['deferred']} deferred"
-                         + (f" ({held})" if held else ""),
-                 data={"date": on.isoformat(), "counts": dict(counts), **({"held": held} if held else {})})
-    return result
 
 
 @dataclass(frozen=True)

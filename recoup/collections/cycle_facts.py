@@ -122,17 +122,20 @@ def horizon_days(policies: list[CorePolicy]) -> int:
     return days
 
 
-def fetch_cycle_facts(*, org: Organization, on: date, full: bool = False) -> CycleFacts:
+def fetch_cycle_facts(*, org: Organization, on: date, full: bool = False,
+                      within: tuple[int | None, int | None] | None = None) -> CycleFacts:
     """Load what the cycle decides on for ``org`` on ``on`` (customers in the order of their ref).
 
     Args:
         full: read every customer with open invoices, not only those the stored schedule
             names (the schedule is still rewritten for all of them).
+        within: only the customers whose id is from its first bound (inclusive) below its second
+            (None: unbounded): one part of a day split over workers (``cycle_parts``).
     """
     policies = {p.pk: core_policy(p) for p in Policy.objects.for_org(org)}
     until = on + timedelta(days=horizon_days(list(policies.values())))
     epoch = chase_epoch(org=org)
-    looking = None if full else customers_to_look_at(org=org, on=on, until=until, epoch=epoch)
+    looking = None if full else customers_to_look_at(org=org, on=on, until=until, epoch=epoch, within=within)
     paused = _paused(org=org, on=on)
     if looking is None or len(looking) > SCAN_ALL_ABOVE:
         groups: list[list[int] | None] = [None]
@@ -143,7 +146,7 @@ def fetch_cycle_facts(*, org: Organization, on: date, full: bool = False) -> Cyc
     customers = []
     for group in groups:
         customers += _customers_work(org=org, on=on, until=until, group=group, looking=looking, paused=paused,
-                                     calendars=calendars)
+                                     calendars=calendars, within=within)
     if len(groups) > 1:
         customers.sort(key=lambda work: work.ref)
     return CycleFacts(on=on, policies=policies, customers=customers, epoch=epoch)
@@ -170,8 +173,17 @@ def _paused(*, org: Organization, on: date) -> _Paused:
     return paused
 
 
+def cycle_customer_ids(*, org: Organization, on: date) -> list[int]:
+    """The ids of the customers the cycle of ``on`` will look at (the stored schedule's choice), in order:
+    what a day is split by (``cycle_parts``)."""
+    policies = [core_policy(p) for p in Policy.objects.for_org(org)]
+    until = on + timedelta(days=horizon_days(policies))
+    return sorted(customers_to_look_at(org=org, on=on, until=until, epoch=chase_epoch(org=org)))
+
+
 def _customers_work(*, org: Organization, on: date, until: date, group: list[int] | None, looking: set[int] | None,
-                    paused: _Paused, calendars: dict[tuple[str, str], BusinessCalendar]) -> list[CustomerWork]:
+                    paused: _Paused, calendars: dict[tuple[str, str], BusinessCalendar],
+                    within: tuple[int | None, int | None] | None = None) -> list[CustomerWork]:
     """The ``CustomerWork`` of the customers in ``group`` (None: every customer with open invoices, kept
     when in ``looking``, or all when that is None too)."""
     # No ORDER BY: on SQLite without statistics the invoices' default order makes the planner walk every
@@ -182,6 +194,13 @@ def _customers_work(*, org: Organization, on: date, until: date, group: list[int
     if group is not None:
         open_invoices = open_invoices.filter(customer_id__in=group)
         decisions = decisions.filter(customer_id__in=group)
+    low, high = within or (None, None)
+    if low is not None:
+        open_invoices = open_invoices.filter(customer_id__gte=low)
+        decisions = decisions.filter(customer_id__gte=low)
+    if high is not None:
+        open_invoices = open_invoices.filter(customer_id__lt=high)
+        decisions = decisions.filter(customer_id__lt=high)
 
     def wanted(customer_id: int) -> bool:
         return looking is None or customer_id in looking

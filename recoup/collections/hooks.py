@@ -7,6 +7,8 @@
   local date (insight writes the day's snapshot of its figures here). A hook that raises is logged.
 - ``cycle_hold``: asked by the cycle at its ``now``; a sentence (e.g. "books not synced since
   2026-03-30 02:00 UTC") defers every step of the day with that reason, None lets it act.
+- ``workers_gone``: the names (``host:pid``) of worker processes that stopped beating (ops registers
+  its heartbeats here); a part of a split day claimed by one of them is taken again at once.
 """
 
 from __future__ import annotations
@@ -66,3 +68,20 @@ def cycle_hold(org: Organization, now: datetime) -> str | None:
         if reason:
             return reason
     return None
+
+
+WorkersGone = Callable[[], "set[str]"]
+_GONE: list[WorkersGone] = []
+
+
+def register_workers_gone(hook: WorkersGone) -> None:
+    if hook not in _GONE:
+        _GONE.append(hook)
+
+
+def workers_gone() -> set[str]:
+    """Worker processes known to have died (no hook: none known; parts then wait for their claim to go stale)."""
+    gone: set[str] = set()
+    for hook in _GONE:
+        gone |= hook()
+    return gone

@@ -188,6 +188,38 @@ class ScheduledRun(OrgOwned):
         return f"scheduled cycle {self.date}"
 
 
+class CyclePart(OrgOwned):
+    """One part of a large day's cycle (``cycle_parts``): the customers whose id is from
+    ``from_customer`` (inclusive) below ``below_customer`` (None: unbounded), acted for under the
+    day's one ``CycleRun`` by whichever worker claims the part.
+
+    A claim is ``claimed_at``/``claimed_by`` with ``attempts`` as its token; ``progress_at`` moves at
+    every chunk the part commits, together with ``counts`` (what its committed chunks did), so a part
+    taken again after its worker died counts nothing twice. The day is finished when every part is.
+    """
+
+    cycle_run = models.ForeignKey(CycleRun, on_delete=models.CASCADE, related_name="parts")
+    number = models.PositiveIntegerField()
+    from_customer = models.BigIntegerField(null=True, blank=True)
+    below_customer = models.BigIntegerField(null=True, blank=True)
+    planned = models.PositiveIntegerField(default=0, help_text="Customers to look at when the day was split")
+    enqueued_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    progress_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict)
+    held = models.CharField(max_length=500, blank=True, help_text="The hold that deferred the part's steps")
+
+    class Meta:
+        ordering = ["cycle_run", "number"]
+        constraints = [models.UniqueConstraint(fields=["cycle_run", "number"], name="cycle_part_unique")]
+
+    def __str__(self) -> str:
+        return f"part {self.number} of {self.cycle_run}"
+
+
 class ChaseState(models.Model):
     """Per organization: what the cycle's stored schedule (``InvoiceChase``) was computed under.
 

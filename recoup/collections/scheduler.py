@@ -10,11 +10,14 @@ passed) and delivery sends them then. Before running, a scheduler claims the day
 with a ``ScheduledRun`` row (unique per organization and date), so two schedulers at once
 run an organization's day once. Of several ``recoup scheduler`` processes only the one holding
 the leader lock (``recoup.ops.leader``) runs passes; it finishes a day a dead leader left claimed.
+A day with more than ``RECOUP_CYCLE_PART_SIZE`` customers to look at is split into parts the
+workers run (``cycle_parts``); each pass then looks after the split days not finished yet.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Iterable
@@ -24,10 +27,9 @@ from django.db import IntegrityError, transaction
 
 from recoup.arrangements.check import arrangements_check
 from recoup.audit.actions import Actor
-from recoup.audit.checkpoints import checkpoint_take
 from recoup.collections.cycle import CycleResult, cycle_run
-from recoup.collections.digest import digest_send
-from recoup.collections.hooks import run_after_cycle, run_before_cycle
+from recoup.collections.cycle_parts import day_split, day_wrap_up, days_in_parts, part_size, parts_tend
+from recoup.collections.hooks import run_before_cycle
 from recoup.collections.models import CycleRun, ScheduledRun
 from recoup.escalation.case_actions import case_reminders
 from recoup.lib.planner import planner_statistics_refresh
@@ -74,7 +76,8 @@ def claim_day(*, org: Organization, on: date, now: datetime, stale: timedelta = 
             return ScheduledRun.objects.create(org=org, date=on, claimed_at=now)
     except IntegrityError:
         pass
-    taken = ScheduledRun.objects.for_org(org).filter(date=on, finished_at__isnull=True,
+    # A day split into parts is never taken over: its parts are (``cycle_parts.parts_tend``).
+    taken = ScheduledRun.objects.for_org(org).filter(date=on, finished_at__isnull=True, cycle_run__isnull=True,
                                                      claimed_at__lt=now - stale).update(claimed_at=now)
     return ScheduledRun.objects.for_org(org).get(date=on) if taken else None
 
@@ -88,6 +91,7 @@ def release_day(claim: ScheduledRun) -> None:
 class TickReport:
     ran: list[tuple[Organization, CycleResult]] = field(default_factory=list)
     failed: list[tuple[Organization, str]] = field(default_factory=list)
+    split: list[tuple[Organization, CycleRun]] = field(default_factory=list)  # days handed to the workers
     delivery: DeliveryReport | None = None
 
 
@@ -99,7 +103,17 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
     holds the leader lock, so a day another left unfinished is its to finish now (``claim_day``)."""
     report = TickReport()
     orgs = list(Organization.objects.order_by("slug")) if orgs is None else list(orgs)
+    # Days split into parts earlier: finish those whose parts are all done, enqueue again what a dead worker left.
+    in_parts = set()
+    for claim in days_in_parts(orgs):
+        in_parts.add((claim.org_id, claim.date))
+        if parts_tend(run=claim.cycle_run, now=now).finished:
+            run = CycleRun.objects.get(pk=claim.cycle_run_id)
+            report.ran.append((claim.org, CycleResult(date=run.date, dry_run=False, counts=Counter(run.counts),
+                                                      run_id=run.pk)))
     for org, on in due_runs(orgs=orgs, now=now):
+        if (org.pk, on) in in_parts:
+            continue
         claim = claim_day(org=org, on=on, now=now, stale=timedelta(0) if take_over else STALE_CLAIM)
         if claim is None:
             continue
@@ -109,25 +123,22 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
             # Arrangements first, so a plan or promise broken today is chased today.
             arrangements_check(org=org, on=on, now=now)
             case_reminders(org=org, on=on, now=now, actor=Actor.system("scheduler"))
-            result = cycle_run(org=org, on=on, now=now)
+            # A large day goes to the workers in parts; the last part to finish wraps the day up.
+            split = day_split(org=org, on=on, now=now, claim=claim, size=part_size())
+            result = cycle_run(org=org, on=on, now=now) if split is None else None
         except Exception as exc:  # noqa: BLE001 - logged, released, retried on the next tick
             log.exception("collections cycle of %s for %s failed", org.slug, on)
             release_day(claim)
             report.failed.append((org, f"{type(exc).__name__}: {exc}"))
             continue
+        if result is None:
+            report.split.append((org, split))
+            continue
         ScheduledRun.objects.filter(pk=claim.pk).update(finished_at=now, cycle_run_id=result.run_id)
         report.ran.append((org, result))
-        run_after_cycle(org, on, now)  # insight: the day's snapshot of the figures the pages show
-        try:
-            audit = checkpoint_take(org=org, now=now)  # the day's checkpoint, carried by the digest
-        except Exception:  # noqa: BLE001 - an unreadable key file must not undo or repeat the day's run
-            log.exception("audit checkpoint of %s for %s failed", org.slug, on)
-            audit = None
-        try:
-            digest_send(org=org, on=on, audit=audit)
-        except Exception:  # noqa: BLE001 - a mail server down must not undo or repeat the day's run
-            log.exception("daily digest of %s for %s could not be sent", org.slug, on)
-    if report.ran:  # a day has begun: import uploads abandoned before confirmation go too
+        # Insight's snapshot, the day's audit checkpoint and the digest carrying it.
+        day_wrap_up(org=org, on=on, now=now)
+    if report.ran or report.split:  # a day has begun: import uploads abandoned before confirmation go too
         try:
             uploads_sweep(now=now)
         except OSError:

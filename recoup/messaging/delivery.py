@@ -82,6 +82,11 @@ def _due(now: datetime, org: Organization | None = None):
     return due.alias(org_plus_0=F("org_id") + Value(0)).filter(org_plus_0=org.pk)
 
 
+def due_count(now: datetime, *, at_most: int) -> int:
+    """How many messages are due at ``now`` (counted up to ``at_most``)."""
+    return _due(now)[:at_most].count()
+
+
 def claim_next(*, now: datetime, org: Organization | None = None) -> Message | None:
     """Take one due message for this worker (of ``org`` only, when given), or None when nothing is due.
 

@@ -6,10 +6,14 @@ class OpsConfig(AppConfig):
     label = "ops"
 
     def ready(self) -> None:
+        from recoup.collections.hooks import register_workers_gone
         from recoup.lib import metrics
-        from recoup.ops import readiness, startup  # noqa: F401 - startup registers the base-URL system check
+        # startup registers the base-URL system check
+        from recoup.ops import heartbeats, readiness, startup  # noqa: F401
 
         readiness.register_checks()
         metrics.register("processes", readiness.process_metrics)
         metrics.register("tasks", readiness.task_queue_metrics)
         metrics.register("readiness", readiness.readiness_metrics)
+        # A part of a split day claimed by a worker that stopped beating is taken again (collections.cycle_parts).
+        register_workers_gone(lambda: heartbeats.silent("worker"))

@@ -54,6 +54,12 @@ def fresh(kind: str, *, within: timedelta):
     return Heartbeat.objects.filter(kind=kind, beat_at__gte=_ago(within)).order_by("name")
 
 
+def silent(kind: str) -> set[str]:
+    """Names of the processes of ``kind`` whose last beat is older than ``stale_after()`` (killed, or their
+    machine gone: a clean stop removes the row)."""
+    return set(Heartbeat.objects.filter(kind=kind, beat_at__lt=_ago(stale_after())).values_list("name", flat=True))
+
+
 def stale_after() -> timedelta:
     """A process that has not beaten for this long counts as gone (six beats missed)."""
     return timedelta(seconds=6 * settings.RECOUP_HEARTBEAT_SECONDS)

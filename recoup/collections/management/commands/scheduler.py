@@ -101,6 +101,8 @@ class Command(BaseCommand):
             c = result.counts
             lines.append(f"{org.slug}: cycle for {result.date}: {c['queued']} queued, {c['deferred']} deferred, "
                          f"{c['blocked']} blocked")
+        lines += [f"{org.slug}: cycle for {run.date} split into {run.parts.count()} parts for the workers"
+                  for org, run in report.split]
         lines += [f"{org.slug}: cycle failed: {why}" for org, why in report.failed]
         d = report.delivery
         if d and (d.sent or d.retried or d.failed):
