@@ -9,6 +9,7 @@
   2026-03-30 02:00 UTC") defers every step of the day with that reason, None lets it act.
 - ``workers_gone``: the names (``host:pid``) of worker processes that stopped beating (ops registers
   its heartbeats here); a part of a split day claimed by one of them is taken again at once.
+- ``workers_alive``: whether any worker beats now; the scheduler splits a large day only then.
 """
 
 from __future__ import annotations
@@ -85,3 +86,18 @@ def workers_gone() -> set[str]:
     for hook in _GONE:
         gone |= hook()
     return gone
+
+
+WorkersAlive = Callable[[], bool]
+_ALIVE: list[WorkersAlive] = []
+
+
+def register_workers_alive(hook: WorkersAlive) -> None:
+    if hook not in _ALIVE:
+        _ALIVE.append(hook)
+
+
+def workers_alive() -> bool:
+    """Whether any worker process is beating now (no hook: none known, so a day is not split: a split day
+    waits for workers, and an installation without any runs its days whole in the scheduler)."""
+    return any(hook() for hook in _ALIVE)

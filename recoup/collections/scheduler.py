@@ -29,7 +29,7 @@ from recoup.arrangements.check import arrangements_check
 from recoup.audit.actions import Actor
 from recoup.collections.cycle import CycleResult, cycle_run
 from recoup.collections.cycle_parts import day_split, day_wrap_up, days_in_parts, part_size, parts_tend
-from recoup.collections.hooks import run_before_cycle
+from recoup.collections.hooks import run_before_cycle, workers_alive
 from recoup.collections.models import CycleRun, ScheduledRun
 from recoup.escalation.case_actions import case_reminders
 from recoup.lib.planner import planner_statistics_refresh
@@ -124,7 +124,8 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
             arrangements_check(org=org, on=on, now=now)
             case_reminders(org=org, on=on, now=now, actor=Actor.system("scheduler"))
             # A large day goes to the workers in parts; the last part to finish wraps the day up.
-            split = day_split(org=org, on=on, now=now, claim=claim, size=part_size())
+            # Only while a worker beats: with none (`recoup run --no-worker`) the day would wait for ever.
+            split = day_split(org=org, on=on, now=now, claim=claim, size=part_size() if workers_alive() else 0)
             result = cycle_run(org=org, on=on, now=now) if split is None else None
         except Exception as exc:  # noqa: BLE001 - logged, released, retried on the next tick
             log.exception("collections cycle of %s for %s failed", org.slug, on)

@@ -36,8 +36,11 @@ def ledger(five_step, debtor, make_invoice, org_a, system, now):
 
 @pytest.fixture
 def parts_of_seven(settings):
+    from recoup.ops.heartbeats import beat
+
     settings.RECOUP_CYCLE_PART_SIZE = 7
     settings.RECOUP_CYCLE_PART_STALE_SECONDS = 300
+    beat(kind="worker", name="elsewhere:1")  # a worker is running: the scheduler hands large days to workers
 
 
 def clock(at: datetime = AT):
@@ -171,3 +174,12 @@ def test_a_small_day_still_runs_whole_in_the_scheduler(ledger, settings):
     report = scheduler_tick(now=AT, orgs=[ledger], deliver=False)
     assert [org.slug for org, _ in report.ran] == ["acme"] and report.split == []
     assert not CyclePart.objects.exists() and Message.objects.count() == CUSTOMERS
+
+
+def test_without_a_worker_beating_a_large_day_runs_whole_in_the_scheduler(ledger, settings):
+    """An installation run without workers (`recoup run --no-worker`) must not leave its day waiting for one."""
+    settings.RECOUP_CYCLE_PART_SIZE = 7
+    report = scheduler_tick(now=AT, orgs=[ledger], deliver=False)
+    assert not CyclePart.objects.exists() and report.split == []
+    (org, result), = report.ran
+    assert result.counts["queued"] == CUSTOMERS

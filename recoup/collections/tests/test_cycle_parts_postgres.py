@@ -21,6 +21,7 @@ from recoup.collections.models import CyclePart, CycleRun, ScheduledRun, StepDec
 from recoup.collections.scheduler import scheduler_tick
 from recoup.lib.clock import write_clock
 from recoup.messaging.models import Message
+from recoup.ops.heartbeats import beat
 from recoup.orgs.actions import member_add
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -139,6 +140,7 @@ def _split_day_by_three_workers(ledger, tmp_path, settings, *, kill: bool) -> li
 
     settings.RECOUP_CYCLE_PART_SIZE = 10
     settings.RECOUP_HEARTBEAT_SECONDS = 1
+    beat(kind="worker", name="starting:0")  # workers are on their way: the scheduler splits the day for them
     report = scheduler_tick(now=AT, orgs=[ledger], deliver=False)
     assert report.split and CyclePart.objects.count() == 3
     table = StepDecision._meta.db_table
