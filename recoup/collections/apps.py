@@ -16,3 +16,7 @@ class CollectionsConfig(AppConfig):
 
         messaging_hooks.register()
         metrics.register("cycle", cycle_health.cycle_metrics)
+
+        from recoup.collections import hooks, tasks
+
+        hooks.register_part_queue(hooks.PartQueue(enqueue=tasks.part_enqueue, waiting=tasks.parts_in_queue))

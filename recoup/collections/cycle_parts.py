@@ -33,13 +33,12 @@ from django.db import transaction
 from django.db.models import F
 
 from recoup.audit.checkpoints import checkpoint_take
-from recoup.collections import tasks
 from recoup.collections.actions import policies_install_defaults
 from recoup.collections.chase import chase_save
 from recoup.collections.cycle import ACTOR, CycleResult, cycle_act, cycle_ran_record, cycle_start
 from recoup.collections.cycle_facts import cycle_customer_ids, fetch_cycle_facts
 from recoup.collections.digest import digest_send
-from recoup.collections.hooks import cycle_hold, run_after_cycle, workers_gone
+from recoup.collections.hooks import cycle_hold, part_enqueue, parts_in_queue, run_after_cycle, workers_gone
 from recoup.collections.models import CyclePart, CycleRun, Policy, ScheduledRun
 from recoup.core.parts import counts_sum, split_ranges
 from recoup.messaging.template_store import wordings_read_once
@@ -81,7 +80,7 @@ def day_split(*, org: Organization, on: date, now: datetime, claim: ScheduledRun
             for n, (low, high) in enumerate(bounds)])
         ScheduledRun.objects.filter(pk=claim.pk).update(cycle_run=run)
         for part in parts:
-            tasks.part_enqueue(part.pk)
+            part_enqueue(part.pk)
     log.info("%s: the cycle for %s split into %d parts of up to %d customers", org.slug, on, len(parts), size)
     return run
 
@@ -196,7 +195,7 @@ def parts_tend(*, run: CycleRun, now: datetime, stale: timedelta | None = None) 
     open_parts = list(CyclePart.objects.filter(cycle_run_id=run.pk, finished_at__isnull=True))
     report.waiting = len(open_parts)
     gone = workers_gone() if any(p.claimed_at for p in open_parts) else set()
-    queued = tasks.parts_in_queue()
+    queued = parts_in_queue()
     for part in open_parts:
         if part.claimed_at is not None:
             last = part.progress_at or part.claimed_at
@@ -213,7 +212,7 @@ def parts_tend(*, run: CycleRun, now: datetime, stale: timedelta | None = None) 
         if again:
             log.warning("%s: part %d of the cycle for %s enqueued again (%s)", run.org_id, part.number, run.date,
                         f"worker {part.claimed_by} gone or stalled" if part.claimed_by else "its task was lost")
-            tasks.part_enqueue(part.pk)
+            part_enqueue(part.pk)
             report.enqueued += 1
     return report
 

@@ -10,11 +10,14 @@
 - ``workers_gone``: the names (``host:pid``) of worker processes that stopped beating (ops registers
   its heartbeats here); a part of a split day claimed by one of them is taken again at once.
 - ``workers_alive``: whether any worker beats now; the scheduler splits a large day only then.
+- ``part_queue``: how a part of a split day is enqueued and which parts wait in the queue; registered by
+  collections' own ``apps.py`` with ``tasks`` (the task runs ``cycle_parts``, which so need not import it).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
@@ -101,3 +104,28 @@ def workers_alive() -> bool:
     """Whether any worker process is beating now (no hook: none known, so a day is not split: a split day
     waits for workers, and an installation without any runs its days whole in the scheduler)."""
     return any(hook() for hook in _ALIVE)
+
+
+@dataclass(frozen=True)
+class PartQueue:
+    enqueue: Callable[[int], None]
+    waiting: Callable[[], "set[int] | None"]
+
+
+_PART_QUEUE: list[PartQueue] = []
+
+
+def register_part_queue(queue: PartQueue) -> None:
+    _PART_QUEUE[:] = [queue]
+
+
+def part_enqueue(part_id: int) -> None:
+    """Enqueue the task of part ``part_id`` (inside the caller's transaction with the database backend)."""
+    if not _PART_QUEUE:
+        raise RuntimeError("no task queue registered for the parts of a split day (collections' AppConfig)")
+    _PART_QUEUE[0].enqueue(part_id)
+
+
+def parts_in_queue() -> set[int] | None:
+    """The parts whose task waits in the queue; None when the queue cannot say (or none is registered)."""
+    return _PART_QUEUE[0].waiting() if _PART_QUEUE else None

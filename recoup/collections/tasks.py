@@ -1,4 +1,5 @@
-"""The worker's task for a part of a split day (``cycle_parts``), and what the scheduler asks of the queue."""
+"""The worker's task for a part of a split day (``cycle_parts``), and what the scheduler asks of the queue
+(registered as ``hooks.part_queue`` by collections' ``apps.py``, so ``cycle_parts`` does not import this)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import socket
 
 from django.utils import timezone
 from django_tasks import task
+
+from recoup.collections.cycle_parts import part_run
 
 
 def worker_name() -> str:
@@ -17,8 +20,6 @@ def worker_name() -> str:
 @task()
 def cycle_part(part_id: int) -> dict:
     """Act for the customers of one part of a day's cycle (any worker; a part done already does nothing)."""
-    from recoup.collections.cycle_parts import part_run
-
     return {"part": part_id, "outcome": part_run(part_id=part_id, clock=timezone.now, worker=worker_name())}
 
 

@@ -183,3 +183,19 @@ def test_without_a_worker_beating_a_large_day_runs_whole_in_the_scheduler(ledger
     assert not CyclePart.objects.exists() and report.split == []
     (org, result), = report.ran
     assert result.counts["queued"] == CUSTOMERS
+
+
+def test_the_parts_reach_the_queue_through_the_hook_so_no_circle_ties_them_to_their_task():
+    """The task runs cycle_parts; cycle_parts enqueues the task through hooks.part_queue (registered by
+    collections' AppConfig), never by importing it, even inside a function."""
+    import ast
+    from pathlib import Path
+
+    from recoup.collections import tasks
+
+    tree = ast.parse(Path(cycle_parts.__file__).read_text())
+    found = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and (
+        node.module == "recoup.collections.tasks"
+        or node.module == "recoup.collections" and any(a.name == "tasks" for a in node.names))]
+    assert found == []
+    assert hooks._PART_QUEUE and hooks._PART_QUEUE[0].enqueue is tasks.part_enqueue
