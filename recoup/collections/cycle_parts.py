@@ -15,7 +15,9 @@ twice decides nothing twice (the unique step decisions: ``cycle._DecidedElsewher
 The day is finished once every part is: by the worker finishing the last part, or by the scheduler's
 next pass (``parts_tend``), whichever locks the run first (``select_for_update(no_key=True)`` on the
 ``CycleRun``): the run's counts become the sum of its parts', ``cycle.ran`` is recorded, the claim is
-marked finished, then the after-cycle hooks, the audit checkpoint and the digest (``day_wrap_up``), once.
+marked finished; then, outside that transaction, the after-cycle hooks, the audit checkpoint and the
+digest (``wrap_up.day_wrap_up``), taken once on the run (a process dying before it is done leaves it to the
+scheduler's next pass).
 ``parts_tend`` also enqueues again a part whose worker stopped beating or made no progress for
 ``RECOUP_CYCLE_PART_STALE_SECONDS``, and a part whose task was lost.
 """
@@ -32,14 +34,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from recoup.audit.checkpoints import checkpoint_take
 from recoup.collections.actions import policies_install_defaults
 from recoup.collections.chase import chase_save
 from recoup.collections.cycle import ACTOR, CycleResult, cycle_act, cycle_ran_record, cycle_start
 from recoup.collections.cycle_facts import cycle_customer_ids, fetch_cycle_facts
-from recoup.collections.digest import digest_send
-from recoup.collections.hooks import cycle_hold, part_enqueue, parts_in_queue, run_after_cycle, workers_gone
+from recoup.collections.hooks import cycle_hold, part_enqueue, parts_in_queue, workers_gone
 from recoup.collections.models import CyclePart, CycleRun, Policy, ScheduledRun
+from recoup.collections.wrap_up import day_wrap_up
 from recoup.core.parts import counts_sum, split_ranges
 from recoup.messaging.template_store import wordings_read_once
 from recoup.orgs.models import Organization
@@ -130,7 +131,7 @@ def part_finish(*, part: CyclePart, token: int, counts: Counter, held: str | Non
             finished_at=at, counts=dict(counts), held=held or "", progress_at=at)
         finished = _day_finish_locked(run, at)
     if finished:
-        day_wrap_up(org=run.org, on=run.date, now=run.started_at)
+        day_wrap_up(run_id=run.pk, now=at)
     return finished
 
 
@@ -158,21 +159,6 @@ def _day_finish_locked(run: CycleRun, at: datetime) -> bool:
     return True
 
 
-def day_wrap_up(*, org: Organization, on: date, now: datetime) -> None:
-    """After a day's cycle: the after-cycle hooks (insight's snapshot), the audit checkpoint and the digest
-    carrying it. None of them may undo or repeat the day's run: failures are logged."""
-    run_after_cycle(org, on, now)
-    try:
-        audit = checkpoint_take(org=org, now=now)  # the day's checkpoint, carried by the digest
-    except Exception:  # noqa: BLE001 - an unreadable key file must not undo or repeat the day's run
-        log.exception("audit checkpoint of %s for %s failed", org.slug, on)
-        audit = None
-    try:
-        digest_send(org=org, on=on, audit=audit)
-    except Exception:  # noqa: BLE001 - a mail server down must not undo or repeat the day's run
-        log.exception("daily digest of %s for %s could not be sent", org.slug, on)
-
-
 @dataclass
 class Tended:
     finished: bool = False
@@ -189,7 +175,7 @@ def parts_tend(*, run: CycleRun, now: datetime, stale: timedelta | None = None) 
         locked = _locked_run(run.pk)
         finished = _day_finish_locked(locked, now)
     if finished:
-        day_wrap_up(org=locked.org, on=locked.date, now=locked.started_at)
+        day_wrap_up(run_id=locked.pk, now=now)
         return Tended(finished=True)
     report = Tended()
     open_parts = list(CyclePart.objects.filter(cycle_run_id=run.pk, finished_at__isnull=True))

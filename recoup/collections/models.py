@@ -112,10 +112,17 @@ class CycleRun(OrgOwned):
     finished_at = models.DateTimeField(null=True, blank=True)
     dry_run = models.BooleanField(default=False)
     counts = models.JSONField(default=dict)
+    # The day's wrap-up (``wrap_up``: snapshot, audit checkpoint, digest), taken once after the run finished.
+    wrap_up_started_at = models.DateTimeField(null=True, blank=True, help_text="When a process took the wrap-up")
+    wrapped_up_at = models.DateTimeField(null=True, blank=True,
+                                         help_text="Set once the wrap-up completed, to the time it ran as of")
 
     class Meta:
         ordering = ["-date", "-id"]
-        indexes = [models.Index(fields=["org", "date"])]
+        indexes = [models.Index(fields=["org", "date"]),
+                   # The scheduler's pass looks each minute for the few runs not wrapped up (``wrap_up``).
+                   models.Index(fields=["finished_at"], condition=models.Q(wrapped_up_at__isnull=True),
+                                name="cycle_run_wrap_up_left")]
 
     def __str__(self) -> str:
         return f"cycle {self.date}"

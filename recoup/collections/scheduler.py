@@ -11,7 +11,8 @@ with a ``ScheduledRun`` row (unique per organization and date), so two scheduler
 run an organization's day once. Of several ``recoup scheduler`` processes only the one holding
 the leader lock (``recoup.ops.leader``) runs passes; it finishes a day a dead leader left claimed.
 A day with more than ``RECOUP_CYCLE_PART_SIZE`` customers to look at is split into parts the
-workers run (``cycle_parts``); each pass then looks after the split days not finished yet.
+workers run (``cycle_parts``); each pass then looks after the split days not finished yet, and wraps up
+(``wrap_up``) the days finished lately whose wrap-up a dead process left undone.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ from django.db import IntegrityError, transaction
 from recoup.arrangements.check import arrangements_check
 from recoup.audit.actions import Actor
 from recoup.collections.cycle import CycleResult, cycle_run
-from recoup.collections.cycle_parts import day_split, day_wrap_up, days_in_parts, part_size, parts_tend
+from recoup.collections.cycle_parts import day_split, days_in_parts, part_size, parts_tend
 from recoup.collections.hooks import run_before_cycle, workers_alive
 from recoup.collections.models import CycleRun, ScheduledRun
+from recoup.collections.wrap_up import day_wrap_up, wrap_ups_tend
 from recoup.escalation.case_actions import case_reminders
 from recoup.lib.planner import planner_statistics_refresh
 from recoup.lib.uploads import uploads_sweep
@@ -92,6 +94,7 @@ class TickReport:
     ran: list[tuple[Organization, CycleResult]] = field(default_factory=list)
     failed: list[tuple[Organization, str]] = field(default_factory=list)
     split: list[tuple[Organization, CycleRun]] = field(default_factory=list)  # days handed to the workers
+    wrapped_up: list[CycleRun] = field(default_factory=list)  # days finished earlier, wrapped up late
     delivery: DeliveryReport | None = None
 
 
@@ -111,6 +114,8 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
             run = CycleRun.objects.get(pk=claim.cycle_run_id)
             report.ran.append((claim.org, CycleResult(date=run.date, dry_run=False, counts=Counter(run.counts),
                                                       run_id=run.pk)))
+    # Days finished whose wrap-up a process dying after the finish left undone (or half done, long ago).
+    report.wrapped_up = wrap_ups_tend(orgs=orgs, now=now)
     for org, on in due_runs(orgs=orgs, now=now):
         if (org.pk, on) in in_parts:
             continue
@@ -138,7 +143,7 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
         ScheduledRun.objects.filter(pk=claim.pk).update(finished_at=now, cycle_run_id=result.run_id)
         report.ran.append((org, result))
         # Insight's snapshot, the day's audit checkpoint and the digest carrying it.
-        day_wrap_up(org=org, on=on, now=now)
+        day_wrap_up(run_id=result.run_id, now=now)
     if report.ran or report.split:  # a day has begun: import uploads abandoned before confirmation go too
         try:
             uploads_sweep(now=now)

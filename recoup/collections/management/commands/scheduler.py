@@ -103,6 +103,8 @@ class Command(BaseCommand):
                          f"{c['blocked']} blocked")
         lines += [f"{org.slug}: cycle for {run.date} split into {run.parts.count()} parts for the workers"
                   for org, run in report.split]
+        lines += [f"{run.org.slug}: cycle for {run.date} wrapped up late (snapshot, checkpoint, digest)"
+                  for run in report.wrapped_up]
         lines += [f"{org.slug}: cycle failed: {why}" for org, why in report.failed]
         d = report.delivery
         if d and (d.sent or d.retried or d.failed):

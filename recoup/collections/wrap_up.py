@@ -1,0 +1,89 @@
+"""A day's wrap-up once its cycle finished: the after-cycle hooks (insight's snapshot), the audit
+checkpoint and the operators' digest carrying it.
+
+Whoever finishes the day (the scheduler running it whole, the worker finishing its last part, the
+scheduler's ``parts_tend``) commits the finish first and wraps the day up after, outside that
+transaction. The wrap-up is taken with a conditional UPDATE of the ``CycleRun`` (``wrap_up_started_at``:
+one process wins) and marked done (``wrapped_up_at``) once its three steps ran, so a process dying
+between the finish and the end of the wrap-up leaves a trace: the scheduler's next pass
+(``wrap_ups_tend``) wraps up such a day, and one whose wrap-up was taken ``WRAP_UP_STALE`` ago without
+completing (its process died), once. A process dying mid-way through the three steps may so repeat
+one of them (a second digest): at least once, never none.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import Iterable
+
+from django.db.models import Q
+
+from recoup.audit.checkpoints import checkpoint_take
+from recoup.collections.digest import digest_send
+from recoup.collections.hooks import run_after_cycle
+from recoup.collections.models import CycleRun, ScheduledRun
+from recoup.orgs.models import Organization
+
+log = logging.getLogger(__name__)
+
+# A wrap-up taken this long ago and not completed belongs to a process that died: take it again. Far
+# longer than a wrap-up takes (the snapshot of a million invoices: minutes), unlike a part's stale time.
+WRAP_UP_STALE = timedelta(minutes=30)
+# Days finished longer ago are never wrapped up late (an upgrade does not send a digest per old day).
+WRAP_UP_RECENT = timedelta(days=7)
+
+
+def _free(now: datetime, stale: timedelta) -> Q:
+    return Q(wrapped_up_at__isnull=True) & (Q(wrap_up_started_at__isnull=True)
+                                           | Q(wrap_up_started_at__lt=now - stale))
+
+
+def day_wrap_up(*, run_id: int, now: datetime, stale: timedelta = WRAP_UP_STALE) -> bool:
+    """Take the wrap-up of the finished run ``run_id`` and do it; False (nothing done) when another
+    process took it (less than ``stale`` ago) or it was done already."""
+    if not CycleRun.objects.filter(_free(now, stale), pk=run_id, finished_at__isnull=False).update(
+            wrap_up_started_at=now):
+        return False
+    run = CycleRun.objects.select_related("org").get(pk=run_id)
+    wrap_up_steps(org=run.org, on=run.date, now=now)
+    CycleRun.objects.filter(pk=run_id).update(wrapped_up_at=now)
+    return True
+
+
+def wrap_up_steps(*, org: Organization, on: date, now: datetime) -> None:
+    """The hooks, the audit checkpoint and the digest carrying it. None of them may undo or repeat the
+    day's run: failures are logged (and the wrap-up counts as done)."""
+    run_after_cycle(org, on, now)
+    try:
+        audit = checkpoint_take(org=org, now=now)  # the day's checkpoint, carried by the digest
+    except Exception:  # noqa: BLE001 - an unreadable key file must not undo or repeat the day's run
+        log.exception("audit checkpoint of %s for %s failed", org.slug, on)
+        audit = None
+    try:
+        digest_send(org=org, on=on, audit=audit)
+    except Exception:  # noqa: BLE001 - a mail server down must not undo or repeat the day's run
+        log.exception("daily digest of %s for %s could not be sent", org.slug, on)
+
+
+def wrap_ups_left(*, orgs: Iterable[Organization], now: datetime, stale: timedelta = WRAP_UP_STALE):
+    """The scheduled days of ``orgs`` finished in the last ``WRAP_UP_RECENT`` whose wrap-up was never
+    taken, or taken ``stale`` ago and not completed."""
+    claimed = ScheduledRun.objects.filter(org__in=orgs, finished_at__isnull=False, cycle_run__isnull=False)
+    return CycleRun.objects.filter(_free(now, stale), org__in=orgs, dry_run=False, finished_at__isnull=False,
+                                   finished_at__gte=now - WRAP_UP_RECENT,
+                                   pk__in=claimed.values("cycle_run_id")) \
+        .select_related("org").order_by("finished_at", "pk")
+
+
+def wrap_ups_tend(*, orgs: Iterable[Organization], now: datetime) -> list[CycleRun]:
+    """The scheduler's pass: wrap up the days a dead process left finished but not wrapped up; the runs
+    this pass wrapped up."""
+    orgs = list(orgs)
+    done = []
+    for run in wrap_ups_left(orgs=orgs, now=now):
+        log.warning("%s: the cycle of %s finished at %s without its wrap-up: wrapping it up now",
+                    run.org.slug, run.date, run.finished_at)
+        if day_wrap_up(run_id=run.pk, now=now):
+            done.append(run)
+    return done
