@@ -8,7 +8,8 @@ Builds the ledger with bench/aging_bench.py's generator (or reuses ``--db`` when
 exists: build once with ``--keep``), writes the day's insight snapshot as the scheduler
 does after the daily cycle (timed separately), signs in an owner with Django's test
 client, follows the links the dashboard renders (its navigation, then one page of each
-kind linked from those: one customer, one invoice, ...), and times each page warm: the
+kind linked from those: one customer, one invoice, ...) and the searches of the invoice and customer
+lists (``searches``), and times each page warm: the
 first visit is discarded, then the median and best of ``--repeat`` visits, server time
 (the test client calls the WSGI handler in this process: middleware, view, template).
 Prints page, median ms, best ms, the median CPU time of this process (with SQLite, the
@@ -159,6 +160,26 @@ def crawl(client, start: str, max_pages: int) -> list[tuple[str, str]]:
     return list(seen_kinds.items())
 
 
+def searches(org, customers: int, invoices: int) -> list[tuple[str, str]]:
+    """(kind, url): the search box of the invoice and customer lists, by what an operator types: an
+    invoice number, a customer's reference or name (a handful of matches), a part of every tenth number
+    (many), and a word nothing matches (the whole ledger looked at for nothing)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    invoice = max(1, invoices // 2)
+    customer = max(1, customers // 2 + 7)
+    wanted = {
+        "invoice_list": {"number": f"INV-{invoice:07d}", "customer ref": f"C{customer:07d}",
+                         "customer name": f"Customer {customer}", "many": f"INV-{invoice // 100_000:02d}",
+                         "nothing": "no such thing"},
+        "customer_list": {"ref": f"C{customer:07d}", "name": f"Customer {customer}", "nothing": "no such thing"},
+    }
+    return [(f"{page} ?q={label}", reverse(page, args=[org.slug]) + "?" + urlencode({"q": q}))
+            for page, queries in wanted.items() for label, q in queries.items()]
+
+
 def time_page(client, url: str, repeat: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -196,8 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     from django.urls import reverse
 
     pages = crawl(client, reverse("dashboard", args=[org.slug]), args.max_pages)
+    pages += searches(org, args.customers, args.invoices)
     if args.only:
-        pages = [(kind, url) for kind, url in pages if kind in args.only.split(",")]
+        pages = [(kind, url) for kind, url in pages if kind.split(" ")[0] in args.only.split(",")]
     print(f"load average {os.getloadavg()[0]:.2f}; {len(pages)} pages; median and best of {args.repeat} warm visits")
     print(f"{'page':32} {'median ms':>10} {'best ms':>9} {'cpu ms':>7} {'queries':>8} {'KB':>8}  status")
     bad = 0
