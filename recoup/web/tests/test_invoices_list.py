@@ -57,10 +57,11 @@ def test_it_pages_with_a_fixed_number_of_queries(as_user, org_a, many, make_invo
         make_invoice(org_a, many, f"P-{i:03d}", "1.00", issue=date(2026, 3, 20))
     client = as_user("viewer")
     url = reverse("invoice_list", args=[org_a.slug])
-    # 12: the navigation's worklist and review counts, one each; the currencies of the filter, one
+    # 13: the navigation's worklist and review counts, one each; the currencies of the filter, one
     # index seek per currency (GBP, USD) plus the one that finds no more (ledger.selectors.invoice_currencies);
-    # the count, the page's ids and their rows with their customers, however many invoices there are.
-    with django_assert_max_num_queries(12):
+    # the customers the search names (read first: selectors._customers_named); the count, the page's ids
+    # and their rows with their customers, however many invoices there are.
+    with django_assert_max_num_queries(13):
         first = client.get(url + "?q=P-")
     assert len(numbers(first)) == invoice_entry.PAGE_SIZE
     second = client.get(url + "?q=P-&page=2")

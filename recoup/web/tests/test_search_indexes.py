@@ -40,3 +40,20 @@ def test_on_postgresql_a_substring_search_can_use_its_trigram_index(queryset, in
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a few rows: show the index answers the search
     assert index in plan_of(queryset(), "EXPLAIN "), index
+
+
+@pytest.mark.parametrize("listed", [500, 1])  # the customers' ids as a list; more than the list holds: a subquery
+def test_a_search_finds_invoices_by_number_or_by_customer_however_many_customers_match(
+        listed, org_a, make_customer, make_invoice, monkeypatch):
+    from recoup.web import selectors
+
+    monkeypatch.setattr(selectors, "CUSTOMERS_LISTED", listed)
+    north = make_customer(org_a, ref="C1", name="Harbour North Ltd")
+    south = make_customer(org_a, ref="C2", name="Harbour South Ltd")
+    other = make_customer(org_a, ref="C3", name="Inland Ltd")
+    make_invoice(org_a, north, "N-1", "10.00", issue=date(2026, 1, 5))
+    make_invoice(org_a, south, "S-1", "10.00", issue=date(2026, 2, 5))
+    make_invoice(org_a, other, "HARBOUR-9", "10.00", issue=date(2026, 3, 5))
+    make_invoice(org_a, other, "I-1", "10.00", issue=date(2026, 3, 6))
+    found = invoice_search(org_a, today=date(2026, 3, 31), q="harbour")
+    assert [i.number for i in found] == ["HARBOUR-9", "S-1", "N-1"]
