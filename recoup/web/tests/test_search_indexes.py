@@ -47,7 +47,7 @@ def test_a_search_finds_invoices_by_number_or_by_customer_however_many_customers
         listed, org_a, make_customer, make_invoice, monkeypatch):
     from recoup.web import selectors
 
-    monkeypatch.setattr(selectors, "CUSTOMERS_LISTED", listed)
+    monkeypatch.setattr(selectors, "IDS_LISTED", listed)
     north = make_customer(org_a, ref="C1", name="Harbour North Ltd")
     south = make_customer(org_a, ref="C2", name="Harbour South Ltd")
     other = make_customer(org_a, ref="C3", name="Inland Ltd")
@@ -57,3 +57,21 @@ def test_a_search_finds_invoices_by_number_or_by_customer_however_many_customers
     make_invoice(org_a, other, "I-1", "10.00", issue=date(2026, 3, 6))
     found = invoice_search(org_a, today=date(2026, 3, 31), q="harbour")
     assert [i.number for i in found] == ["HARBOUR-9", "S-1", "N-1"]
+
+
+@pytest.mark.parametrize("listed", [500, 1])
+def test_a_customer_search_finds_by_name_reference_or_contact_email_however_many_match(
+        listed, org_a, make_customer, monkeypatch):
+    from recoup.web import selectors
+
+    monkeypatch.setattr(selectors, "IDS_LISTED", listed)
+    named = make_customer(org_a, ref="C1", name="Quayside Ltd")
+    mailed = make_customer(org_a, ref="C2", name="Anchor Ltd")
+    mailed_twice = make_customer(org_a, ref="QUAY-3", name="Bollard Ltd")
+    make_customer(org_a, ref="C4", name="Inland Ltd")
+    Contact.objects.create(org=org_a, customer=mailed, email="ap@quayside-group.example")
+    Contact.objects.create(org=org_a, customer=mailed_twice, email="ap@quayside-group.example")
+    Contact.objects.create(org=org_a, customer=mailed_twice, email="boss@quayside-group.example")
+    found = selectors.customer_search(org_a, today=date(2026, 3, 31), q="quay")
+    assert sorted(c.ref for c in found) == ["C1", "C2", "QUAY-3"]
+    assert named in found
