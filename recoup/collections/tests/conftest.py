@@ -48,3 +48,18 @@ def debtor(make_customer):
         return customer
 
     return make
+
+
+@pytest.fixture
+def debtors_due_1_march(five_step, debtor, make_invoice, org_a, system, now):
+    """``debtors_due_1_march(n)``: org_a with ``n`` customers, each with an invoice due 1 March (the
+    first reminder due on the 4th), and an owner who gets the digest; returns org_a."""
+    from recoup.orgs.actions import member_add
+
+    def make(n: int):
+        for i in range(n):
+            make_invoice(org_a, debtor(org_a, f"C{i:03}"), f"INV-{i:03}", "10.00", due=date(2026, 3, 1))
+        member_add(org=org_a, username="olga", role="owner", email="olga@acme.example", actor=system, now=now)
+        return org_a
+
+    return make

@@ -18,7 +18,6 @@ from recoup.collections.models import CyclePart, CycleRun, ScheduledRun, StepDec
 from recoup.collections.scheduler import scheduler_tick
 from recoup.collections.tasks import parts_in_queue
 from recoup.messaging.models import Message
-from recoup.orgs.actions import member_add
 
 CUSTOMERS = 30
 DAY = date(2026, 3, 4)
@@ -26,12 +25,9 @@ AT = datetime(2026, 3, 4, 7, 0, 30, tzinfo=timezone.utc)  # London is on UTC in 
 
 
 @pytest.fixture
-def ledger(five_step, debtor, make_invoice, org_a, system, now):
+def ledger(debtors_due_1_march):
     """Thirty customers, each with an invoice due 1 March (first reminder due on the 4th), and an owner."""
-    for i in range(CUSTOMERS):
-        make_invoice(org_a, debtor(org_a, f"C{i:03}"), f"INV-{i:03}", "10.00", due=date(2026, 3, 1))
-    member_add(org=org_a, username="olga", role="owner", email="olga@acme.example", actor=system, now=now)
-    return org_a
+    return debtors_due_1_march(CUSTOMERS)
 
 
 @pytest.fixture

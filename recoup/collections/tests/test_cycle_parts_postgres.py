@@ -22,7 +22,6 @@ from recoup.collections.scheduler import scheduler_tick
 from recoup.lib.clock import write_clock
 from recoup.messaging.models import Message
 from recoup.ops.heartbeats import beat
-from recoup.orgs.actions import member_add
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -64,11 +63,8 @@ def _query(name: str, sql: str, params=()) -> list[tuple]:
 
 
 @pytest.fixture
-def ledger(five_step, debtor, make_invoice, org_a, system, now):
-    for i in range(CUSTOMERS):
-        make_invoice(org_a, debtor(org_a, f"C{i:03}"), f"INV-{i:03}", "10.00", due=date(2026, 3, 1))
-    member_add(org=org_a, username="olga", role="owner", email="olga@acme.example", actor=system, now=now)
-    return org_a
+def ledger(debtors_due_1_march):
+    return debtors_due_1_march(CUSTOMERS)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from recoup.collections.cycle_parts import part_run
 from recoup.collections.models import CyclePart, CycleRun, ScheduledRun
 from recoup.collections.scheduler import scheduler_tick
 from recoup.insight.models import InsightSnapshot
-from recoup.orgs.actions import member_add
 
 DAY = date(2026, 3, 4)
 AT = datetime(2026, 3, 4, 7, 0, 30, tzinfo=timezone.utc)  # London is on UTC in March: just past 07:00
@@ -29,11 +28,8 @@ def killed(**_):
 
 
 @pytest.fixture
-def ledger(five_step, debtor, make_invoice, org_a, system, now):
-    for i in range(CUSTOMERS):
-        make_invoice(org_a, debtor(org_a, f"C{i:03}"), f"INV-{i:03}", "10.00", due=date(2026, 3, 1))
-    member_add(org=org_a, username="olga", role="owner", email="olga@acme.example", actor=system, now=now)
-    return org_a
+def ledger(debtors_due_1_march):
+    return debtors_due_1_march(CUSTOMERS)
 
 
 @pytest.fixture
