@@ -59,6 +59,11 @@ class StoredAgingRow(models.Model):
         indexes = [
             models.Index(fields=["org", "sort_name", "ref", "currency"], name="stored_aging_page_order"),
             models.Index(fields=["org", "-overdue_minor", "ref", "currency"], name="stored_aging_most_overdue"),
+            # The totals (``aging_store.stored_totals``) summed off this index alone, in currency order: 37 ms
+            # for the 172,000 rows of 1,000,000 invoices on SQLite, against 240-300 ms through the row of
+            # each entry of another index, which SQLite's planner took for the organization's rows.
+            models.Index(fields=["org", "currency", "b0_minor", "b1_minor", "b2_minor", "b3_minor", "b4_minor",
+                                 "credit_minor", "total_minor"], name="stored_aging_totals"),
         ]
 
 

@@ -208,3 +208,22 @@ def test_the_stored_order_is_pythons_on_postgresql_too(org_a, make_customer, mak
         cursor.execute("SELECT column_name, collation_name FROM information_schema.columns"
                        " WHERE table_name = 'reports_storedagingrow' AND column_name IN ('sort_name', 'ref')")
         assert dict(cursor.fetchall()) == {"sort_name": "C", "ref": "C"}
+
+
+def test_the_totals_are_summed_off_their_own_index_on_sqlite(org_a, make_customer, make_invoice, system, now):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's plan (PostgreSQL sums the rows in C either way)")
+    customer = make_customer(org_a, ref="C1", name="Harbour Cafe")
+    make_invoice(org_a, customer, "INV-1", "50.00", issue=TODAY - timedelta(days=40))
+    aging_store.store_write(org=org_a, on=TODAY, now=now)
+    with CaptureQueriesContext(connection) as queries:
+        totals = aging_store.stored_totals(org_a, TODAY).totals_minor
+    assert totals["GBP"]["total"] == 5000
+    (summed,) = [q["sql"] for q in queries.captured_queries if "SUM(" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + summed)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "COVERING INDEX stored_aging_totals" in plan, plan
