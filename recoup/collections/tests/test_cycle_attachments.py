@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from recoup.collections.cycle import cycle_run
 from recoup.collections.tests.conftest import at
-from recoup.ledger.actions import invoice_attach_pdf
+from recoup.ledger.document_actions import invoice_attach_pdf
 from recoup.messaging.delivery import deliver_due
 from recoup.messaging.models import Message
 

@@ -56,7 +56,8 @@ def account(org_a, make_customer, make_invoice, system, media):
     from recoup.arrangements.actions import dispute_open, plan_create
     from recoup.arrangements.check import arrangements_check
     from recoup.arrangements.dispute_actions import dispute_reject
-    from recoup.ledger.actions import invoice_attach_pdf, payment_record
+    from recoup.ledger.actions import payment_record
+    from recoup.ledger.document_actions import invoice_attach_pdf
     from recoup.ledger.models import Contact
     from recoup.messaging.actions import contact_log
 

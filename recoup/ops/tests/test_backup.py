@@ -16,7 +16,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from recoup.ledger.actions import invoice_attach_pdf, payment_record
+from recoup.ledger.actions import payment_record
+from recoup.ledger.document_actions import invoice_attach_pdf
 from recoup.ops.backup import BackupError, backup_create, backup_daily, backup_restore
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from recoup.audit.actions import Actor
-from recoup.ledger.actions import MAX_INVOICE_PDF_BYTES, LedgerError, invoice_attach_pdf
+from recoup.ledger.actions import LedgerError
+from recoup.ledger.document_actions import MAX_INVOICE_PDF_BYTES, invoice_attach_pdf
 from recoup.ledger.models import Invoice
 from recoup.orgs.models import Organization, Role
 from recoup.web.decorators import org_view

@@ -2,7 +2,7 @@
 
 Invoices are created with ``ledger.actions.invoice_create``, credit notes with
 ``credit_note_record`` (naming the invoice they correct), customers with
-``customer_actions``; a PDF is kept with ``invoice_attach_pdf``. The rules are in
+``customer_actions``; a PDF is kept with ``document_actions.invoice_attach_pdf``. The rules are in
 docs/import-formats.md ("E-invoices").
 """
 
@@ -18,9 +18,8 @@ from django.db import transaction
 
 from recoup.audit.actions import Actor
 from recoup.core.money import minor_to_text, minor_with_code
-from recoup.ledger.actions import (
-    LedgerError, LineInput, credit_note_record, effective_terms, invoice_attach_pdf, invoice_create,
-)
+from recoup.ledger.actions import LedgerError, LineInput, credit_note_record, effective_terms, invoice_create
+from recoup.ledger.document_actions import invoice_attach_pdf
 from recoup.ledger.imports.einvoice import customers
 from recoup.ledger.imports.einvoice.document import Document, DocumentKind, EInvoiceError, Line
 from recoup.ledger.imports.einvoice.limits import EInvoiceLimits, einvoice_limits
