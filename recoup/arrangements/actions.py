@@ -1,11 +1,11 @@
-"""Use cases that make arrangements: payment plans, promises to pay, disputes.
+"""Use cases that make arrangements: payment plans and disputes, and what every arrangement shares.
 
 Every action is keyword-only, runs in one transaction, checks that what it touches belongs
 to the organization, writes one audit event on the customer's timeline, holds or releases
 the covered invoices through the cycle's pauses, and tells the operator (a worklist task)
 when the debtor acted. A refusal raises ``ArrangementError`` with a sentence fit to show the
-debtor. Settlements are in ``settlement_actions``, working a dispute in ``dispute_actions``,
-the daily check in ``check``.
+debtor. Promises to pay are in ``promise_actions``, settlements in ``settlement_actions``, working a
+dispute in ``dispute_actions``, the daily check in ``check``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from django.db import transaction
 
 from recoup.arrangements.models import (
     ArrangementSettings, Dispute, DisputeAttachment, DisputeCategory, Frequency, Instalment, PaymentPlan,
-    PlanStatus, Promise, PromiseStatus, Source,
+    PlanStatus, Promise, Source,
 )
-from recoup.arrangements.selectors import busy_invoice_ids, limits_for, plans_covering, settings_for
+from recoup.arrangements.selectors import busy_invoice_ids, limits_for, settings_for
 from recoup.audit import actions as audit
 from recoup.audit.actions import Actor
 from recoup.audit.models import ActorKind
@@ -105,7 +105,8 @@ def notify_operator(*, org: Organization, customer: Customer, text: str, actor: 
     task_open(org=org, customer=customer, kind=kind, text=text, actor=actor, now=now, about=about)
 
 
-def _lock(model, obj):
+def lock_row(model, obj):
+    """``obj``'s row again, locked until the transaction ends (FOR NO KEY UPDATE)."""
     return model.objects.select_for_update(no_key=True).get(pk=obj.pk)
 
 
@@ -189,7 +190,7 @@ def plan_create(*, org: Organization, customer: Customer, invoices: Sequence[Inv
 def _plan_make(*, org, customer, invoices, instalments, frequency, first_date, down_payment_minor, actor, now,
                check_limits: bool, note: str = "") -> PaymentPlan:
     today = org_date(org, now)
-    customer = _lock(Customer, customer)
+    customer = lock_row(Customer, customer)
     invs, currency = covered_invoices(org=org, customer=customer, invoices=invoices)
     _check_plan_request(org=org, invoices=invs, frequency=frequency, first_date=first_date, today=today)
     total = sum(inv.open_minor for inv in invs)
@@ -225,7 +226,7 @@ def _plan_make(*, org, customer, invoices, instalments, frequency, first_date, d
 def plan_accept(*, org: Organization, plan: PaymentPlan, actor: Actor, now: datetime) -> PaymentPlan:
     """The operator accepts a proposed plan; its invoices are held until it ends."""
     check_same_org(org, plan, error=ArrangementError)
-    plan = _lock(PaymentPlan, plan)
+    plan = lock_row(PaymentPlan, plan)
     if plan.status != PlanStatus.PROPOSED:
         raise ArrangementError(f"Plan #{plan.pk} is {plan.get_status_display().lower()}, not awaiting a decision.")
     release(org=org, on=plan, actor=actor, now=now)
@@ -241,7 +242,7 @@ def plan_accept(*, org: Organization, plan: PaymentPlan, actor: Actor, now: date
 def _plan_end(*, org: Organization, plan: PaymentPlan, status: str, verb: str, summary: str, actor: Actor,
               now: datetime, allowed: tuple[str, ...]) -> PaymentPlan:
     check_same_org(org, plan, error=ArrangementError)
-    plan = _lock(PaymentPlan, plan)
+    plan = lock_row(PaymentPlan, plan)
     if plan.status not in allowed:
         raise ArrangementError(f"Plan #{plan.pk} is {plan.get_status_display().lower()}.")
     plan.status, plan.ended_on = status, org_date(org, now)
@@ -277,7 +278,7 @@ def plan_update(*, org: Organization, plan: PaymentPlan, instalments: int, frequ
                 down_payment_minor: int = 0, actor: Actor, now: datetime) -> PaymentPlan:
     """The operator changes a proposed or active plan's schedule; the total stays what the plan covers."""
     check_same_org(org, plan, error=ArrangementError)
-    plan = _lock(PaymentPlan, plan)
+    plan = lock_row(PaymentPlan, plan)
     if plan.status not in (PlanStatus.PROPOSED, PlanStatus.ACTIVE):
         raise ArrangementError(f"Plan #{plan.pk} is {plan.get_status_display().lower()} and can no longer change.")
     if frequency not in Frequency.values:
@@ -295,72 +296,6 @@ def plan_update(*, org: Organization, plan: PaymentPlan, instalments: int, frequ
                  data={"before": before, "schedule": [[s.number, s.due_date.isoformat(), s.amount_minor]
                                                       for s in schedule]})
     return plan
-
-
-# --- promises to pay -----------------------------------------------------------------------------
-
-@transaction.atomic
-def promise_make(*, org: Organization, customer: Customer, invoices: Sequence[Invoice], pay_by: date,
-                 amount_minor: int | None = None, actor: Actor, now: datetime) -> Promise:
-    """A promise to pay the invoices (or ``amount_minor`` of them) by ``pay_by``: reminders wait
-    until ``pay_by`` plus the grace days."""
-    today = org_date(org, now)
-    customer = _lock(Customer, customer)
-    invs, currency = covered_invoices(org=org, customer=customer, invoices=invoices)
-    settings = settings_for(org)
-    if pay_by < today:
-        raise ArrangementError("The date cannot be in the past.")
-    latest = today + timedelta(days=settings.promise_horizon_days)
-    if pay_by > latest:
-        raise ArrangementError(f"Please choose a date no later than {latest.isoformat()}.")
-    busy = busy_invoice_ids(org=org, invoice_ids=[i.pk for i in invs], kind="promise")
-    for inv in invs:
-        if inv.pk in busy:
-            raise ArrangementError(f"Invoice {inv.number} already has a promise to pay ({busy[inv.pk]}).")
-    # A plan already says when the invoice is paid: a promise beside it would hold it twice, on other dates.
-    planned = plans_covering(org=org, invoice_ids=[i.pk for i in invs])
-    for inv in invs:
-        if inv.pk in planned:
-            plan = planned[inv.pk]
-            if plan.status == PlanStatus.PROPOSED:
-                raise ArrangementError(f"Invoice {inv.number} is in a payment plan awaiting a decision (plan #{plan.pk}): "
-                                       "please wait for the answer to that plan before promising a date.")
-            raise ArrangementError(f"Invoice {inv.number} is in a payment plan (plan #{plan.pk}): "
-                                   "its instalments say when it is paid.")
-    open_total = sum(inv.open_minor for inv in invs)
-    amount = open_total if amount_minor is None else amount_minor
-    if not 0 < amount <= open_total:
-        raise ArrangementError(f"The amount must be more than zero and at most {money_text(open_total, currency)}.")
-    promise = Promise.objects.create(org=org, customer=customer, currency=currency, amount_minor=amount,
-                                     pay_by=pay_by, made_on=today, grace_days=settings.grace_days,
-                                     source=source_of(actor), created_by=actor.label, created_at=now)
-    promise.invoices.set(invs)
-    hold(org=org, customer=customer, invoices=invs, label=f"promise #{promise.pk}", starts_on=today,
-         ends_on=pay_by + timedelta(days=settings.grace_days), actor=actor, now=now, on=promise)
-    numbers = ", ".join(inv.number for inv in invs)
-    summary = f"Promise #{promise.pk} to pay {money_text(amount, currency)} of {numbers} by {pay_by}"
-    audit.record(org=org, actor=actor, at=now, verb="promise.made", subject=promise, customer=customer,
-                 summary=summary, data={"invoices": [i.number for i in invs], "pay_by": pay_by.isoformat(),
-                                        "amount_minor": amount})
-    if promise.source == Source.PORTAL:
-        notify_operator(org=org, customer=customer, actor=actor, now=now, text=f"{customer.ref}: {summary}.",
-                        about=promise)
-    return promise
-
-
-@transaction.atomic
-def promise_cancel(*, org: Organization, promise: Promise, reason: str, actor: Actor, now: datetime) -> Promise:
-    """Withdraw an open promise (taken in error, replaced by a plan); reminders resume."""
-    check_same_org(org, promise, error=ArrangementError)
-    promise = _lock(Promise, promise)
-    if promise.status != PromiseStatus.OPEN:
-        raise ArrangementError(f"Promise #{promise.pk} is {promise.get_status_display().lower()}.")
-    promise.status, promise.ended_on = PromiseStatus.CANCELLED, org_date(org, now)
-    promise.save(update_fields=["status", "ended_on"])
-    release(org=org, on=promise, actor=actor, now=now)
-    audit.record(org=org, actor=actor, at=now, verb="promise.cancelled", subject=promise, customer=promise.customer,
-                 summary=f"Promise #{promise.pk} cancelled: {reason.strip() or 'no reason given'}")
-    return promise
 
 
 # --- disputes ------------------------------------------------------------------------------------
@@ -391,7 +326,7 @@ def dispute_open(*, org: Organization, customer: Customer, invoices: Sequence[In
                  actor: Actor, now: datetime) -> Dispute:
     """Raise a dispute about invoices: they are held until the operator resolves it."""
     today = org_date(org, now)
-    customer = _lock(Customer, customer)
+    customer = lock_row(Customer, customer)
     invs, currency = covered_invoices(org=org, customer=customer, invoices=invoices)
     if category not in DisputeCategory.values:
         raise ArrangementError("Please choose what the dispute is about.")

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from recoup.arrangements import actions, dispute_actions, settlement_actions
+from recoup.arrangements import actions, dispute_actions, promise_actions, settlement_actions
 from recoup.arrangements.actions import ArrangementError, org_date
 from recoup.arrangements.forms import (
     CreditForm, CustomerChoiceForm, OutcomeForm, PlanForm, PlanScheduleForm, PromiseForm, ReasonForm, ReferralForm,
@@ -144,9 +144,9 @@ def promise_new(request: HttpRequest, org: Organization) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            promise = actions.promise_make(org=org, customer=customer, invoices=list(d["invoices"]),
-                                           pay_by=d["pay_by"], amount_minor=d["amount_minor"],
-                                           actor=Actor.for_user(request.user), now=timezone.now())
+            promise = promise_actions.promise_make(org=org, customer=customer, invoices=list(d["invoices"]),
+                                                   pay_by=d["pay_by"], amount_minor=d["amount_minor"],
+                                                   actor=Actor.for_user(request.user), now=timezone.now())
         except ArrangementError as exc:
             form.add_error(None, str(exc))
         else:
@@ -162,8 +162,8 @@ def promise_new(request: HttpRequest, org: Organization) -> HttpResponse:
 def promise_cancel(request: HttpRequest, org: Organization, pk: int) -> HttpResponse:
     promise = get_for_org(Promise, org, pk=pk)
     try:
-        actions.promise_cancel(org=org, promise=promise, reason=_reason(request), actor=Actor.for_user(request.user),
-                               now=timezone.now())
+        promise_actions.promise_cancel(org=org, promise=promise, reason=_reason(request),
+                                       actor=Actor.for_user(request.user), now=timezone.now())
     except ArrangementError as exc:
         messages.error(request, str(exc))
     else:

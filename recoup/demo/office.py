@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from recoup.arrangements.actions import ArrangementError, promise_make
+from recoup.arrangements.actions import ArrangementError
+from recoup.arrangements.promise_actions import promise_make
 from recoup.collections.review import drafts_waiting, draft_edit, draft_skip, drafts_approve
 from recoup.demo.context import Demo
 from recoup.demo.ledger_moves import move_amount

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_http_methods
 
-from recoup.arrangements.actions import ArrangementError, dispute_open, plan_propose, promise_make
+from recoup.arrangements.actions import ArrangementError, dispute_open, plan_propose
+from recoup.arrangements.promise_actions import promise_make
 from recoup.arrangements.models import PlanStatus
 from recoup.payments.actions import PaymentsError, checkout_start
 from recoup.payments.models import CheckoutStatus

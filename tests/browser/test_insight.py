@@ -72,7 +72,8 @@ def test_the_work_queue_leaves_out_disputed_and_promised_invoices(live_server, o
     from django.utils import timezone
     from playwright.sync_api import expect
 
-    from recoup.arrangements.actions import dispute_open, promise_make
+    from recoup.arrangements.actions import dispute_open
+    from recoup.arrangements.promise_actions import promise_make
     from recoup.ledger.models import Customer, Invoice
     from tests.browser.conftest import log_in
 

@@ -15,7 +15,8 @@ from recoup.api.schemas import (
     DisputeIn, DisputeOut, DisputePage, PlanIn, PlanOut, PlanPage, Problem, PromiseIn, PromiseOut, PromisePage,
     ReasonIn, ResolutionIn,
 )
-from recoup.arrangements.actions import dispute_open, plan_cancel, plan_create, promise_cancel, promise_make
+from recoup.arrangements.actions import dispute_open, plan_cancel, plan_create
+from recoup.arrangements.promise_actions import promise_cancel, promise_make
 from recoup.arrangements.dispute_actions import dispute_resolve
 from recoup.arrangements.models import Dispute, PaymentPlan, Promise
 from recoup.ledger.models import Customer, Invoice

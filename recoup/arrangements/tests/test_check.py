@@ -8,7 +8,8 @@ from datetime import date
 
 from django.core.management import call_command
 
-from recoup.arrangements.actions import debtor_actor, plan_propose, promise_make
+from recoup.arrangements.actions import debtor_actor, plan_propose
+from recoup.arrangements.promise_actions import promise_make
 from recoup.arrangements.check import arrangements_check
 from recoup.arrangements.models import PlanStatus, PromiseStatus, SettlementStatus
 from recoup.arrangements.selectors import customer_record_counts

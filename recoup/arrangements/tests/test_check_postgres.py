@@ -12,7 +12,8 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from recoup.arrangements.actions import debtor_actor, promise_make
+from recoup.arrangements.actions import debtor_actor
+from recoup.arrangements.promise_actions import promise_make
 from recoup.arrangements.models import Promise
 from recoup.arrangements.tests.conftest import day
 from recoup.audit.models import AuditEvent

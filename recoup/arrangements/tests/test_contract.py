@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from recoup.arrangements.actions import ArrangementError, debtor_actor, dispute_open, plan_propose, promise_make
+from recoup.arrangements.actions import ArrangementError, debtor_actor, dispute_open, plan_propose
+from recoup.arrangements.promise_actions import promise_make
 from recoup.arrangements.models import ArrangementSettings, PlanStatus
 from recoup.arrangements.selectors import customer_record_counts, open_arrangements
 from recoup.audit.models import ActorKind, AuditEvent

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from recoup.arrangements.actions import ArrangementError, debtor_actor, plan_create, plan_propose, promise_make
+from recoup.arrangements.actions import ArrangementError, debtor_actor, plan_create, plan_propose
+from recoup.arrangements.promise_actions import promise_make
 from recoup.arrangements.models import ArrangementSettings, PaymentPlan, PlanStatus, Promise, PromiseStatus
 from recoup.arrangements.tests.conftest import day
 from recoup.audit.models import AuditEvent

@@ -9,7 +9,8 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from recoup.arrangements.actions import dispute_open, plan_create, promise_make
+from recoup.arrangements.actions import dispute_open, plan_create
+from recoup.arrangements.promise_actions import promise_make
 from recoup.collections.actions import pause_add
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from recoup.arrangements.actions import debtor_actor, dispute_open, promise_make
+from recoup.arrangements.actions import debtor_actor, dispute_open
+from recoup.arrangements.promise_actions import promise_make
 from recoup.ledger.models import Contact, Customer, Invoice
 from recoup.messaging.inbound import record_inbound
 from recoup.messaging.models import Task

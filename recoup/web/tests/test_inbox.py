@@ -12,7 +12,7 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
-from recoup.arrangements.actions import promise_make
+from recoup.arrangements.promise_actions import promise_make
 from recoup.audit.actions import Actor
 from recoup.audit.models import AuditEvent
 from recoup.messaging.actions import MessagingError, task_open

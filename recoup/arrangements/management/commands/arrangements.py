@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from recoup.arrangements import actions, dispute_actions
+from recoup.arrangements import actions, dispute_actions, promise_actions
 from recoup.arrangements.actions import ArrangementError, org_date
 from recoup.arrangements.listing import KINDS, arrangement_rows, row_of
 from recoup.arrangements.models import Dispute, DisputeCategory, Frequency, PaymentPlan, Promise
@@ -89,7 +89,8 @@ class Command(OrgCommand):
                                        first_date=o["first"], down_payment_minor=minor(o["down"]) if o["down"] else 0,
                                        note=o["note"])
         if kind == "promise":
-            return actions.promise_make(**common, pay_by=o["pay_by"], amount_minor=o["amount"] and minor(o["amount"]))
+            return promise_actions.promise_make(**common, pay_by=o["pay_by"],
+                                                amount_minor=o["amount"] and minor(o["amount"]))
         files = [(p.name, mimetypes.guess_type(p.name)[0] or "application/octet-stream", p.read_bytes())
                  for p in o["attach"]]
         return actions.dispute_open(**common, category=o["category"], message=o["message"], attachments=files,
@@ -102,7 +103,7 @@ class Command(OrgCommand):
         if kind == "plan":
             return actions.plan_cancel(org=org, plan=found, reason=o["reason"], actor=ACTOR, now=now)
         if kind == "promise":
-            return actions.promise_cancel(org=org, promise=found, reason=o["reason"], actor=ACTOR, now=now)
+            return promise_actions.promise_cancel(org=org, promise=found, reason=o["reason"], actor=ACTOR, now=now)
         if o["reject"]:
             return dispute_actions.dispute_reject(org=org, dispute=found, explanation=o["resolution"], actor=ACTOR,
                                                   now=now)
