@@ -176,3 +176,14 @@ def test_the_daily_digest_counts_the_inbox_apart_from_the_worklist(org_a, items,
 
     digest = digest_for(org=org_a, on=now.date())
     assert (digest.replies, digest.disputes_promises, digest.reviews, digest.other_tasks) == (2, 2, 0, 0)
+
+
+def test_a_tasks_amounts_and_days_read_in_the_organizations_format_and_a_debtors_subject_as_written(
+        as_user, org_a, ledger_a, items, system, now, frozen_clock):
+    # A broken promise's task, as the daily check words it (amounts with their code, ISO days).
+    task_open(org=org_a, customer=ledger_a["customer"], kind=TaskKind.PROMISE, actor=system, now=now,
+              text="C001: Promise #2 broken: 339.00 GBP promised by 2026-12-01, 0.00 GBP paid; reminders resume.")
+    page = as_user("viewer").get(url("inbox", org_a.slug)).content.decode()
+    assert "Promise #2 broken: £339.00 promised by 1 Dec 2026, £0.00 paid" in page
+    assert "339.00 GBP" not in page and "2026-12-01" not in page
+    assert REPLY_SUBJECT in page  # the debtor's words, untouched

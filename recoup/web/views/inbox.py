@@ -45,6 +45,9 @@ class InboxRow:
     link: str  # the message, the dispute, or the account
     link_text: str
     excerpt: str = ""  # the start of a message's text, where its subject does not already say it
+    # The summary is Recoup's own sentence (a task's text: its amounts and ISO days are shown in the
+    # organization's format), not a debtor's subject, which is shown as written.
+    ours: bool = True
 
     @property
     def handled(self) -> bool:
@@ -58,7 +61,7 @@ def _row(org: Organization, task: Task) -> InboxRow:
         link = reverse("message_detail", args=[org.slug, customer_id, task.message.pk])
         summary, body = task.message.subject or task.text, " ".join(task.message.body_text.split())
         excerpt = "" if body.startswith(" ".join(summary.split())) else body
-        return InboxRow(task, kind, summary, link, "Read the message", excerpt)
+        return InboxRow(task, kind, summary, link, "Read the message", excerpt, ours=not task.message.subject)
     if task.about_type == "dispute" and task.about_id:
         return InboxRow(task, kind, task.text, reverse("arrangements_dispute", args=[org.slug, task.about_id]),
                         "Open the dispute")
