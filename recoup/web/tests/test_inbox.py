@@ -187,3 +187,5 @@ def test_a_tasks_amounts_and_days_read_in_the_organizations_format_and_a_debtors
     assert "Promise #2 broken: £339.00 promised by 1 Dec 2026, £0.00 paid" in page
     assert "339.00 GBP" not in page and "2026-12-01" not in page
     assert REPLY_SUBJECT in page  # the debtor's words, untouched
+    # When, in the organization's zone (London is on summer time from 29 March) and format.
+    assert '<time datetime="2026-03-31T12:00:00+00:00">31 Mar 2026, 13:00</time>' in page
