@@ -4,11 +4,11 @@ checkpoint and the operators' digest carrying it.
 Whoever finishes the day (the scheduler running it whole, the worker finishing its last part, the
 scheduler's ``parts_tend``) commits the finish first and wraps the day up after, outside that
 transaction. The wrap-up is taken with a conditional UPDATE of the ``CycleRun`` (``wrap_up_started_at``:
-one process wins) and marked done (``wrapped_up_at``) once its three steps ran, so a process dying
-between the finish and the end of the wrap-up leaves a trace: the scheduler's next pass
-(``wrap_ups_tend``) wraps up such a day, and one whose wrap-up was taken ``WRAP_UP_STALE`` ago without
-completing (its process died), once. A process dying mid-way through the three steps may so repeat
-one of them (a second digest): at least once, never none.
+one process wins, once) and marked done (``wrapped_up_at``) once its three steps ran. A process dying
+between the finish and taking the wrap-up leaves a day finished and never taken: the scheduler's next
+pass (``wrap_ups_tend``) wraps it up. A wrap-up once taken is never taken again, even when its process
+died doing it: the digest goes at most once (a wrap-up taken again by its age was sent twice in the
+production-setup test, whose clock moves hours in a second while the first was still at it).
 """
 
 from __future__ import annotations
@@ -27,22 +27,17 @@ from recoup.orgs.models import Organization
 
 log = logging.getLogger(__name__)
 
-# A wrap-up taken this long ago and not completed belongs to a process that died: take it again. Far
-# longer than a wrap-up takes (the snapshot of a million invoices: minutes), unlike a part's stale time.
-WRAP_UP_STALE = timedelta(minutes=30)
 # Days finished longer ago are never wrapped up late (an upgrade does not send a digest per old day).
 WRAP_UP_RECENT = timedelta(days=7)
 
 
-def _free(now: datetime, stale: timedelta) -> Q:
-    return Q(wrapped_up_at__isnull=True) & (Q(wrap_up_started_at__isnull=True)
-                                           | Q(wrap_up_started_at__lt=now - stale))
+NOT_TAKEN = Q(wrapped_up_at__isnull=True, wrap_up_started_at__isnull=True)
 
 
-def day_wrap_up(*, run_id: int, now: datetime, stale: timedelta = WRAP_UP_STALE) -> bool:
+def day_wrap_up(*, run_id: int, now: datetime) -> bool:
     """Take the wrap-up of the finished run ``run_id`` and do it; False (nothing done) when another
-    process took it (less than ``stale`` ago) or it was done already."""
-    if not CycleRun.objects.filter(_free(now, stale), pk=run_id, finished_at__isnull=False).update(
+    process took it or it was done already."""
+    if not CycleRun.objects.filter(NOT_TAKEN, pk=run_id, finished_at__isnull=False).update(
             wrap_up_started_at=now):
         return False
     run = CycleRun.objects.select_related("org").get(pk=run_id)
@@ -66,11 +61,11 @@ def wrap_up_steps(*, org: Organization, on: date, now: datetime) -> None:
         log.exception("daily digest of %s for %s could not be sent", org.slug, on)
 
 
-def wrap_ups_left(*, orgs: Iterable[Organization], now: datetime, stale: timedelta = WRAP_UP_STALE):
+def wrap_ups_left(*, orgs: Iterable[Organization], now: datetime):
     """The scheduled days of ``orgs`` finished in the last ``WRAP_UP_RECENT`` whose wrap-up was never
-    taken, or taken ``stale`` ago and not completed."""
+    taken."""
     claimed = ScheduledRun.objects.filter(org__in=orgs, finished_at__isnull=False, cycle_run__isnull=False)
-    return CycleRun.objects.filter(_free(now, stale), org__in=orgs, dry_run=False, finished_at__isnull=False,
+    return CycleRun.objects.filter(NOT_TAKEN, org__in=orgs, dry_run=False, finished_at__isnull=False,
                                    finished_at__gte=now - WRAP_UP_RECENT,
                                    pk__in=claimed.values("cycle_run_id")) \
         .select_related("org").order_by("finished_at", "pk")
