@@ -16,7 +16,7 @@ The day is finished once every part is: by the worker finishing the last part, o
 next pass (``parts_tend``), whichever locks the run first (``select_for_update(no_key=True)`` on the
 ``CycleRun``): the run's counts become the sum of its parts', ``cycle.ran`` is recorded, the claim is
 marked finished; then, outside that transaction, the after-cycle hooks, the audit checkpoint and the
-digest (``wrap_up.day_wrap_up``), taken once on the run (a process dying before it is done leaves it to the
+digest (``wrap_up.day_wrap_up``), taken once on the run (a process dying before it took it leaves it to the
 scheduler's next pass).
 ``parts_tend`` also enqueues again a part whose worker stopped beating or made no progress for
 ``RECOUP_CYCLE_PART_STALE_SECONDS``, and a part whose task was lost.

@@ -12,7 +12,7 @@ run an organization's day once. Of several ``recoup scheduler`` processes only t
 the leader lock (``recoup.ops.leader``) runs passes; it finishes a day a dead leader left claimed.
 A day with more than ``RECOUP_CYCLE_PART_SIZE`` customers to look at is split into parts the
 workers run (``cycle_parts``); each pass then looks after the split days not finished yet, and wraps up
-(``wrap_up``) the days finished lately whose wrap-up a dead process left undone.
+(``wrap_up``) the days finished lately whose wrap-up was never taken (their process died first).
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def scheduler_tick(*, now: datetime, orgs: Iterable[Organization] | None = None,
             run = CycleRun.objects.get(pk=claim.cycle_run_id)
             report.ran.append((claim.org, CycleResult(date=run.date, dry_run=False, counts=Counter(run.counts),
                                                       run_id=run.pk)))
-    # Days finished whose wrap-up a process dying after the finish left undone (or half done, long ago).
+    # Days finished whose wrap-up was never taken: the process finishing them died first.
     report.wrapped_up = wrap_ups_tend(orgs=orgs, now=now)
     for org, on in due_runs(orgs=orgs, now=now):
         if (org.pk, on) in in_parts:

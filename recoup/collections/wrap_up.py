@@ -29,8 +29,7 @@ log = logging.getLogger(__name__)
 
 # Days finished longer ago are never wrapped up late (an upgrade does not send a digest per old day).
 WRAP_UP_RECENT = timedelta(days=7)
-
-
+# A run whose wrap-up nobody took: the only one a process may take (once).
 NOT_TAKEN = Q(wrapped_up_at__isnull=True, wrap_up_started_at__isnull=True)
 
 
@@ -72,8 +71,8 @@ def wrap_ups_left(*, orgs: Iterable[Organization], now: datetime):
 
 
 def wrap_ups_tend(*, orgs: Iterable[Organization], now: datetime) -> list[CycleRun]:
-    """The scheduler's pass: wrap up the days a dead process left finished but not wrapped up; the runs
-    this pass wrapped up."""
+    """The scheduler's pass: wrap up the days whose finishing process died before taking the wrap-up;
+    the runs this pass wrapped up."""
     orgs = list(orgs)
     done = []
     for run in wrap_ups_left(orgs=orgs, now=now):
