@@ -16,7 +16,6 @@ Public API (stable):
 from __future__ import annotations
 
 import base64
-import json as jsonlib
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from recoup.connections.fakes.oauth import pkce_pair
 from recoup.connections.fakes.server import loads
 from recoup.connections.fakes.spec import shared_specs_dir
+from recoup.connections.providers.http import money_json
 
 
 @dataclass
@@ -49,7 +49,7 @@ def http(method: str, url: str, *, headers: dict[str, str] | None = None, json: 
          form: dict[str, str] | None = None, body: bytes | None = None, timeout: float = 30) -> Reply:
     headers = dict(headers or {})
     if json is not None:
-        body = jsonlib.dumps(json).encode()
+        body = money_json(json)  # Decimal amounts as exact JSON numbers, never through float
         headers.setdefault("Content-Type", "application/json")
     elif form is not None:
         body = urllib.parse.urlencode(form).encode()

@@ -22,8 +22,7 @@ from recoup.connections.providers.base import (
     BooksProvider, OAuthEndpoints, Page, PaymentToWrite, RemoteCredit, RemoteCustomer, RemoteDeletion, RemoteInvoice,
     RemotePayment, Tenant, base, header, signed_base64,
 )
-from recoup.connections.providers.http import ProviderError
-from recoup.connections.providers.xero import _money_json
+from recoup.connections.providers.http import ProviderError, money_json
 from recoup.core.ratelimit import Limit
 
 LIMITS = (Limit(500, 60.0),)
@@ -192,7 +191,7 @@ class QuickBooks(BooksProvider):
                           "LinkedTxn": [{"TxnId": payment.invoice_remote_id, "TxnType": "Invoice"}]}]}
         if payment.account:
             body["DepositToAccountRef"] = {"value": payment.account}
-        answer = self.http.json("POST", f"{self.company()}/payment", content=_money_json(body),
+        answer = self.http.json("POST", f"{self.company()}/payment", content=money_json(body),
                                 params={"requestid": payment.key, "minorversion": "75"},
                                 headers={**self.auth_headers(), "Content-Type": "application/json"})
         created = answer.get("Payment") or {}

@@ -20,7 +20,7 @@ from recoup.connections.providers.base import (
     BooksProvider, OAuthEndpoints, Page, PaymentToWrite, RemoteCredit, RemoteCustomer, RemoteInvoice,
     RemotePayment, Tenant, base, header, signed_base64,
 )
-from recoup.connections.providers.http import ProviderError
+from recoup.connections.providers.http import ProviderError, money_json
 from recoup.core.ratelimit import Limit
 
 LIMITS = (Limit(60, 60.0), Limit(5000, 86400.0))
@@ -67,25 +67,6 @@ def _decimal(record: Mapping[str, Any], key: str) -> Decimal:
     if isinstance(value, float):
         raise ValueError(f"{key} read as a float")  # loads() reads every fraction as Decimal
     return Decimal(str(value))
-
-
-def _money_json(body: Any) -> bytes:
-    """JSON with Decimal amounts written as exact numbers (no float on the way)."""
-    marks: dict[str, str] = {}
-
-    def default(value: Any) -> str:
-        if isinstance(value, Decimal):
-            mark = f"@@D{len(marks)}@@"
-            marks[mark] = format(value, "f")
-            return mark
-        if isinstance(value, date):
-            return value.isoformat()
-        raise TypeError(type(value).__name__)
-
-    text = json.dumps(body, default=default)
-    for mark, number in marks.items():
-        text = text.replace(f'"{mark}"', number)
-    return text.encode()
 
 
 class Xero(BooksProvider):
@@ -218,7 +199,7 @@ class Xero(BooksProvider):
         body = {"Payments": [{"Invoice": {"InvoiceID": payment.invoice_remote_id},
                               "Account": {"Code": payment.account}, "Date": payment.date.isoformat(),
                               "Amount": payment.amount, "Reference": payment.reference}]}
-        answer = self.http.json("PUT", f"{self.api()}/Payments", content=_money_json(body),
+        answer = self.http.json("PUT", f"{self.api()}/Payments", content=money_json(body),
                                 headers={**self.headers(), "Content-Type": "application/json",
                                          "Idempotency-Key": payment.key})
         rows = answer.get("Payments") or []

@@ -61,7 +61,7 @@ def new_invoice(xero, headers, contact_name="Katherine Warren", amount="115.00",
     reply = put(xero, headers, "/Invoices", {"Invoices": [{
         "Type": kind, "Contact": {"Name": contact_name}, "Date": "2026-03-01", "DueDate": "2026-03-31",
         "Status": status, "LineItems": [{"Description": "Fish out of Water", "Quantity": 1,
-                                         "UnitAmount": float(amount), "AccountCode": "200"}]}]})
+                                         "UnitAmount": Decimal(amount), "AccountCode": "200"}]}]})
     assert reply.status == 200, reply.body
     return reply.json()["Invoices"][0]
 
